@@ -1,0 +1,43 @@
+//! # lprank
+//!
+//! Exact, certified slate ranking under business rules.
+//!
+//! ```text
+//!   scores + rules ──► Solver (dual LP method, exact) ──► Solution
+//!   Solution       ──► lottery of ≤ R+1 rankings      ──► sample(u) ──► the slate served
+//! ```
+//!
+//! Given item scores `s_i`, slot position weights `w_j` and rules such as "at most 2 job
+//! posts in the top 5" or "fresh items get ≥ 20 % of exposure", [`Solver::solve`] finds the
+//! probability distribution over rankings that maximises expected `Σ s_i w_j` while every
+//! rule holds in expectation — the slate LP of `DESIGN.md` — and proves it optimal with a
+//! dual certificate.
+//!
+//! ```
+//! use lprank::{Members, Problem, Rule, SlotProfile, Slots, Solver, Status};
+//!
+//! let scores = [0.9, 0.8, 0.7, 0.3, 0.2, 0.1];
+//! let jobs = [0, 1, 2];
+//! let rules = [Rule::at_most(Members::Items(&jobs), SlotProfile::Top(3), 1.0).named("jobs_top3")];
+//! let problem = Problem::new(&scores, Slots::Count(4)).with_rules(&rules);
+//!
+//! let mut solver = Solver::default();
+//! let solution = solver.solve(&problem)?;
+//! assert_eq!(solution.status(), Status::Optimal);
+//! let slate = solution.sample(0.42).unwrap(); // u from the request's random stream
+//! assert_eq!(slate.len(), 4);
+//! assert!(solution.rules()[0].value <= 1.0 + 1e-9);
+//! # Ok::<(), lprank::ProblemError>(())
+//! ```
+
+pub mod json;
+pub mod problem;
+pub mod solution;
+pub mod solver;
+pub mod synthetic;
+
+pub use problem::{
+    default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_RULES,
+};
+pub use solution::{Certificate, LotteryRanking, RuleOutcome, Solution, Stats, Status};
+pub use solver::{Settings, SettingsError, Solver};

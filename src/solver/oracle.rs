@@ -1,0 +1,131 @@
+//! The inner problem of the dual method: for signed rule duals `y`, find the ranking that
+//! maximises `Σ_j c(σ(j), j)` with the reduced values
+//!
+//! ```text
+//!     c(i, j) = u_i · w_j − q_i(j),   u_i = s_i − Σ_{k exposure} y_k a_ki,
+//!                                     q_i(j) = Σ_{k top(d_k), d_k > j} y_k a_ki.
+//! ```
+//!
+//! When no top(d) rule has a non-zero dual, `q = 0` and the best ranking is the items
+//! sorted by `u` (DESIGN.md F2, [`super::oracle_sort`]). Otherwise the slots split into
+//! bands at the distinct depths, `q_i` is constant inside a band, and the problem is an
+//! assignment of slots to items (F3, [`super::oracle_assign`]).
+//!
+//! Besides the ranking, the oracle returns optimal duals of the inner assignment LP: slot
+//! duals `β_j` and item duals `α_i ≥ 0` with `α_i + β_j ≥ c(i, j)` for *every* item —
+//! including the ones screened out before the solve — and `Σ α + Σ β` equal to the
+//! ranking's value. They make the certificate of DESIGN.md F6.
+
+use super::assignment::reset;
+use super::model::Model;
+use super::{oracle_assign, oracle_sort};
+
+/// Buffers of the inner solve, reused across calls.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Oracle {
+    /// Kept-item position for each slot of the best ranking.
+    pub ranking: Vec<usize>,
+    /// `β_j`, filled when duals were asked for.
+    pub slot_dual: Vec<f64>,
+    /// `α_t` per kept item, filled when duals were asked for.
+    pub item_dual: Vec<f64>,
+    /// `u_t` per kept item.
+    pub(crate) reduced_score: Vec<f64>,
+    /// Band boundaries: band `b` covers slots `[end[b-1], end[b])` (with `end[-1] = 0`).
+    pub(crate) band_end: Vec<usize>,
+    /// Band of each slot.
+    pub(crate) band_of_slot: Vec<usize>,
+    /// `q_t` per kept item and band, item-major (`kept × bands`).
+    pub(crate) band_penalty: Vec<f64>,
+    pub(crate) scratch: oracle_assign::Scratch,
+    pub(crate) order: Vec<usize>,
+}
+
+/// What one inner solve found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Inner {
+    /// `max_σ Σ_j c(σ(j), j)`.
+    pub value: f64,
+    /// Whether the assignment path ran (top(d) rules with non-zero duals).
+    pub assignment: bool,
+}
+
+impl Oracle {
+    /// Solves the inner problem for duals `y` (one per rule). `with_scores = false` drops
+    /// `s` (phase 1 looks for feasibility only). `duals` asks for `α` and `β` too.
+    pub(crate) fn solve(&mut self, model: &Model, y: &[f64], with_scores: bool, duals: bool) -> Inner {
+        let kept = model.kept_len();
+        reset(&mut self.reduced_score, kept, 0.0);
+        if with_scores {
+            self.reduced_score.copy_from_slice(&model.scores);
+        }
+        let mut any_top = false;
+        for (k, rule) in model.rules.iter().enumerate() {
+            if y[k] == 0.0 {
+                continue;
+            }
+            match rule.depth {
+                None => {
+                    for (u, &a) in self.reduced_score.iter_mut().zip(model.rule_coef(k)) {
+                        *u -= y[k] * a;
+                    }
+                }
+                Some(_) => any_top = true,
+            }
+        }
+        if duals {
+            reset(&mut self.item_dual, kept, 0.0);
+            reset(&mut self.slot_dual, model.m, 0.0);
+        }
+        reset(&mut self.ranking, model.m, 0);
+        if !any_top {
+            let value = oracle_sort::best_ranking(self, model, duals);
+            return Inner { value, assignment: false };
+        }
+        self.build_bands(model, y);
+        let value = oracle_assign::best_ranking(self, model, duals);
+        Inner { value, assignment: true }
+    }
+
+    /// Band boundaries and each kept item's penalty per band.
+    fn build_bands(&mut self, model: &Model, y: &[f64]) {
+        self.band_end.clear();
+        for (k, rule) in model.rules.iter().enumerate() {
+            if let (Some(d), true) = (rule.depth, y[k] != 0.0) {
+                self.band_end.push(d);
+            }
+        }
+        self.band_end.push(model.m);
+        self.band_end.sort_unstable();
+        self.band_end.dedup();
+        let bands = self.band_end.len();
+        self.band_of_slot.clear();
+        let mut start = 0;
+        for (b, &end) in self.band_end.iter().enumerate() {
+            self.band_of_slot.extend(std::iter::repeat_n(b, end - start));
+            start = end;
+        }
+        reset(&mut self.band_penalty, model.kept_len() * bands, 0.0);
+        for (k, rule) in model.rules.iter().enumerate() {
+            let Some(d) = rule.depth else { continue };
+            if y[k] == 0.0 {
+                continue;
+            }
+            // A rule of depth d penalises every band that ends at or before d.
+            let covered = self.band_end.partition_point(|&end| end <= d);
+            for (t, &a) in model.rule_coef(k).iter().enumerate() {
+                let pen = &mut self.band_penalty[t * bands..t * bands + covered];
+                for p in pen {
+                    *p += y[k] * a;
+                }
+            }
+        }
+    }
+
+    /// `c(t, j)` for kept item `t` and slot `j` (after [`Oracle::solve`] set up the bands).
+    #[inline]
+    pub(crate) fn reduced_value(&self, model: &Model, t: usize, j: usize) -> f64 {
+        let bands = self.band_end.len();
+        self.reduced_score[t] * model.w[j] - self.band_penalty[t * bands + self.band_of_slot[j]]
+    }
+}

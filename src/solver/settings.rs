@@ -1,0 +1,84 @@
+//! Tolerances and caps of the solver, validated once when a [`crate::Solver`] is made.
+
+use std::time::Duration;
+use thiserror::Error;
+
+/// How exact the answer must be and how much work the solver may spend on it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// Stop as `Optimal` once `(bound − objective) / max(|objective|, Σ_j w_j max_i |s_i|)`
+    /// is at most this. Default `1e-9`. Range: finite, `≥ 1e-15`.
+    pub relative_gap: f64,
+    /// A hard rule holds when it is violated by at most this times `max(1, |bound|)`.
+    /// Default `1e-9`. Range: finite, `≥ 1e-15`.
+    pub feasibility_tolerance: f64,
+    /// Cap on outer iterations (rankings priced), both phases together. Default `10_000`.
+    /// Range: `≥ 1`.
+    pub max_iterations: u32,
+    /// Cap on simplex pivots in one master solve. Default `100_000`. Range: `≥ 1`.
+    pub max_master_pivots: u32,
+    /// Wall-clock budget for one solve; `None` (the default) means no budget.
+    pub time_limit: Option<Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            relative_gap: 1e-9,
+            feasibility_tolerance: 1e-9,
+            max_iterations: 10_000,
+            max_master_pivots: 100_000,
+            time_limit: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The same settings with another relative gap tolerance.
+    pub fn with_relative_gap(self, relative_gap: f64) -> Self {
+        Settings { relative_gap, ..self }
+    }
+
+    /// The same settings with another iteration cap.
+    pub fn with_max_iterations(self, max_iterations: u32) -> Self {
+        Settings { max_iterations, ..self }
+    }
+
+    /// The same settings with a wall-clock budget per solve.
+    pub fn with_time_limit(self, time_limit: Duration) -> Self {
+        Settings { time_limit: Some(time_limit), ..self }
+    }
+
+    /// Checks every field's range.
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        let tolerance_ok = |v: f64| v.is_finite() && v >= 1e-15;
+        if !tolerance_ok(self.relative_gap) {
+            return Err(SettingsError::RelativeGap(self.relative_gap));
+        }
+        if !tolerance_ok(self.feasibility_tolerance) {
+            return Err(SettingsError::FeasibilityTolerance(self.feasibility_tolerance));
+        }
+        if self.max_iterations == 0 {
+            return Err(SettingsError::ZeroCap("max_iterations"));
+        }
+        if self.max_master_pivots == 0 {
+            return Err(SettingsError::ZeroCap("max_master_pivots"));
+        }
+        Ok(())
+    }
+}
+
+/// A [`Settings`] field out of range.
+#[derive(Clone, Debug, PartialEq, Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// `relative_gap` is not a finite number ≥ 1e-15.
+    #[error("relative_gap: {0} is not a finite number ≥ 1e-15")]
+    RelativeGap(f64),
+    /// `feasibility_tolerance` is not a finite number ≥ 1e-15.
+    #[error("feasibility_tolerance: {0} is not a finite number ≥ 1e-15")]
+    FeasibilityTolerance(f64),
+    /// A cap is zero.
+    #[error("{0}: must be at least 1")]
+    ZeroCap(&'static str),
+}
