@@ -111,6 +111,41 @@ impl ProblemData {
         Ok(ProblemData { scores, slots, position_weights, rules })
     }
 
+    /// The problem as JSON in the format [`ProblemData::from_json`] reads.
+    pub fn to_json(&self) -> Value {
+        let mut out = json!({ "scores": self.scores });
+        if let Some(m) = self.slots {
+            out["slots"] = json!(m);
+        }
+        if let Some(w) = &self.position_weights {
+            out["position_weights"] = json!(w);
+        }
+        let rules: Vec<Value> = self
+            .rules
+            .iter()
+            .map(|r| {
+                let mut rule = json!({ "name": r.name });
+                match &r.members {
+                    MembersData::Items(items) => rule["items"] = json!(items),
+                    MembersData::Coefficients(c) => rule["coefficients"] = json!(c),
+                }
+                match r.profile {
+                    SlotProfile::Top(d) => rule["top"] = json!(d),
+                    SlotProfile::Exposure => rule["exposure"] = json!(true),
+                    SlotProfile::WholeSlate => {}
+                }
+                for (key, v) in [("max", r.max), ("min", r.min), ("penalty", r.penalty)] {
+                    if let Some(v) = v {
+                        rule[key] = json!(v);
+                    }
+                }
+                rule
+            })
+            .collect();
+        out["constraints"] = json!(rules);
+        out
+    }
+
     /// The rules in borrowed form, to pass to [`ProblemData::problem`].
     pub fn rules(&self) -> Vec<Rule<'_>> {
         self.rules
@@ -332,6 +367,16 @@ mod tests {
         assert!(c(r#"{"items":[0],"top":2,"exposure":true,"max":1}"#).starts_with("constraints[0]: give"));
         assert!(c(r#"{"items":[0],"max":"1"}"#).starts_with("constraints[0].max:"));
         assert!(c(r#"{"items":[0],"max":1,"weight":2}"#).starts_with("constraints[0].weight: unknown"));
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let text = r#"{"scores":[1,2,3],"position_weights":[1,0.5,0.25],"slots":2,
+                "constraints":[{"name":"a","items":[0,2],"top":2,"max":1,"penalty":3},
+                               {"name":"","coefficients":[0.5,-1,0],"exposure":true,"min":-1},
+                               {"name":"c","items":[1],"min":0,"max":1}]}"#;
+        let d = ProblemData::from_json(text).unwrap();
+        assert_eq!(ProblemData::from_value(&d.to_json()).unwrap(), d);
     }
 
     #[test]

@@ -189,41 +189,47 @@ pub enum RuleMix {
     Mixed,
 }
 
-/// `n` items in `groups = 8` random groups, `slots` slots and `rules` random group rules.
-/// Each rule covers one to three groups; caps are set below the unconstrained ranking's
-/// value and minimums above it (towards what the group could reach), so rules bind. The
-/// draw can still be infeasible for unlucky seeds; callers that need feasible instances
-/// check the status.
+/// `n` items in 8 random groups, `slots` slots and `rules` random group rules, each over
+/// one to three groups. Bounds are set between the value of the unconstrained ranking and
+/// that of a reference ranking (the items sorted by a noisy copy of their scores): a cap
+/// where the reference is lower, a minimum where it is higher. So every rule binds against
+/// the plain sort, and the reference ranking meets all of them: the instance is feasible.
 pub fn random_mixed(n: usize, slots: usize, rules: usize, mix: RuleMix, seed: u64) -> ProblemData {
     let mut rng = SplitMix64::new(seed);
     let groups = 8;
     let group: Vec<usize> = (0..n).map(|_| rng.below(groups)).collect();
     let scores: Vec<f64> = group.iter().map(|&g| 0.1 * g as f64 / groups as f64 + rng.normal()).collect();
+    let noisy: Vec<f64> = scores.iter().map(|s| s + 1.5 * rng.normal()).collect();
     let m = slots.min(n);
     let w: Vec<f64> = (0..m).map(default_position_weight).collect();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let sorted_by = |key: &[f64]| {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| key[b].total_cmp(&key[a]).then(a.cmp(&b)));
+        order
+    };
+    let (plain, reference) = (sorted_by(&scores), sorted_by(&noisy));
     let mut out = Vec::with_capacity(rules);
     for k in 0..rules {
         let mut in_rule = vec![false; groups];
         for _ in 0..1 + rng.below(3) {
             in_rule[rng.below(groups)] = true;
         }
-        let member: Vec<usize> = (0..n).filter(|&i| in_rule[group[i]]).collect();
         let exposure = mix == RuleMix::ExposureOnly || rng.next_f64() < 0.5;
         let depth = 1 + rng.below(m);
         let weight = |j: usize| if exposure { w[j] } else { f64::from(j < depth) };
-        let current: f64 = (0..m).filter(|&j| in_rule[group[order[j]]]).map(weight).sum();
-        let capacity: f64 = (0..m.min(member.len())).map(weight).sum();
-        let (min, max) = if rng.next_f64() < 0.5 {
-            (None, Some((current * (0.4 + 0.4 * rng.next_f64())).floor()))
+        let value = |order: &[usize]| (0..m).filter(|&j| in_rule[group[order[j]]]).map(weight).sum::<f64>();
+        let (current, target) = (value(&plain), value(&reference));
+        let r = rng.next_f64();
+        let (min, max) = if target <= current {
+            let cap = target + (current - target) * 0.5 * r;
+            (None, Some(if exposure { cap } else { cap.floor() }))
         } else {
-            let target = current + (capacity - current) * 0.3 * rng.next_f64();
-            (Some(if exposure { target } else { target.ceil().min(capacity) }), None)
+            let floor = target - (target - current) * 0.5 * r;
+            (Some(if exposure { floor } else { floor.ceil() }), None)
         };
         out.push(RuleData {
             name: format!("r{k}"),
-            members: MembersData::Items(member),
+            members: MembersData::Items((0..n).filter(|&i| in_rule[group[i]]).collect()),
             profile: if exposure { SlotProfile::Exposure } else { SlotProfile::Top(depth) },
             max,
             min,

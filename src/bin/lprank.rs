@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use lprank::json::{solution_to_json, ProblemData, SolveTimes};
-use lprank::synthetic::{feed_request, CONTENT_TYPES, CREATOR_GROUPS};
+use lprank::synthetic::{feed_request, random_mixed, RuleMix, CONTENT_TYPES, CREATOR_GROUPS};
 use lprank::{Problem, Solution, Solver, Status};
 
 const USAGE: &str = "\
@@ -26,6 +26,9 @@ USAGE:
         Solve a synthetic feed request (default 1000 candidates, 50 slots, 10 rules) and
         print the slate, each rule's required vs achieved value, the objective against the
         unconstrained sort, the lottery and the solve time (median of --repeat, default 20).
+    lprank generate [--kind feed|mixed|exposure] [--candidates N] [--slots M] [--rules K] [--seed S]
+        Print a synthetic problem as JSON, for `solve`: the demo's feed request (feed, the
+        default), or random group rules (mixed: top(d) and exposure; exposure: exposure only).
     lprank help
         This text.
 
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("solve") => solve(&args[1..]),
         Some("demo") => demo(&args[1..]),
+        Some("generate") => generate(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -69,10 +73,9 @@ enum Failure {
 fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> Result<T, Failure> {
     match args.iter().position(|a| a == name) {
         None => Ok(default),
-        Some(p) => args
-            .get(p + 1)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| Failure::Usage(format!("{name} needs a whole number"))),
+        Some(p) => args.get(p + 1).and_then(|v| v.parse().ok()).ok_or_else(|| {
+            Failure::Usage(format!("{name} needs a value of the right kind; try `lprank help`"))
+        }),
     }
 }
 
@@ -115,6 +118,26 @@ fn solve(args: &[String]) -> Result<(), Failure> {
     let solution = solver.solve(&problem).map_err(|e| Failure::Input(e.to_string()))?;
     let out = solution_to_json(&data, solution, SolveTimes::from_samples(&mut times));
     println!("{}", serde_json::to_string_pretty(&out).expect("a JSON value always serialises"));
+    Ok(())
+}
+
+fn generate(args: &[String]) -> Result<(), Failure> {
+    check_flags(args, &["--kind", "--candidates", "--slots", "--rules", "--seed"], 0)?;
+    let n: usize = flag(args, "--candidates", 1000)?;
+    let m: usize = flag(args, "--slots", 50)?;
+    let k: usize = flag(args, "--rules", 10)?;
+    let seed: u64 = flag(args, "--seed", 1)?;
+    let kind: String = flag(args, "--kind", "feed".to_string())?;
+    if n == 0 || m == 0 {
+        return Err(Failure::Usage("--candidates and --slots must be at least 1".into()));
+    }
+    let data = match kind.as_str() {
+        "feed" => feed_request(n, m, seed).problem,
+        "mixed" => random_mixed(n, m, k, RuleMix::Mixed, seed),
+        "exposure" => random_mixed(n, m, k, RuleMix::ExposureOnly, seed),
+        other => return Err(Failure::Usage(format!("--kind {other:?}: expected feed, mixed or exposure"))),
+    };
+    println!("{}", data.to_json());
     Ok(())
 }
 
