@@ -1,0 +1,146 @@
+//! The Solution API (sample, most_likely, statuses under limits), settings validation and
+//! the solver on larger screened instances against HiGHS.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{check_solution, highs_objective};
+use lprank::synthetic::{random_mixed, RuleMix};
+use lprank::{Members, Problem, Rule, Settings, SettingsError, SlotProfile, Slots, Solver, Status};
+use proptest::prelude::*;
+
+/// A problem whose optimum needs a lottery of two rankings: item 0 may sit in slot 0 with
+/// probability 1/2 only.
+fn half_problem() -> (Vec<f64>, Vec<usize>) {
+    (vec![1.0, 0.5, 0.2], vec![0])
+}
+
+#[test]
+fn sample_serves_each_ranking_with_its_probability() {
+    let (scores, members) = half_problem();
+    let rules = [Rule::at_most(Members::Items(&members), SlotProfile::Top(1), 0.5)];
+    let problem = Problem::new(&scores, Slots::Count(2)).with_rules(&rules);
+    let mut solver = Solver::default();
+    let sol = solver.solve(&problem).unwrap();
+    assert_eq!(sol.status(), Status::Optimal);
+    assert_eq!(sol.lottery_len(), 2);
+    let lottery: Vec<_> = sol.lottery().collect();
+    // Count how often each ranking is served over a fine grid of u.
+    let grid = 10_000;
+    let mut served = vec![0usize; lottery.len()];
+    for s in 0..grid {
+        let u = (s as f64 + 0.5) / grid as f64;
+        let r = sol.sample(u).unwrap();
+        let t = lottery.iter().position(|l| l.items == r).unwrap();
+        served[t] += 1;
+    }
+    for (t, l) in lottery.iter().enumerate() {
+        assert!((served[t] as f64 / grid as f64 - l.probability).abs() < 1e-3);
+    }
+    // Out-of-range u is clamped, NaN reads as 0.
+    assert_eq!(sol.sample(-3.0), sol.sample(0.0));
+    assert_eq!(sol.sample(f64::NAN), sol.sample(0.0));
+    assert_eq!(sol.sample(7.0), Some(lottery.last().unwrap().items));
+    let best = lottery.iter().fold(lottery[0], |b, l| if l.probability > b.probability { *l } else { b });
+    assert_eq!(sol.most_likely(), Some(best.items));
+    assert!((sol.rules()[0].value - 0.5).abs() < 1e-12);
+    assert!(sol.rules()[0].dual > 0.0, "the cap binds");
+}
+
+#[test]
+fn infeasible_answers_serve_nothing() {
+    let scores = [1.0, 0.5];
+    let rules = [Rule::at_least(Members::Items(&[0]), SlotProfile::Top(1), 2.0)];
+    let mut solver = Solver::default();
+    let sol = solver.solve(&Problem::new(&scores, Slots::Count(2)).with_rules(&rules)).unwrap();
+    assert_eq!(sol.status(), Status::Infeasible);
+    assert_eq!(sol.sample(0.3), None);
+    assert_eq!(sol.most_likely(), None);
+    assert!(sol.objective().is_nan());
+    assert!(sol.infeasibility_ray().unwrap()[0] < 0.0, "the min side proves it");
+}
+
+#[test]
+fn settings_are_validated_once() {
+    assert!(matches!(
+        Solver::new(Settings::default().with_relative_gap(f64::NAN)),
+        Err(SettingsError::RelativeGap(_))
+    ));
+    assert!(matches!(
+        Solver::new(Settings::default().with_relative_gap(-1.0)),
+        Err(SettingsError::RelativeGap(_))
+    ));
+    assert!(matches!(
+        Solver::new(Settings::default().with_max_iterations(0)),
+        Err(SettingsError::ZeroCap("max_iterations"))
+    ));
+    let bad = Settings { feasibility_tolerance: 0.0, ..Settings::default() };
+    assert!(matches!(Solver::new(bad), Err(SettingsError::FeasibilityTolerance(_))));
+    assert!(Solver::new(Settings::default()).is_ok());
+}
+
+#[test]
+fn limits_are_statuses_with_an_honest_gap() {
+    let data = random_mixed(300, 20, 8, RuleMix::Mixed, 3);
+    let rules = data.rules();
+    let problem = data.problem(&rules);
+    let mut exact = Solver::default();
+    let optimum = exact.solve(&problem).unwrap().objective();
+
+    for iterations in [1, 2, 5] {
+        let mut solver = Solver::new(Settings::default().with_max_iterations(iterations)).unwrap();
+        let sol = solver.solve(&problem).unwrap();
+        assert!(matches!(sol.status(), Status::IterationLimit | Status::Optimal), "{}", sol.status());
+        assert!(sol.stats().iterations <= iterations);
+        if sol.lottery_len() > 0 {
+            // Feasible, below the optimum, and the bound is a true bound.
+            assert!(sol.objective() <= optimum + 1e-9);
+            assert!(sol.bound() >= optimum - 1e-9);
+            for (o, r) in sol.rules().iter().zip(&data.rules) {
+                assert!(
+                    o.value <= r.max.unwrap_or(f64::INFINITY) + 1e-9
+                        && o.value >= r.min.unwrap_or(f64::NEG_INFINITY) - 1e-9
+                );
+            }
+        } else {
+            assert!(sol.objective().is_nan(), "no lottery, no objective");
+        }
+    }
+    let mut hurried = Solver::new(Settings::default().with_time_limit(Duration::ZERO)).unwrap();
+    let sol = hurried.solve(&problem).unwrap();
+    assert_eq!(sol.status(), Status::TimeLimit);
+    assert_eq!(sol.stats().iterations, 0);
+}
+
+#[test]
+fn one_solver_serves_problems_of_changing_shape() {
+    let mut solver = Solver::default();
+    for (n, m, k, seed) in [(300, 20, 8, 1), (5, 10, 2, 2), (1000, 50, 10, 3), (50, 5, 0, 4), (300, 20, 8, 1)]
+    {
+        let data = random_mixed(n, m, k, RuleMix::Mixed, seed);
+        let rules = data.rules();
+        let sol = solver.solve(&data.problem(&rules)).unwrap();
+        assert_eq!(sol.status(), Status::Optimal, "{n}x{m} K={k}");
+        check_solution(&data, sol);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+    /// Larger instances, where screening removes items and the assignment runs on a
+    /// candidate subset: still HiGHS's optimum, still certified.
+    #[test]
+    fn larger_screened_instances_match_highs(n in 40usize..240, m in 2usize..16, k in 1usize..7, seed in any::<u64>(), exposure in any::<bool>()) {
+        let mix = if exposure { RuleMix::ExposureOnly } else { RuleMix::Mixed };
+        let data = random_mixed(n, m, k, mix, seed);
+        let rules = data.rules();
+        let mut solver = Solver::default();
+        let sol = solver.solve(&data.problem(&rules)).unwrap();
+        let expected = highs_objective(&data).map_err(TestCaseError::fail)?.expect("random_mixed is feasible by construction");
+        prop_assert_eq!(sol.status(), Status::Optimal);
+        prop_assert!((sol.objective() - expected).abs() <= 1e-7 * expected.abs().max(1.0), "{} vs {}", sol.objective(), expected);
+        prop_assert!(n <= m + 1 || sol.stats().screened_items > 0 || k > 3, "screening removed nothing");
+        check_solution(&data, sol);
+    }
+}
