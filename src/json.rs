@@ -311,6 +311,8 @@ pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTim
             "phase1_iterations": stats.phase1_iterations,
             "inner_solves": stats.inner_solves,
             "assignment_solves": stats.assignment_solves,
+            "mispricings": stats.mispricings,
+            "line_search_evaluations": stats.line_search_evaluations,
             "master_pivots": stats.master_pivots,
             "screened_items": stats.screened_items,
             "solve_ns": {"min": times.min, "p50": times.p50, "p99": times.p99},

@@ -70,6 +70,10 @@ pub struct Stats {
     pub inner_solves: u32,
     /// Of those, the ones that needed an assignment (top(d) rules with non-zero dual).
     pub assignment_solves: u32,
+    /// Smoothed pricing points whose ranking did not improve the master.
+    pub mispricings: u32,
+    /// Inner solves spent by exact line searches.
+    pub line_search_evaluations: u32,
     /// Simplex pivots in the master problem.
     pub master_pivots: u32,
     /// Items removed before the solve by dominance screening (DESIGN.md F7).

@@ -15,96 +15,111 @@
 /// Reusable buffers for [`Assignment::solve`]; they grow to the largest problem seen.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Assignment {
-    /// `u`, indexed 1..=R (0 is the virtual row that starts each search).
+    /// `u_r` per row.
     row_potential: Vec<f64>,
-    /// `v`, indexed 1..=C (0 is the virtual column where each search starts).
+    /// `v_c` per column.
     col_potential: Vec<f64>,
-    /// Row matched to each column, 0 for none.
+    /// Row matched to each column, `NONE` for none.
     col_row: Vec<usize>,
-    /// Predecessor column on the current shortest-path tree.
-    way: Vec<usize>,
+    /// Predecessor row of each column on the shortest-path tree.
+    pred_row: Vec<usize>,
+    /// Column matched to each row (`NONE` while the row waits).
+    row_col: Vec<usize>,
     /// Tentative distance of each column in the current search.
-    min_reduced: Vec<f64>,
-    used: Vec<bool>,
+    dist: Vec<f64>,
+    /// Columns not yet settled in the current search, and the settled ones.
+    unsettled: Vec<usize>,
+    settled: Vec<usize>,
 }
+
+const NONE: usize = usize::MAX;
 
 impl Assignment {
     /// Solves the assignment for `cost` (`rows × cols`, row-major, finite) and writes the
     /// column of each row into `row_col`. Requires `rows ≤ cols`.
     pub(crate) fn solve(&mut self, rows: usize, cols: usize, cost: &[f64], row_col: &mut [usize]) {
         debug_assert!(rows <= cols && cost.len() == rows * cols && row_col.len() == rows);
-        reset(&mut self.row_potential, rows + 1, 0.0);
-        reset(&mut self.col_potential, cols + 1, 0.0);
-        reset(&mut self.col_row, cols + 1, 0);
-        reset(&mut self.way, cols + 1, 0);
-        for row in 1..=rows {
+        reset(&mut self.row_potential, rows, 0.0);
+        reset(&mut self.col_potential, cols, 0.0);
+        reset(&mut self.col_row, cols, NONE);
+        reset(&mut self.pred_row, cols, NONE);
+        reset(&mut self.row_col, rows, NONE);
+        reset(&mut self.dist, cols, 0.0);
+        for row in 0..rows {
+            // Row reduction: the cheapest reduced cost of the new row becomes 0.
+            let cost_row = &cost[row * cols..(row + 1) * cols];
+            self.row_potential[row] =
+                cost_row.iter().zip(&self.col_potential).map(|(c, v)| c - v).fold(f64::INFINITY, f64::min);
             self.add_row(row, cols, cost);
         }
-        for c in 1..=cols {
-            let r = self.col_row[c];
-            if r != 0 {
-                row_col[r - 1] = c - 1;
-            }
-        }
+        row_col.copy_from_slice(&self.row_col);
     }
 
-    /// Grows the matching by `row` along a shortest augmenting path.
+    /// Matches `row` along a shortest augmenting path (Dijkstra on reduced costs, which
+    /// the potentials keep non-negative), then updates the potentials so that every
+    /// matched edge stays tight and every reduced cost stays non-negative.
     fn add_row(&mut self, row: usize, cols: usize, cost: &[f64]) {
-        reset(&mut self.min_reduced, cols + 1, f64::INFINITY);
-        reset(&mut self.used, cols + 1, false);
-        self.col_row[0] = row;
-        let mut col = 0;
+        self.unsettled.clear();
+        self.unsettled.extend(0..cols);
+        self.settled.clear();
+        self.dist.fill(f64::INFINITY);
+        let (mut current, mut current_dist) = (row, 0.0);
+        let free_col = loop {
+            let cost_row = &cost[current * cols..(current + 1) * cols];
+            let base = current_dist - self.row_potential[current];
+            let mut best_pos = 0;
+            let mut best = f64::INFINITY;
+            for (pos, &c) in self.unsettled.iter().enumerate() {
+                let d = base + cost_row[c] - self.col_potential[c];
+                if d < self.dist[c] {
+                    self.dist[c] = d;
+                    self.pred_row[c] = current;
+                }
+                if self.dist[c] < best {
+                    best = self.dist[c];
+                    best_pos = pos;
+                }
+            }
+            let c = self.unsettled.swap_remove(best_pos);
+            self.settled.push(c);
+            if self.col_row[c] == NONE {
+                break c;
+            }
+            current = self.col_row[c];
+            current_dist = best;
+        };
+        // Potentials: settled columns (and the rows behind them) move by D − dist.
+        let total = self.dist[free_col];
+        for &c in &self.settled {
+            let shift = total - self.dist[c];
+            self.col_potential[c] -= shift;
+            if self.col_row[c] != NONE {
+                self.row_potential[self.col_row[c]] += shift;
+            }
+        }
+        self.row_potential[row] += total;
+        // Flip the matching along the path.
+        let mut c = free_col;
         loop {
-            self.used[col] = true;
-            let r = self.col_row[col];
-            let cost_row = &cost[(r - 1) * cols..r * cols];
-            let u_r = self.row_potential[r];
-            let mut delta = f64::INFINITY;
-            let mut next = 0;
-            for c in 1..=cols {
-                if self.used[c] {
-                    continue;
-                }
-                let reduced = cost_row[c - 1] - u_r - self.col_potential[c];
-                if reduced < self.min_reduced[c] {
-                    self.min_reduced[c] = reduced;
-                    self.way[c] = col;
-                }
-                if self.min_reduced[c] < delta {
-                    delta = self.min_reduced[c];
-                    next = c;
-                }
-            }
-            // Shift potentials so the tree's edges stay tight and `next` becomes reachable.
-            for c in 0..=cols {
-                if self.used[c] {
-                    self.row_potential[self.col_row[c]] += delta;
-                    self.col_potential[c] -= delta;
-                } else {
-                    self.min_reduced[c] -= delta;
-                }
-            }
-            col = next;
-            if self.col_row[col] == 0 {
+            let r = self.pred_row[c];
+            let previous = self.row_col[r];
+            self.col_row[c] = r;
+            self.row_col[r] = c;
+            if r == row {
                 break;
             }
-        }
-        // Flip the matching along the path back to the virtual column.
-        while col != 0 {
-            let prev = self.way[col];
-            self.col_row[col] = self.col_row[prev];
-            col = prev;
+            c = previous;
         }
     }
 
-    /// `u_r` for row `r` (0-based) after [`Assignment::solve`].
+    /// `u_r` for row `r` after [`Assignment::solve`].
     pub(crate) fn row_potential(&self, r: usize) -> f64 {
-        self.row_potential[r + 1]
+        self.row_potential[r]
     }
 
-    /// `v_c` for column `c` (0-based) after [`Assignment::solve`]; 0 for unmatched columns.
+    /// `v_c` for column `c` after [`Assignment::solve`]; 0 for unmatched columns.
     pub(crate) fn col_potential(&self, c: usize) -> f64 {
-        self.col_potential[c + 1]
+        self.col_potential[c]
     }
 }
 

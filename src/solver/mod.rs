@@ -17,6 +17,7 @@
 
 mod assignment;
 mod certificate;
+mod dual;
 mod master;
 mod model;
 mod oracle;
@@ -58,6 +59,21 @@ struct Workspace {
     values: Vec<f64>,
     y: Vec<f64>,
     best_y: Vec<f64>,
+    /// `b_r` of each row (signed like the row).
+    row_rhs: Vec<f64>,
+    /// Row duals of the master (clamped), the line-search center and a trial point.
+    lambda: Vec<f64>,
+    center: Vec<f64>,
+    center_row_values: Vec<f64>,
+    trial: Vec<f64>,
+    /// `R_r(σ)` of the last evaluated ranking.
+    row_values: Vec<f64>,
+    best_row_values: Vec<f64>,
+    /// `(loss, slot)` of candidate swaps, and a ranking buffer, for multiple pricing.
+    swaps: Vec<(f64, usize)>,
+    neighbor: Vec<usize>,
+    /// Whether the last evaluation needed an assignment (then extra columns pay off).
+    last_was_assignment: bool,
     /// Whether the master holds a lottery that meets the hard rules.
     has_lottery: bool,
 }
@@ -141,6 +157,13 @@ impl Solver {
         let mut phase = if ws.master.hard_violation() > 0.0 { Phase::Feasibility } else { Phase::Optimality };
         let optimality_tol = (1e-3 * settings.relative_gap * model.scale).max(1e-30);
         let mut stalls = 0;
+        let mut have_center = false;
+        let mut center_g = f64::INFINITY;
+        ws.row_rhs.clear();
+        for &(r, sign) in &ws.rows {
+            let rule = &ws.model.rules[r];
+            ws.row_rhs.push(sign * if sign > 0.0 { rule.max } else { rule.min }.unwrap_or(0.0));
+        }
 
         let status = loop {
             if let Verdict::Stop(status) = check_termination(&settings, &stats, start) {
@@ -176,19 +199,58 @@ impl Solver {
                 }
             } else {
                 rule_duals(ws, phase);
-                let model = &ws.model;
-                let inner = ws.oracle.solve(model, &ws.y, true, false);
-                count_inner(&mut stats, inner.assignment);
-                let g =
-                    model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum::<f64>() + inner.value;
-                if g < best_bound {
-                    best_bound = g;
-                    ws.best_y.copy_from_slice(&ws.y);
-                }
+                let theta = ws.master.duals().1;
                 let objective = ws.master.objective(Phase::Optimality);
-                if relative_gap(objective, best_bound, model.scale) <= settings.relative_gap {
+                let lambda = std::mem::take(&mut ws.lambda);
+                if relative_gap(objective, best_bound, ws.model.scale) <= settings.relative_gap {
+                    ws.lambda = lambda;
                     break Status::Optimal;
                 }
+                let alpha = settings.smoothing;
+                let neighbors = settings.neighbor_columns_per_row * ws.rows.len();
+                let mut priced = false;
+                if have_center && alpha > 0.0 {
+                    // Wentges smoothing: price at a point between the center and the master.
+                    let mut trial = std::mem::take(&mut ws.trial);
+                    trial.clear();
+                    trial.extend(ws.center.iter().zip(&lambda).map(|(c, l)| c + (1.0 - alpha) * (l - c)));
+                    let value = evaluate(ws, &trial, &mut stats, &mut best_bound);
+                    let score = ws.model.ranking_score(&ws.oracle.ranking);
+                    let reduced =
+                        score - ws.row_values.iter().zip(&lambda).map(|(v, l)| v * l).sum::<f64>() - theta;
+                    if value < center_g {
+                        center_g = value;
+                        ws.center.copy_from_slice(&trial);
+                    }
+                    ws.trial = trial;
+                    if reduced > optimality_tol {
+                        add_column(ws);
+                        add_neighbor_columns(ws, neighbors);
+                        priced = true;
+                    } else {
+                        stats.mispricings += 1;
+                    }
+                }
+                if !priced {
+                    let at_master = evaluate(ws, &lambda, &mut stats, &mut best_bound);
+                    add_column(ws);
+                    add_neighbor_columns(ws, neighbors);
+                    if have_center {
+                        center_g = line_search(ws, &lambda, center_g, at_master, &mut stats, &mut best_bound);
+                    } else if !have_center || at_master < center_g {
+                        ws.center.clear();
+                        ws.center.extend_from_slice(&lambda);
+                        ws.center_row_values.clear();
+                        ws.center_row_values.extend_from_slice(&ws.row_values);
+                        center_g = at_master;
+                        have_center = true;
+                    }
+                }
+                ws.lambda = lambda;
+                if relative_gap(objective, best_bound, ws.model.scale) <= settings.relative_gap {
+                    break Status::Optimal;
+                }
+                continue;
             }
             add_column(ws);
         };
@@ -289,11 +351,13 @@ fn count_inner(stats: &mut Stats, assignment: bool) {
     }
 }
 
-/// Signed rule duals `y_k = λ_max − λ_min` from the master's row duals, clamped to the
-/// dual domain of `phase` so that `g(y)` is a valid bound whatever the rounding.
+/// Row duals `λ` (into `ws.lambda`) and signed rule duals `y_k = λ_max − λ_min` (into
+/// `ws.y`) from the master, clamped to the dual domain of `phase` so that `g` is a valid
+/// bound whatever the rounding.
 fn rule_duals(ws: &mut Workspace, phase: Phase) {
     let (row_duals, _) = ws.master.duals();
     ws.y.fill(0.0);
+    ws.lambda.clear();
     for (&(r, sign), &lambda) in ws.rows.iter().zip(row_duals) {
         let rule = &ws.model.rules[r];
         let cap = match phase {
@@ -302,18 +366,178 @@ fn rule_duals(ws: &mut Workspace, phase: Phase) {
             Phase::Optimality => rule.penalty,
         };
         let lambda = if lambda.is_finite() { lambda.clamp(0.0, cap) } else { 0.0 };
+        ws.lambda.push(lambda);
         ws.y[r] += sign * lambda;
     }
 }
 
+/// `g` at row duals `lambda` (phase 2): returns `g(λ)` in row space, lowers the best bound
+/// (netted per rule) when it can, and leaves the ranking in the oracle and its row values
+/// `R_r(σ)` in `ws.row_values`.
+fn evaluate(ws: &mut Workspace, lambda: &[f64], stats: &mut Stats, best_bound: &mut f64) -> f64 {
+    ws.y.fill(0.0);
+    for (&(r, sign), &l) in ws.rows.iter().zip(lambda) {
+        ws.y[r] += sign * l;
+    }
+    let inner = ws.oracle.solve(&ws.model, &ws.y, true, false);
+    count_inner(stats, inner.assignment);
+    ws.last_was_assignment = inner.assignment;
+    let netted: f64 =
+        ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum::<f64>() + inner.value;
+    if netted < *best_bound {
+        *best_bound = netted;
+        ws.best_y.copy_from_slice(&ws.y);
+    }
+    ws.model.rule_values(&ws.oracle.ranking, &mut ws.values);
+    ws.row_values.clear();
+    ws.row_values.extend(ws.rows.iter().map(|&(r, sign)| sign * ws.values[r]));
+    ws.row_rhs.iter().zip(lambda).map(|(b, l)| b * l).sum::<f64>() + inner.value
+}
+
+/// Exact line search of `g` on the segment from the center to the master's duals `lambda`
+/// (see [`dual`]), adding every ranking it meets as a column; moves the center to the
+/// best point found and returns `g` there. `at_master` is `g(lambda)`, just evaluated,
+/// with its row values in `ws.row_values`.
+fn line_search(
+    ws: &mut Workspace,
+    lambda: &[f64],
+    center_g: f64,
+    at_master: f64,
+    stats: &mut Stats,
+    best_bound: &mut f64,
+) -> f64 {
+    let mut center = std::mem::take(&mut ws.center);
+    let mut trial = std::mem::take(&mut ws.trial);
+    let mut best_values = std::mem::take(&mut ws.best_row_values);
+    let slope = |ws: &Workspace, values: &[f64]| -> f64 {
+        let d = center.iter().zip(lambda).map(|(c, l)| l - c);
+        ws.row_rhs.iter().zip(values).zip(d).map(|((b, v), d)| d * (b - v)).sum()
+    };
+    let mut lo = dual::Piece { t: 0.0, value: center_g, slope: slope(ws, &ws.center_row_values) };
+    let mut hi = dual::Piece { t: 1.0, value: at_master, slope: slope(ws, &ws.row_values) };
+    let mut best = lo;
+    best_values.clear();
+    best_values.extend_from_slice(&ws.center_row_values);
+    if hi.value < best.value {
+        best = hi;
+        best_values.clear();
+        best_values.extend_from_slice(&ws.row_values);
+    }
+    let tolerance = 1e-12 * ws.model.scale.max(f64::MIN_POSITIVE);
+    if lo.slope < 0.0 && hi.slope > 0.0 {
+        for _ in 0..MAX_LINE_SEARCH_STEPS {
+            let Some(t) = dual::next_trial(lo, hi) else { break };
+            trial.clear();
+            trial.extend(center.iter().zip(lambda).map(|(c, l)| c + t * (l - c)));
+            let value = evaluate(ws, &trial, stats, best_bound);
+            stats.line_search_evaluations += 1;
+            add_column(ws);
+            let p = dual::Piece { t, value, slope: slope(ws, &ws.row_values) };
+            if p.value < best.value {
+                best = p;
+                best_values.clear();
+                best_values.extend_from_slice(&ws.row_values);
+            }
+            if p.value <= dual::model_value(lo, hi, t) + tolerance {
+                break;
+            }
+            if p.slope < 0.0 {
+                lo = p;
+            } else {
+                hi = p;
+            }
+        }
+    }
+    for (c, l) in center.iter_mut().zip(lambda) {
+        *c += best.t * (l - *c);
+    }
+    ws.center_row_values.clear();
+    ws.center_row_values.extend_from_slice(&best_values);
+    ws.center = center;
+    ws.trial = trial;
+    ws.best_row_values = best_values;
+    best.value
+}
+
+/// Evaluations one line search may spend.
+const MAX_LINE_SEARCH_STEPS: usize = 6;
+
 /// Adds the oracle's last ranking to the master as a column.
 fn add_column(ws: &mut Workspace) {
+    let ranking = std::mem::take(&mut ws.oracle.ranking);
+    push_column(ws, &ranking);
+    ws.oracle.ranking = ranking;
+}
+
+fn push_column(ws: &mut Workspace, ranking: &[usize]) {
     let model = &ws.model;
-    let ranking = &ws.oracle.ranking;
     model.rule_values(ranking, &mut ws.values);
     let score = model.ranking_score(ranking);
     ws.column_values.extend_from_slice(&ws.values);
     ws.column_rankings.extend_from_slice(ranking);
     let values = &ws.values;
     ws.master.add_column(ws.rows.iter().map(|&(r, sign)| sign * values[r]), score);
+}
+
+/// Multiple pricing (after an assignment): besides the oracle's ranking, add up to `count` rankings one swap
+/// away from it — two neighbouring slots exchanged, or the last slot given to the best
+/// item left out — that change some rule value and lose the least reduced value. Near the
+/// optimum the lottery's rankings are exactly such ties of the inner problem, so these
+/// columns let the master reach them without one oracle call each.
+fn add_neighbor_columns(ws: &mut Workspace, count: usize) {
+    if !ws.last_was_assignment {
+        // A sort costs less than the master work the extra columns would add.
+        return;
+    }
+    let m = ws.model.m;
+    let oracle = &ws.oracle;
+    let model = &ws.model;
+    let ranking = &oracle.ranking;
+    ws.swaps.clear();
+    let changes_a_rule = |a: usize, b: usize, j: usize, j2: usize| {
+        model.rules.iter().enumerate().any(|(k, rule)| {
+            let coef = model.rule_coef(k);
+            if coef[a] == coef[b] {
+                return false;
+            }
+            match rule.depth {
+                None => model.w[j] != model.w[j2],
+                Some(d) => (j < d) != (j2 < d),
+            }
+        })
+    };
+    for j in 0..m.saturating_sub(1) {
+        let (a, b) = (ranking[j], ranking[j + 1]);
+        if !changes_a_rule(a, b, j, j + 1) {
+            continue;
+        }
+        let loss = oracle.reduced_value(model, a, j) + oracle.reduced_value(model, b, j + 1)
+            - oracle.reduced_value(model, a, j + 1)
+            - oracle.reduced_value(model, b, j);
+        ws.swaps.push((loss, j));
+    }
+    if let Some(r) = oracle.runner_up {
+        let a = ranking[m - 1];
+        let differs = (0..model.rules.len()).any(|k| model.rule_coef(k)[a] != model.rule_coef(k)[r]);
+        if differs {
+            let loss = oracle.reduced_value(model, a, m - 1) - oracle.reduced_value(model, r, m - 1);
+            ws.swaps.push((loss, m - 1));
+        }
+    }
+    ws.swaps.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let mut neighbor = std::mem::take(&mut ws.neighbor);
+    let mut swaps = std::mem::take(&mut ws.swaps);
+    for &(_, j) in swaps.iter().take(count) {
+        neighbor.clear();
+        neighbor.extend_from_slice(&ws.oracle.ranking);
+        if j + 1 < m {
+            neighbor.swap(j, j + 1);
+        } else if let Some(r) = ws.oracle.runner_up {
+            neighbor[j] = r;
+        }
+        push_column(ws, &neighbor);
+    }
+    swaps.clear();
+    ws.swaps = swaps;
+    ws.neighbor = neighbor;
 }

@@ -38,6 +38,8 @@ pub(crate) struct Oracle {
     /// `q_t` per kept item and band, item-major (`kept × bands`).
     pub(crate) band_penalty: Vec<f64>,
     pub(crate) scratch: oracle_assign::Scratch,
+    /// The best item left out of the ranking (for the last slot), if any.
+    pub runner_up: Option<usize>,
     pub(crate) order: Vec<usize>,
 }
 
@@ -79,6 +81,11 @@ impl Oracle {
         }
         reset(&mut self.ranking, model.m, 0);
         if !any_top {
+            // One band without penalties, so that `reduced_value` serves both paths.
+            self.band_end.clear();
+            self.band_end.push(model.m);
+            reset(&mut self.band_of_slot, model.m, 0);
+            reset(&mut self.band_penalty, kept, 0.0);
             let value = oracle_sort::best_ranking(self, model, duals);
             return Inner { value, assignment: false };
         }

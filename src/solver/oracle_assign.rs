@@ -64,10 +64,22 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, duals: bool) -> f
     reset(&mut s.row_col, m, 0);
     s.assignment.solve(m, cols, &s.cost, &mut s.row_col);
     let mut value = 0.0;
+    s.in_union.fill(false);
     for j in 0..m {
         let c = s.row_col[j];
         oracle.ranking[j] = s.candidates[c];
+        s.in_union[s.candidates[c]] = true;
         value -= s.cost[j * cols + c];
+    }
+    // The best candidate left out, for the last slot.
+    oracle.runner_up = None;
+    let mut runner_up_value = f64::NEG_INFINITY;
+    for (c, &t) in s.candidates.iter().enumerate() {
+        let v = -s.cost[(m - 1) * cols + c];
+        if !s.in_union[t] && v > runner_up_value {
+            runner_up_value = v;
+            oracle.runner_up = Some(t);
+        }
     }
     if duals {
         for j in 0..m {

@@ -25,8 +25,10 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, duals: bool) -> f
     order.extend(0..u.len());
     // Larger u first; equal values in index order, so the result is deterministic.
     let better = |a: &usize, b: &usize| u[*b].total_cmp(&u[*a]).then(a.cmp(b));
+    oracle.runner_up = None;
     if order.len() > m {
         order.select_nth_unstable_by(m - 1, better);
+        oracle.runner_up = order[m..].iter().copied().min_by(better);
         order.truncate(m);
     }
     order.sort_unstable_by(better);

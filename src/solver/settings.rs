@@ -19,6 +19,14 @@ pub struct Settings {
     pub max_master_pivots: u32,
     /// Wall-clock budget for one solve; `None` (the default) means no budget.
     pub time_limit: Option<Duration>,
+    /// Dual smoothing (Wentges): rankings are priced at `α·center + (1 − α)·master duals`,
+    /// falling back to the master duals (with an exact line search from the center) when
+    /// that point finds nothing new. `0` is plain Kelley cutting planes. Default `0.5`.
+    /// Range: `[0, 1)`.
+    pub smoothing: f64,
+    /// Multiple pricing: with each priced ranking, add up to this many one-swap neighbours
+    /// per rule row as extra columns. Default `2`. Range: any.
+    pub neighbor_columns_per_row: usize,
 }
 
 impl Default for Settings {
@@ -29,6 +37,8 @@ impl Default for Settings {
             max_iterations: 10_000,
             max_master_pivots: 100_000,
             time_limit: None,
+            smoothing: 0.5,
+            neighbor_columns_per_row: 2,
         }
     }
 }
@@ -58,6 +68,9 @@ impl Settings {
         if !tolerance_ok(self.feasibility_tolerance) {
             return Err(SettingsError::FeasibilityTolerance(self.feasibility_tolerance));
         }
+        if !(0.0..1.0).contains(&self.smoothing) {
+            return Err(SettingsError::Smoothing(self.smoothing));
+        }
         if self.max_iterations == 0 {
             return Err(SettingsError::ZeroCap("max_iterations"));
         }
@@ -78,6 +91,9 @@ pub enum SettingsError {
     /// `feasibility_tolerance` is not a finite number ≥ 1e-15.
     #[error("feasibility_tolerance: {0} is not a finite number ≥ 1e-15")]
     FeasibilityTolerance(f64),
+    /// `smoothing` is not in `[0, 1)`.
+    #[error("smoothing: {0} is not in [0, 1)")]
+    Smoothing(f64),
     /// A cap is zero.
     #[error("{0}: must be at least 1")]
     ZeroCap(&'static str),
