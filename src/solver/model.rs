@@ -6,7 +6,7 @@
 //! ranking `σ` is `V_k(σ) = Σ_j a_k[σ(j)] · v_kj` with `v_kj = w_j` (exposure) or
 //! `[j < d_k]` (top(d); the whole slate is top(m)).
 
-use super::screen::Screen;
+use super::screen::{Favour, Screen};
 use crate::problem::{Problem, SlotProfile};
 
 /// One rule, normalised.
@@ -64,6 +64,7 @@ pub(crate) struct Model {
     /// `Σ_j w_j · max_i |s_i|`, the objective's natural magnitude.
     pub scale: f64,
     full_coef: Vec<f64>,
+    favour: Vec<Favour>,
     screen: Screen,
 }
 
@@ -83,7 +84,13 @@ impl Model {
         for (r, rule) in problem.rules.iter().enumerate() {
             rule.coefficient_fill(&mut self.full_coef[r * n..(r + 1) * n]);
         }
-        self.screen.keep_undominated(problem.scores, &self.full_coef, k, m + 1, &mut self.kept);
+        self.favour.clear();
+        self.favour.extend(problem.rules.iter().map(|r| match (r.min, r.max) {
+            (None, _) => Favour::Smaller,
+            (_, None) => Favour::Larger,
+            _ => Favour::Equal,
+        }));
+        self.screen.keep_undominated(problem.scores, &self.full_coef, &self.favour, m + 1, &mut self.kept);
 
         let kept = &self.kept;
         self.scores.clear();

@@ -1,71 +1,202 @@
 //! Static safe screening (DESIGN.md F7): drop items that provably never need a slot.
 //!
-//! Item `k` dominates item `i` when `s_k ≥ s_i` and `a_kr = a_ir` for every rule `r`
-//! (same coefficient pattern), ties broken by index. If `i` has at least `m` dominators,
-//! some optimal `x` has `x_i· = 0`: any mass of `i` in slot `j` can move to a dominator with
-//! spare capacity (there is one, since `m` slots cannot fill `m` dominators and `i` too),
-//! which changes no rule value and does not lower the objective.
+//! Item `k` dominates item `i` (`k ≻ i`) when `s_k ≥ s_i` and, for every rule, `a_k` is at
+//! least as favourable as `a_i` for every dual value the rule can take: smaller for a rule
+//! with only a max (its dual is `≥ 0`), larger for one with only a min, equal for a
+//! two-sided rule. Ties in both score and pattern break by index, so `≻` is a strict order.
+//! For every dual `y` the inner values then satisfy `c(k, j) ≥ c(i, j)` in every slot.
 //!
-//! We keep `m + 1` items per pattern rather than `m`: then every dropped item has a kept
-//! dominator that the inner ranking leaves out, whose item dual is 0, and the certificate
-//! (DESIGN.md F6) holds for the dropped items with `α_i = 0` without ever looking at them.
+//! If `i` has at least `m` dominators, some optimal `x` has `x_i· = 0`: mass of `i` in slot
+//! `j` can move to a dominator with spare capacity, which does not lower the objective nor
+//! break a rule. We drop items with at least `m + 1` dominators: then each dropped item has
+//! a kept dominator that the inner ranking leaves out, whose item dual is 0, so the
+//! certificate (F6) holds for dropped items with `α_i = 0` without looking at them. (If `i`
+//! has `m + 1` dominators, a `≻`-maximal dropped one among them has all of its own — at
+//! least `m + 1` — kept, and they dominate `i` too: so every dropped item keeps `m + 1` kept
+//! dominators.)
 //!
-//! Identical patterns are the common case (group membership). Dominance across different
-//! patterns (a coefficient that is "at least as favourable" for every rule) is left to the
-//! dynamic screening of the light-speed work.
+//! The work is linear in `n·K`: items are grouped by coefficient pattern with a hash table,
+//! each group keeps its `m + 1` best scores (a selection, not a sort), and then groups
+//! are compared pairwise — there are few when rules are about groups of items.
 
 use std::cmp::Ordering;
+
+/// Groups above this count skip the pairwise pattern comparison (it is quadratic).
+const MAX_PATTERNS_COMPARED: usize = 512;
+
+/// How the rules' possible dual signs order coefficients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Favour {
+    /// Only a max bound: smaller coefficients are better.
+    Smaller,
+    /// Only a min bound: larger coefficients are better.
+    Larger,
+    /// Both bounds: only equal coefficients compare.
+    Equal,
+}
 
 /// Scratch buffers for [`Screen::keep_undominated`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Screen {
-    order: Vec<usize>,
     pattern_hash: Vec<u64>,
+    group_of: Vec<u32>,
+    /// Open-addressing table of `(hash, group + 1)`; 0 marks an empty slot.
+    table: Vec<(u64, u32)>,
+    /// First item of each group (its pattern's representative).
+    representative: Vec<usize>,
+    group_start: Vec<usize>,
+    order: Vec<usize>,
+    /// Kept items of each group, best first, and where each group's list starts.
+    kept_start: Vec<usize>,
+    kept_by_group: Vec<usize>,
+    dominates: Vec<bool>,
 }
 
 impl Screen {
     /// Writes into `kept` (ascending) the items that are not dominated by `keep` others.
-    /// `coef` holds `rules` rows of `scores.len()` coefficients each.
+    /// `coef` holds one row of `scores.len()` coefficients per rule.
     pub(crate) fn keep_undominated(
         &mut self,
         scores: &[f64],
         coef: &[f64],
-        rules: usize,
+        favour: &[Favour],
         keep: usize,
         kept: &mut Vec<usize>,
     ) {
         let n = scores.len();
+        let rules = favour.len();
         kept.clear();
         if n <= keep {
             kept.extend(0..n);
             return;
         }
-        self.pattern_hash.clear();
-        self.pattern_hash.extend((0..n).map(|i| hash_pattern(coef, rules, n, i)));
-        self.order.clear();
-        self.order.extend(0..n);
-        let hash = &self.pattern_hash;
-        let same_pattern =
-            |a: usize, b: usize| (0..rules).all(|r| coef[r * n + a].to_bits() == coef[r * n + b].to_bits());
-        self.order.sort_unstable_by(|&a, &b| {
-            hash[a]
-                .cmp(&hash[b])
-                .then_with(|| compare_pattern(coef, rules, n, a, b))
-                .then_with(|| scores[b].total_cmp(&scores[a]))
-                .then(a.cmp(&b))
-        });
-        let mut run = 0;
-        for (pos, &item) in self.order.iter().enumerate() {
-            if pos > 0 && same_pattern(self.order[pos - 1], item) {
-                run += 1;
-            } else {
-                run = 0;
+        let groups = self.group_by_pattern(coef, rules, n);
+
+        // Within a group: keep the `keep` best (score, then index).
+        let better = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
+        self.kept_start.clear();
+        self.kept_by_group.clear();
+        for g in 0..groups {
+            let items = &mut self.order[self.group_start[g]..self.group_start[g + 1]];
+            if items.len() > keep {
+                items.select_nth_unstable_by(keep - 1, better);
             }
-            if run < keep {
-                kept.push(item);
+            let len = items.len().min(keep);
+            let items = &mut items[..len];
+            items.sort_unstable_by(better);
+            self.kept_start.push(self.kept_by_group.len());
+            self.kept_by_group.extend_from_slice(items);
+        }
+        self.kept_start.push(self.kept_by_group.len());
+
+        if groups > 1 && groups <= MAX_PATTERNS_COMPARED {
+            self.compare_patterns(coef, favour, n, groups);
+            for q in 0..groups {
+                for &i in &self.kept_by_group[self.kept_start[q]..self.kept_start[q + 1]] {
+                    if self.dominator_count(scores, groups, q, i, keep) < keep {
+                        kept.push(i);
+                    }
+                }
             }
+        } else {
+            kept.extend_from_slice(&self.kept_by_group);
         }
         kept.sort_unstable();
+    }
+
+    /// Assigns each item a group id by exact coefficient pattern; fills `order` with the
+    /// items grouped (`group_start` delimits the groups). Returns the group count.
+    fn group_by_pattern(&mut self, coef: &[f64], rules: usize, n: usize) -> usize {
+        let capacity = (2 * n).next_power_of_two();
+        self.table.clear();
+        self.table.resize(capacity, (0, 0));
+        self.representative.clear();
+        self.group_of.clear();
+        self.pattern_hash.clear();
+        for i in 0..n {
+            let h = hash_pattern(coef, rules, n, i);
+            self.pattern_hash.push(h);
+            let mut slot = (h as usize) & (capacity - 1);
+            let group = loop {
+                let (th, tg) = self.table[slot];
+                if tg == 0 {
+                    let g = self.representative.len();
+                    self.representative.push(i);
+                    self.table[slot] = (h, g as u32 + 1);
+                    break g;
+                }
+                let g = tg as usize - 1;
+                if th == h && compare_pattern(coef, rules, n, self.representative[g], i) == Ordering::Equal {
+                    break g;
+                }
+                slot = (slot + 1) & (capacity - 1);
+            };
+            self.group_of.push(group as u32);
+        }
+        let groups = self.representative.len();
+        // Counting sort of the items by group.
+        self.group_start.clear();
+        self.group_start.resize(groups + 1, 0);
+        for &g in &self.group_of {
+            self.group_start[g as usize + 1] += 1;
+        }
+        for g in 0..groups {
+            self.group_start[g + 1] += self.group_start[g];
+        }
+        self.order.clear();
+        self.order.resize(n, 0);
+        let mut next = std::mem::take(&mut self.table);
+        next.clear();
+        next.extend(self.group_start[..groups].iter().map(|&s| (s as u64, 0)));
+        for (i, &g) in self.group_of.iter().enumerate() {
+            let pos = &mut next[g as usize].0;
+            self.order[*pos as usize] = i;
+            *pos += 1;
+        }
+        self.table = next;
+        groups
+    }
+
+    /// `dominates[p * groups + q]`: pattern `p` is at least as favourable as `q` for every
+    /// rule (and `p ≠ q`).
+    fn compare_patterns(&mut self, coef: &[f64], favour: &[Favour], n: usize, groups: usize) {
+        self.dominates.clear();
+        self.dominates.resize(groups * groups, false);
+        for p in 0..groups {
+            for q in 0..groups {
+                if p == q {
+                    continue;
+                }
+                let (a, b) = (self.representative[p], self.representative[q]);
+                self.dominates[p * groups + q] = favour.iter().enumerate().all(|(r, f)| {
+                    let (x, y) = (coef[r * n + a], coef[r * n + b]);
+                    match f {
+                        Favour::Smaller => x <= y,
+                        Favour::Larger => x >= y,
+                        Favour::Equal => x == y,
+                    }
+                });
+            }
+        }
+    }
+
+    /// How many kept items dominate item `i` of group `q`, counting up to `limit`.
+    fn dominator_count(&self, scores: &[f64], groups: usize, q: usize, i: usize, limit: usize) -> usize {
+        let mut count = 0;
+        for p in 0..groups {
+            let list = &self.kept_by_group[self.kept_start[p]..self.kept_start[p + 1]];
+            if p == q {
+                // Same pattern: better score, or equal score and smaller index.
+                count += list.iter().take_while(|&&k| k != i).count();
+            } else if self.dominates[p * groups + q] {
+                // Strictly better pattern: score at least as high suffices.
+                count += list.partition_point(|&k| scores[k] >= scores[i]);
+            }
+            if count >= limit {
+                return count;
+            }
+        }
+        count
     }
 }
 
@@ -92,14 +223,31 @@ mod tests {
 
     #[test]
     fn keeps_the_best_of_each_pattern() {
-        // Two patterns (member / not), keep 2 of each.
+        // Two patterns (member / not) of a two-sided rule, keep 2 of each.
         let scores = [0.1, 0.9, 0.5, 0.9, 0.3, 0.7];
         let coef = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
         let mut kept = Vec::new();
-        Screen::default().keep_undominated(&scores, &coef, 1, 2, &mut kept);
+        Screen::default().keep_undominated(&scores, &coef, &[Favour::Equal], 2, &mut kept);
         // Pattern 1: items 0, 2, 4 → keep 2 (0.5) and 4 (0.3). Pattern 0: items 1, 3, 5 →
         // 1 and 3 tie at 0.9 and both beat 5.
         assert_eq!(kept, vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn favourable_patterns_dominate_across_groups() {
+        // A cap (max only) on members {0, 2, 4}: non-members are favourable. Items 1 and 3
+        // (non-members, 0.9) dominate member 4 (0.3) and member 0 (0.1), but not member
+        // 2 (0.95). With keep = 2, members 0 and 4 have ≥ 2 dominators and go.
+        let scores = [0.1, 0.9, 0.95, 0.9, 0.3, 0.7];
+        let coef = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+        let mut kept = Vec::new();
+        Screen::default().keep_undominated(&scores, &coef, &[Favour::Smaller], 2, &mut kept);
+        assert_eq!(kept, vec![1, 2, 3]);
+        // With a minimum instead, members are favourable. Members keep 2 and 4; among
+        // non-members, 1 has one dominator (member 2), 3 has two (item 1 and member 2) and
+        // goes, as does 5 (within its own pattern already).
+        Screen::default().keep_undominated(&scores, &coef, &[Favour::Larger], 2, &mut kept);
+        assert_eq!(kept, vec![1, 2, 4]);
     }
 
     #[test]
@@ -107,9 +255,9 @@ mod tests {
         let scores = [0.5; 5];
         let mut kept = Vec::new();
         let mut s = Screen::default();
-        s.keep_undominated(&scores, &[], 0, 3, &mut kept);
+        s.keep_undominated(&scores, &[], &[], 3, &mut kept);
         assert_eq!(kept, vec![0, 1, 2]);
-        s.keep_undominated(&scores[..2], &[], 0, 3, &mut kept);
+        s.keep_undominated(&scores[..2], &[], &[], 3, &mut kept);
         assert_eq!(kept, vec![0, 1]);
     }
 }
