@@ -315,6 +315,8 @@ pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTim
             "line_search_evaluations": stats.line_search_evaluations,
             "master_pivots": stats.master_pivots,
             "screened_items": stats.screened_items,
+            "dynamically_screened_items": stats.dynamically_screened_items,
+            "working_set_growths": stats.working_set_growths,
             "solve_ns": {"min": times.min, "p50": times.p50, "p99": times.p99},
         },
     });

@@ -78,6 +78,11 @@ pub struct Stats {
     pub master_pivots: u32,
     /// Items removed before the solve by dominance screening (DESIGN.md F7).
     pub screened_items: usize,
+    /// Of the items left, those the dual method never had to look at: outside its working
+    /// set at the end, proven irrelevant by the final check.
+    pub dynamically_screened_items: usize,
+    /// Times the final check found a better ranking outside the working set and grew it.
+    pub working_set_growths: u32,
 }
 
 /// One ranking of the lottery.

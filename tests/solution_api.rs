@@ -144,3 +144,81 @@ proptest! {
         check_solution(&data, sol);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+    /// Real coefficients defeat pattern screening, so many items stay and the dual method
+    /// works on a working set that a final check must confirm (or grow): still HiGHS's
+    /// status and optimum, still certified over every item.
+    #[test]
+    fn working_set_instances_match_highs(n in 150usize..400, m in 2usize..8, k in 1usize..4, seed in any::<u64>()) {
+        let mut data = common::generate(common::Class::RealCoefficients, n, m, k, seed);
+        // Continuous coefficients: every item its own pattern, so pattern screening can
+        // only compare them pairwise and leaves most items.
+        let mut rng = lprank::synthetic::SplitMix64::new(seed ^ 1);
+        for r in &mut data.rules {
+            if let lprank::json::MembersData::Coefficients(c) = &mut r.members {
+                for x in c.iter_mut() {
+                    *x += 0.01 * rng.normal();
+                }
+                // A loose second bound makes the rule two-sided: then no coefficient is
+                // more favourable than another and cross-pattern dominance drops nothing.
+                let loose = c.iter().map(|x| x.abs()).sum::<f64>() * m as f64 + 1.0;
+                r.min = r.min.or(Some(-loose));
+                r.max = r.max.or(Some(loose));
+            }
+        }
+        let rules = data.rules();
+        let mut solver = Solver::default();
+        let sol = solver.solve(&data.problem(&rules)).unwrap();
+        match highs_objective(&data).map_err(TestCaseError::fail)? {
+            None => prop_assert_eq!(sol.status(), Status::Infeasible),
+            Some(expected) => {
+                prop_assert_eq!(sol.status(), Status::Optimal);
+                prop_assert!((sol.objective() - expected).abs() <= 1e-7 * expected.abs().max(1.0), "{} vs {}", sol.objective(), expected);
+                prop_assert!(sol.stats().dynamically_screened_items > 0, "the working set should have left items out");
+            }
+        }
+        check_solution(&data, sol);
+    }
+}
+
+/// A working set that starts without the items the optimum needs: every coefficient is
+/// positive, so the start holds only the best scores, but a tight exposure cap favours
+/// low-coefficient items far down the score order. The final check must find them.
+#[test]
+fn working_set_grows_when_the_optimum_needs_outsiders() {
+    let n = 600;
+    let m = 5;
+    let mut rng = lprank::synthetic::SplitMix64::new(42);
+    let scores: Vec<f64> = (0..n).map(|i| 1.0 - i as f64 / n as f64 + 0.001 * rng.next_f64()).collect();
+    // Good scores come with large coefficients, poor ones with tiny coefficients.
+    let coefficients: Vec<f64> =
+        (0..n).map(|i| 1.0 - 0.99 * i as f64 / n as f64 + 0.001 * rng.next_f64()).collect();
+    let exposure: f64 = (0..m).map(lprank::default_position_weight).sum();
+    let data = lprank::json::ProblemData {
+        scores,
+        slots: Some(m),
+        position_weights: None,
+        rules: vec![lprank::json::RuleData {
+            name: "cap".into(),
+            members: lprank::json::MembersData::Coefficients(coefficients),
+            profile: SlotProfile::Exposure,
+            max: Some(0.05 * exposure),
+            min: Some(-1.0), // loose: makes the rule two-sided, so nothing is screened statically
+            penalty: None,
+        }],
+    };
+    let rules = data.rules();
+    let mut solver = Solver::default();
+    let sol = solver.solve(&data.problem(&rules)).unwrap();
+    assert_eq!(sol.status(), Status::Optimal);
+    assert!(sol.stats().working_set_growths > 0, "{:?}", sol.stats());
+    let expected = highs_objective(&data).unwrap().unwrap();
+    assert!(
+        (sol.objective() - expected).abs() <= 1e-7 * expected.abs().max(1.0),
+        "{} vs {expected}",
+        sol.objective()
+    );
+    check_solution(&data, sol);
+}

@@ -53,9 +53,18 @@ pub(crate) struct Inner {
 }
 
 impl Oracle {
-    /// Solves the inner problem for duals `y` (one per rule). `with_scores = false` drops
-    /// `s` (phase 1 looks for feasibility only). `duals` asks for `α` and `β` too.
-    pub(crate) fn solve(&mut self, model: &Model, y: &[f64], with_scores: bool, duals: bool) -> Inner {
+    /// Solves the inner problem for duals `y` (one per rule) over the kept items listed in
+    /// `items` (ascending; the working set, at least `m` of them). `with_scores = false`
+    /// drops `s` (phase 1 looks for feasibility only). `duals` asks for `α` and `β` too
+    /// (`α = 0` for items outside `items`).
+    pub(crate) fn solve(
+        &mut self,
+        model: &Model,
+        items: &[usize],
+        y: &[f64],
+        with_scores: bool,
+        duals: bool,
+    ) -> Inner {
         let kept = model.kept_len();
         reset(&mut self.reduced_score, kept, 0.0);
         if with_scores {
@@ -86,11 +95,11 @@ impl Oracle {
             self.band_end.push(model.m);
             reset(&mut self.band_of_slot, model.m, 0);
             reset(&mut self.band_penalty, kept, 0.0);
-            let value = oracle_sort::best_ranking(self, model, duals);
+            let value = oracle_sort::best_ranking(self, model, items, duals);
             return Inner { value, assignment: false };
         }
         self.build_bands(model, y);
-        let value = oracle_assign::best_ranking(self, model, duals);
+        let value = oracle_assign::best_ranking(self, model, items, duals);
         Inner { value, assignment: true }
     }
 

@@ -26,13 +26,15 @@ pub(crate) struct Scratch {
 }
 
 /// Fills `oracle.ranking` (and the duals if asked) and returns the ranking's value.
-pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, duals: bool) -> f64 {
+pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], duals: bool) -> f64 {
     let m = model.m;
     let kept = model.kept_len();
     let mut s = std::mem::take(&mut oracle.scratch);
     reset(&mut s.in_union, kept, false);
-    if kept <= m + 1 {
-        s.in_union.fill(true);
+    if items.len() <= m + 1 {
+        for &t in items {
+            s.in_union[t] = true;
+        }
     } else {
         reset(&mut s.values, kept, 0.0);
         for j in 0..m {
@@ -40,12 +42,12 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, duals: bool) -> f
             if j > 0 && model.w[j] == model.w[j - 1] && oracle.band_of_slot[j] == oracle.band_of_slot[j - 1] {
                 continue;
             }
-            for t in 0..kept {
+            for &t in items {
                 s.values[t] = oracle.reduced_value(model, t, j);
             }
             let values = &s.values;
             oracle.order.clear();
-            oracle.order.extend(0..kept);
+            oracle.order.extend_from_slice(items);
             oracle.order.select_nth_unstable_by(m, |a, b| values[*b].total_cmp(&values[*a]).then(a.cmp(b)));
             for &t in &oracle.order[..=m] {
                 s.in_union[t] = true;
@@ -53,7 +55,7 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, duals: bool) -> f
         }
     }
     s.candidates.clear();
-    s.candidates.extend((0..kept).filter(|&t| s.in_union[t]));
+    s.candidates.extend(items.iter().copied().filter(|&t| s.in_union[t]));
     let cols = s.candidates.len();
     reset(&mut s.cost, m * cols, 0.0);
     for j in 0..m {

@@ -17,12 +17,12 @@ use super::model::Model;
 use super::oracle::Oracle;
 
 /// Fills `oracle.ranking` (and the duals if asked) and returns the ranking's value.
-pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, duals: bool) -> f64 {
+pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], duals: bool) -> f64 {
     let m = model.m;
     let u = &oracle.reduced_score;
     let order = &mut oracle.order;
     order.clear();
-    order.extend(0..u.len());
+    order.extend_from_slice(items);
     // Larger u first; equal values in index order, so the result is deterministic.
     let better = |a: &usize, b: &usize| u[*b].total_cmp(&u[*a]).then(a.cmp(b));
     oracle.runner_up = None;
