@@ -314,6 +314,7 @@ pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTim
             "mispricings": stats.mispricings,
             "line_search_evaluations": stats.line_search_evaluations,
             "master_pivots": stats.master_pivots,
+            "column_purges": stats.column_purges,
             "screened_items": stats.screened_items,
             "dynamically_screened_items": stats.dynamically_screened_items,
             "working_set_growths": stats.working_set_growths,

@@ -74,6 +74,8 @@ pub struct Stats {
     pub mispricings: u32,
     /// Inner solves spent by exact line searches.
     pub line_search_evaluations: u32,
+    /// Times the column pool was full and purged of non-basic columns.
+    pub column_purges: u32,
     /// Simplex pivots in the master problem.
     pub master_pivots: u32,
     /// Items removed before the solve by dominance screening (DESIGN.md F7).
@@ -169,6 +171,18 @@ impl Default for Solution {
 }
 
 impl Solution {
+    /// Reserves room for `n` items, `m` slots, `rules` rules and `rankings` rankings.
+    pub(crate) fn reserve(&mut self, n: usize, m: usize, rules: usize, rankings: usize) {
+        let grow = |v: &mut Vec<f64>, cap: usize| v.reserve(cap.saturating_sub(v.len()));
+        grow(&mut self.probabilities, rankings);
+        self.rankings.reserve((rankings * m).saturating_sub(self.rankings.len()));
+        self.rules.reserve(rules.saturating_sub(self.rules.len()));
+        grow(&mut self.certificate.item_duals, n);
+        grow(&mut self.certificate.slot_duals, m);
+        grow(&mut self.certificate.rule_duals, rules);
+        grow(&mut self.infeasibility_ray, rules);
+    }
+
     /// Why the solver stopped.
     pub fn status(&self) -> Status {
         self.status

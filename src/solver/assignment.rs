@@ -12,6 +12,8 @@
 //! `max Σ u + Σ v  s.t.  u_r + v_c ≤ cost[r][c], v ≤ 0` — in the slate LP's maximisation
 //! form, `β_j = −u_j` and `α_i = −v_i ≥ 0`.
 
+use super::workspace::{reserve, reset};
+
 /// Reusable buffers for [`Assignment::solve`]; they grow to the largest problem seen.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Assignment {
@@ -112,6 +114,18 @@ impl Assignment {
         }
     }
 
+    /// Reserves every buffer for `rows × cols` problems.
+    pub(crate) fn reserve(&mut self, rows: usize, cols: usize) {
+        reserve(&mut self.row_potential, rows);
+        reserve(&mut self.col_potential, cols);
+        reserve(&mut self.col_row, cols);
+        reserve(&mut self.pred_row, cols);
+        reserve(&mut self.row_col, rows);
+        reserve(&mut self.dist, cols);
+        reserve(&mut self.unsettled, cols);
+        reserve(&mut self.settled, cols);
+    }
+
     /// `u_r` for row `r` after [`Assignment::solve`].
     pub(crate) fn row_potential(&self, r: usize) -> f64 {
         self.row_potential[r]
@@ -121,12 +135,6 @@ impl Assignment {
     pub(crate) fn col_potential(&self, c: usize) -> f64 {
         self.col_potential[c]
     }
-}
-
-/// `v = [value; len]` without giving back capacity.
-pub(crate) fn reset<T: Copy>(v: &mut Vec<T>, len: usize, value: T) {
-    v.clear();
-    v.resize(len, value);
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 //! Dantzig pricing; after a run of degenerate pivots it switches to Bland's rule, which
 //! cannot cycle.
 
-use super::assignment::reset;
+use super::workspace::reset;
 
 /// Pivots between two refactorisations of the basis inverse.
 const REFACTOR_EVERY: u32 = 50;
@@ -107,6 +107,57 @@ impl Master {
 
     pub(crate) fn column_count(&self) -> usize {
         self.column_score.len()
+    }
+
+    /// Makes room by dropping non-basic ranking columns, keeping the newest `keep_recent`;
+    /// writes into `map` the new index of each old column (`usize::MAX` for dropped ones).
+    /// Basic columns are never dropped, so the basis and its inverse stay as they are.
+    pub(crate) fn purge(&mut self, keep_recent: usize, map: &mut Vec<usize>) {
+        let r = self.rule_rows;
+        let count = self.column_count();
+        let width = r + 1;
+        map.clear();
+        let mut next = 0;
+        for t in 0..count {
+            let keep = self.is_basic[2 * r + t] || t + keep_recent >= count;
+            if keep {
+                if next != t {
+                    self.columns.copy_within(t * width..(t + 1) * width, next * width);
+                    self.column_score[next] = self.column_score[t];
+                    self.is_basic[2 * r + next] = self.is_basic[2 * r + t];
+                }
+                map.push(next);
+                next += 1;
+            } else {
+                map.push(usize::MAX);
+            }
+        }
+        self.columns.truncate(next * width);
+        self.column_score.truncate(next);
+        self.is_basic.truncate(2 * r + next);
+        for v in &mut self.basis {
+            if *v >= 2 * r {
+                *v = 2 * r + map[*v - 2 * r];
+            }
+        }
+    }
+
+    /// Reserves every buffer for `rule_rows` rows and `columns` ranking columns.
+    pub(crate) fn reserve(&mut self, rule_rows: usize, columns: usize) {
+        let nr = rule_rows + 1;
+        use super::workspace::reserve;
+        reserve(&mut self.rhs, nr);
+        reserve(&mut self.penalty, rule_rows);
+        reserve(&mut self.columns, columns * nr);
+        reserve(&mut self.column_score, columns);
+        reserve(&mut self.basis, nr);
+        reserve(&mut self.is_basic, 2 * rule_rows + columns);
+        reserve(&mut self.basis_inverse, nr * nr);
+        reserve(&mut self.basic_value, nr);
+        reserve(&mut self.dual, nr);
+        reserve(&mut self.direction, nr);
+        reserve(&mut self.column_scratch, nr);
+        reserve(&mut self.factor_scratch, 2 * nr * nr);
     }
 
     /// The basis made of ranking column 0 and, per row, its slack (when the ranking meets

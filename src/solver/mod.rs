@@ -25,12 +25,12 @@ mod oracle_assign;
 mod oracle_sort;
 mod screen;
 mod settings;
+mod workspace;
 
 use std::time::Instant;
 
-use self::master::{Master, Phase};
-use self::model::Model;
-use self::oracle::Oracle;
+use self::master::Phase;
+use self::workspace::Workspace;
 use crate::problem::{Problem, ProblemError};
 use crate::solution::{relative_gap, RuleOutcome, Solution, Stats, Status};
 pub use settings::{Settings, SettingsError};
@@ -41,48 +41,6 @@ pub struct Solver {
     settings: Settings,
     ws: Workspace,
     solution: Solution,
-}
-
-/// Every buffer of a solve, grown to the largest problem seen and then reused.
-#[derive(Clone, Debug, Default)]
-struct Workspace {
-    seen: Vec<u64>,
-    model: Model,
-    oracle: Oracle,
-    master: Master,
-    /// `(rule, sign)` of each master row: `+1` for `V ≤ max`, `-1` for `−V ≤ −min`.
-    rows: Vec<(usize, f64)>,
-    /// Rule values `V_k` of each ranking column (`columns × rules`).
-    column_values: Vec<f64>,
-    /// Kept-item rankings of the columns (`columns × m`).
-    column_rankings: Vec<usize>,
-    values: Vec<f64>,
-    y: Vec<f64>,
-    best_y: Vec<f64>,
-    /// `b_r` of each row (signed like the row).
-    row_rhs: Vec<f64>,
-    /// Row duals of the master (clamped), the line-search center and a trial point.
-    lambda: Vec<f64>,
-    center: Vec<f64>,
-    center_row_values: Vec<f64>,
-    trial: Vec<f64>,
-    /// `R_r(σ)` of the last evaluated ranking.
-    row_values: Vec<f64>,
-    best_row_values: Vec<f64>,
-    /// `(loss, slot)` of candidate swaps, and a ranking buffer, for multiple pricing.
-    swaps: Vec<(f64, usize)>,
-    neighbor: Vec<usize>,
-    /// Whether the last evaluation needed an assignment (then extra columns pay off).
-    last_was_assignment: bool,
-    /// Dynamic screening: the kept items the oracle looks at (ascending), membership
-    /// flags, all kept items, and a scratch list.
-    working: Vec<usize>,
-    in_working: Vec<bool>,
-    all_kept: Vec<usize>,
-    order: Vec<usize>,
-    check_y: Vec<f64>,
-    /// Whether the master holds a lottery that meets the hard rules.
-    has_lottery: bool,
 }
 
 /// What the loop decided.
@@ -110,6 +68,7 @@ impl Solver {
         let start = Instant::now();
         problem.validate_with(&mut self.ws.seen)?;
         self.ws.model.build(problem, self.settings.feasibility_tolerance);
+        self.ws.reserve(problem.rules.len(), &mut self.solution);
         self.ws.has_lottery = false;
         let status = self.run(start);
         self.finish(status);
@@ -148,6 +107,7 @@ impl Solver {
         ws.best_y.clear();
         ws.best_y.resize(k, 0.0);
         init_working_set(ws);
+        ws.purges = 0;
 
         // The unconstrained best ranking: the first column, and g(0) the first bound.
         let first = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
@@ -275,6 +235,7 @@ impl Solver {
             add_column(ws);
         };
         stats.master_pivots = self.ws.master.pivots;
+        stats.column_purges = self.ws.purges;
         stats.dynamically_screened_items = self.ws.all_kept.len() - self.ws.working.len();
         self.solution.stats = stats;
         // A limit hit while still looking for a feasible lottery leaves none to offer.
@@ -578,6 +539,9 @@ fn add_column(ws: &mut Workspace) {
 }
 
 fn push_column(ws: &mut Workspace, ranking: &[usize]) {
+    if ws.master.column_count() >= ws.column_capacity() {
+        ws.purge_columns();
+    }
     let model = &ws.model;
     model.rule_values(ranking, &mut ws.values);
     let score = model.ranking_score(ranking);

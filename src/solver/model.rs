@@ -74,6 +74,7 @@ impl Model {
         let n = problem.item_count();
         let m = problem.slate_len();
         let k = problem.rules.len();
+        self.reserve(n, m, k);
         self.n = n;
         self.m = m;
         self.w.clear();
@@ -116,6 +117,19 @@ impl Model {
         }));
         let max_score = problem.scores.iter().fold(0.0f64, |a, s| a.max(s.abs()));
         self.scale = self.w.iter().sum::<f64>() * max_score;
+    }
+
+    /// Reserves every buffer for `n` items, `m` slots and `k` rules.
+    fn reserve(&mut self, n: usize, m: usize, k: usize) {
+        use super::workspace::reserve;
+        reserve(&mut self.w, m);
+        reserve(&mut self.kept, n);
+        reserve(&mut self.scores, n);
+        reserve(&mut self.rules, k);
+        reserve(&mut self.coef, k * n);
+        reserve(&mut self.full_coef, k * n);
+        reserve(&mut self.favour, k);
+        self.screen.reserve(n);
     }
 
     pub(crate) fn kept_len(&self) -> usize {

@@ -16,8 +16,8 @@
 //! including the ones screened out before the solve — and `Σ α + Σ β` equal to the
 //! ranking's value. They make the certificate of DESIGN.md F6.
 
-use super::assignment::reset;
 use super::model::Model;
+use super::workspace::reset;
 use super::{oracle_assign, oracle_sort};
 
 /// Buffers of the inner solve, reused across calls.
@@ -101,6 +101,20 @@ impl Oracle {
         self.build_bands(model, y);
         let value = oracle_assign::best_ranking(self, model, items, duals);
         Inner { value, assignment: true }
+    }
+
+    /// Reserves every buffer for `m` slots, `kept` items and `rules` rules.
+    pub(crate) fn reserve(&mut self, m: usize, kept: usize, rules: usize) {
+        use super::workspace::reserve;
+        reserve(&mut self.ranking, m);
+        reserve(&mut self.slot_dual, m);
+        reserve(&mut self.item_dual, kept);
+        reserve(&mut self.reduced_score, kept);
+        reserve(&mut self.band_end, rules + 1);
+        reserve(&mut self.band_of_slot, m);
+        reserve(&mut self.band_penalty, kept * (rules + 1));
+        reserve(&mut self.order, kept);
+        self.scratch.reserve(m, kept);
     }
 
     /// Band boundaries and each kept item's penalty per band.

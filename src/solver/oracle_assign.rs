@@ -10,9 +10,9 @@
 //! `β_j ≥ c(k, j) ≥ c(i, j)` holds for every item `i` outside the union — the assignment's
 //! duals certify the full item set.
 
-use super::assignment::reset;
 use super::model::Model;
 use super::oracle::Oracle;
+use super::workspace::reset;
 
 /// Buffers of the assignment path.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +23,21 @@ pub(crate) struct Scratch {
     cost: Vec<f64>,
     row_col: Vec<usize>,
     assignment: super::assignment::Assignment,
+}
+
+impl Scratch {
+    /// Reserves every buffer for `m` slots and `kept` items.
+    pub(crate) fn reserve(&mut self, m: usize, kept: usize) {
+        use super::workspace::reserve;
+        // The candidates are the union of m lists of m + 1 (or all items when fewer).
+        let cols = kept.min(m * (m + 1)).max(m + 1);
+        reserve(&mut self.values, kept);
+        reserve(&mut self.in_union, kept);
+        reserve(&mut self.candidates, kept);
+        reserve(&mut self.cost, m * cols);
+        reserve(&mut self.row_col, m);
+        self.assignment.reserve(m, cols);
+    }
 }
 
 /// Fills `oracle.ranking` (and the duals if asked) and returns the ranking's value.

@@ -104,6 +104,21 @@ impl Screen {
         kept.sort_unstable();
     }
 
+    /// Reserves every buffer for `n` items.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        use super::workspace::reserve;
+        reserve(&mut self.pattern_hash, n);
+        reserve(&mut self.group_of, n);
+        reserve(&mut self.table, (2 * n).next_power_of_two());
+        reserve(&mut self.representative, n);
+        reserve(&mut self.group_start, n + 1);
+        reserve(&mut self.order, n);
+        reserve(&mut self.kept_start, n + 1);
+        reserve(&mut self.kept_by_group, n);
+        let compared = n.min(MAX_PATTERNS_COMPARED);
+        reserve(&mut self.dominates, compared * compared);
+    }
+
     /// Assigns each item a group id by exact coefficient pattern; fills `order` with the
     /// items grouped (`group_start` delimits the groups). Returns the group count.
     fn group_by_pattern(&mut self, coef: &[f64], rules: usize, n: usize) -> usize {
