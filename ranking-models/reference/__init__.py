@@ -1,0 +1,11 @@
+"""Python/JAX reference for lprank's scorer: the model family of ranking-models/FORMAT.md.
+
+Modules:
+    model        config parsing, tensor specs, int8 middle-max quantization, the JAX forward pass
+    simulator    the synthetic feed (users, items, creators, clicks, long dwells)
+    train        trains, calibrates and exports the bundled model feed-dcn/
+    export       writes a model directory (config.json + model.safetensors)
+    variants     writes the tiny random-weight variants under variants/
+    golden       writes golden.safetensors next to every model
+    check_format an independent numpy forward pass written from FORMAT.md; checks every model
+"""
