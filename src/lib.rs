@@ -30,6 +30,7 @@
 //! # Ok::<(), lprank::ProblemError>(())
 //! ```
 
+pub mod ffi;
 pub mod json;
 pub mod problem;
 pub mod solution;

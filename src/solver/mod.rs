@@ -57,6 +57,11 @@ impl Solver {
         Ok(Solver { settings, ..Solver::default() })
     }
 
+    /// The solution of the last successful solve (a default, status-less one before any).
+    pub fn last_solution(&self) -> &Solution {
+        &self.solution
+    }
+
     /// The settings in force.
     pub fn settings(&self) -> &Settings {
         &self.settings

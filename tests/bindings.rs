@@ -1,0 +1,236 @@
+//! The C ABI exercised from outside Rust: a C program under AddressSanitizer (and once
+//! more under Valgrind), the C++ wrapper under AddressSanitizer, and the Java binding on
+//! the JVM. Each solves the same problems as the Rust API here and must print the same
+//! numbers; the C program also walks every error status and the panic boundary.
+//!
+//! Needs gcc, g++, valgrind and a JDK 17 (`.ci/run` installs what is missing). The
+//! library is built once with the `test-hooks` feature into `target/ffi`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use lprank::json::{MembersData, ProblemData};
+use lprank::synthetic::{random_mixed, RuleMix};
+use lprank::{SlotProfile, Solver};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn work_dir() -> PathBuf {
+    let dir = root().join("target/ffi/tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command) -> String {
+    // cargo's LD_LIBRARY_PATH points at target/release, whose liblprank lacks the test
+    // hooks: load the one built for these tests.
+    if let Some(dir) = LIB_DIR.get() {
+        cmd.env("LD_LIBRARY_PATH", dir);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{cmd:?} failed ({}):\n{stdout}\n{stderr}", out.status);
+    stdout
+}
+
+/// Builds liblprank with the test hooks (once per test run) and returns its directory.
+static LIB_DIR: OnceLock<PathBuf> = OnceLock::new();
+
+fn library_dir() -> &'static Path {
+    LIB_DIR.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        run(Command::new(cargo).current_dir(root()).args([
+            "build",
+            "--release",
+            "--lib",
+            "--features",
+            "test-hooks",
+            "--target-dir",
+            "target/ffi",
+        ]));
+        root().join("target/ffi/release")
+    })
+}
+
+/// Compiles C (`cc` = gcc) or C++ (`g++`) sources against liblprank.
+fn compile(compiler: &str, sources: &[PathBuf], output: &str, flags: &[&str]) -> PathBuf {
+    let lib = library_dir();
+    let exe = work_dir().join(output);
+    let mut cmd = Command::new(compiler);
+    cmd.args(flags)
+        .arg("-g")
+        .arg("-DLPRANK_TEST_HOOKS")
+        .arg(format!("-I{}", root().join("include").display()))
+        .arg(format!("-I{}", root().join("bindings/cpp").display()))
+        .args(sources)
+        .arg(format!("-L{}", lib.display()))
+        .arg("-llprank")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lm")
+        .arg("-o")
+        .arg(&exe);
+    run(&mut cmd);
+    exe
+}
+
+/// Writes `data` in the plain-number format the C and C++ programs read.
+fn write_problem(data: &ProblemData, name: &str) -> PathBuf {
+    let n = data.scores.len();
+    let mut text = format!("{} {} {}\n", n, data.slots.unwrap_or(0), data.rules.len());
+    let num = |x: f64| format!("{x:e}");
+    text += &data.scores.iter().map(|&s| num(s)).collect::<Vec<_>>().join(" ");
+    let weights = data.position_weights.as_deref().unwrap_or(&[]);
+    text +=
+        &format!("\n{} {}\n", weights.len(), weights.iter().map(|&w| num(w)).collect::<Vec<_>>().join(" "));
+    for r in &data.rules {
+        let (profile, top) = match r.profile {
+            SlotProfile::WholeSlate => (0, 0),
+            SlotProfile::Top(d) => (1, d),
+            SlotProfile::Exposure => (2, 0),
+        };
+        let flag = |v: Option<f64>| format!("{} {}", u8::from(v.is_some()), num(v.unwrap_or(0.0)));
+        text += &format!("{profile} {top} {} {} {} ", flag(r.max), flag(r.min), flag(r.penalty));
+        match &r.members {
+            MembersData::Items(items) => {
+                text += &format!(
+                    "0 {} {}\n",
+                    items.len(),
+                    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(" ")
+                )
+            }
+            MembersData::Coefficients(c) => {
+                text +=
+                    &format!("1 {} {}\n", c.len(), c.iter().map(|&x| num(x)).collect::<Vec<_>>().join(" "))
+            }
+        }
+    }
+    let path = work_dir().join(format!("{name}.txt"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// What the Rust API prints for `data`, in the programs' output format.
+fn expected_output(data: &ProblemData) -> String {
+    let rules = data.rules();
+    let mut solver = Solver::default();
+    let s = solver.solve(&data.problem(&rules)).unwrap();
+    let mut out = format!(
+        "status {}\nobjective {}\nbound {}\nlottery {}\n",
+        s.status() as u32,
+        fmt17(s.objective()),
+        fmt17(s.bound()),
+        s.lottery_len()
+    );
+    for r in s.lottery() {
+        out += &format!("ranking {}", fmt17(r.probability));
+        for i in r.items {
+            out += &format!(" {i}");
+        }
+        out += "\n";
+    }
+    for o in s.rules() {
+        out += &format!("rule {} {} {}\n", fmt17(o.value), fmt17(o.dual), fmt17(o.violation));
+    }
+    out
+}
+
+/// Parses C's `%.17g` back so that both sides compare as numbers.
+fn fmt17(x: f64) -> String {
+    if x.is_nan() {
+        "nan".into()
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// Normalises output for comparison: every number (index or not) re-read as f64 and
+/// printed like `fmt17`, so C's `%.17g` and Rust's formatting compare as values.
+fn normalise(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            line.split(' ')
+                .map(|w| w.parse::<f64>().map_or_else(|_| w.to_string(), fmt17))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn problems() -> Vec<(String, ProblemData)> {
+    let mut out = Vec::new();
+    let dir = root().join("tests/fixtures");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    for path in files {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if path.extension().is_some_and(|e| e == "json") && name != "expected" {
+            out.push((name, ProblemData::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap()));
+        }
+    }
+    out.push(("random_mixed_300x20".into(), random_mixed(300, 20, 6, RuleMix::Mixed, 5)));
+    out
+}
+
+fn check_program(exe: &Path, wrapper: &[&str]) {
+    for (name, data) in problems() {
+        let file = write_problem(&data, &name);
+        let mut cmd = Command::new(wrapper.first().copied().unwrap_or(exe.to_str().unwrap()));
+        if !wrapper.is_empty() {
+            cmd.args(&wrapper[1..]).arg(exe);
+        }
+        let got = run(cmd.arg("solve").arg(&file));
+        assert_eq!(
+            normalise(&got),
+            normalise(&expected_output(&data)),
+            "{name}: {} differs from Rust",
+            exe.display()
+        );
+    }
+}
+
+#[test]
+fn c_program_under_address_sanitizer() {
+    let exe = compile(
+        "gcc",
+        &[root().join("tests/c/test_solver.c")],
+        "test_solver_asan",
+        &[
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+        ],
+    );
+    assert!(run(Command::new(&exe).arg("errors")).starts_with("ok "));
+    assert_eq!(run(Command::new(&exe).arg("panic")), "ok panic\n");
+    check_program(&exe, &[]);
+}
+
+#[test]
+fn c_program_under_valgrind() {
+    let exe =
+        compile("gcc", &[root().join("tests/c/test_solver.c")], "test_solver_plain", &["-std=c11", "-O1"]);
+    let valgrind = [
+        "valgrind",
+        "--quiet",
+        "--error-exitcode=99",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite,indirect",
+    ];
+    assert!(run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors")).starts_with("ok "));
+    assert_eq!(run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("panic")), "ok panic\n");
+    let (name, data) = problems().pop().unwrap();
+    let file = write_problem(&data, &format!("{name}_valgrind"));
+    let got = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("solve").arg(&file));
+    assert_eq!(normalise(&got), normalise(&expected_output(&data)));
+}
