@@ -234,3 +234,78 @@ fn c_program_under_valgrind() {
     let got = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("solve").arg(&file));
     assert_eq!(normalise(&got), normalise(&expected_output(&data)));
 }
+
+#[test]
+fn cpp_wrapper_under_address_sanitizer() {
+    let exe = compile(
+        "g++",
+        &[root().join("tests/cpp/test_solver.cpp")],
+        "test_solver_cpp",
+        &[
+            "-std=c++17",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+        ],
+    );
+    assert!(run(Command::new(&exe).arg("errors")).starts_with("ok "));
+    check_program(&exe, &[]);
+}
+
+/// `JAVA_HOME` from the environment, or from where `javac` on the PATH really lives.
+fn java_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("JAVA_HOME") {
+        return PathBuf::from(home);
+    }
+    let javac = run(Command::new("sh").args(["-c", "readlink -f \"$(command -v javac)\""]));
+    let javac = PathBuf::from(javac.trim());
+    javac.parent().and_then(Path::parent).expect("javac lives in JAVA_HOME/bin").to_path_buf()
+}
+
+#[test]
+fn java_binding_on_jdk17() {
+    let home = java_home();
+    let lib = library_dir();
+    let dir = work_dir().join("java");
+    std::fs::create_dir_all(&dir).unwrap();
+    let version = run(Command::new(home.join("bin/javac")).arg("-version"));
+    assert!(version.contains("javac 17") || version.contains("javac 2"), "JDK 17+ expected, found {version}");
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    sources.push(root().join("tests/java/SolverTest.java"));
+    run(Command::new(home.join("bin/javac"))
+        .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
+        .arg(dir.join("classes"))
+        .args(&sources));
+    let shim = dir.join("liblprank_jni.so");
+    run(Command::new("gcc")
+        .args(["-std=c11", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-O2"])
+        .arg(format!("-I{}", home.join("include").display()))
+        .arg(format!("-I{}", home.join("include/linux").display()))
+        .arg(format!("-I{}", root().join("include").display()))
+        .arg(root().join("bindings/java/jni/lprank_jni.c"))
+        .arg(format!("-L{}", lib.display()))
+        .arg("-llprank")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-o")
+        .arg(&shim));
+    let java = |args: &[&str]| {
+        run(Command::new(home.join("bin/java"))
+            .arg("-Xcheck:jni")
+            .arg(format!("-Djava.library.path={}", dir.display()))
+            .arg("-cp")
+            .arg(dir.join("classes"))
+            .arg("SolverTest")
+            .args(args))
+    };
+    assert!(java(&["errors"]).starts_with("ok "));
+    for (name, data) in problems() {
+        let file = write_problem(&data, &format!("{name}_java"));
+        let got = java(&["solve", file.to_str().unwrap()]);
+        assert_eq!(normalise(&got), normalise(&expected_output(&data)), "{name}: Java differs from Rust");
+    }
+}

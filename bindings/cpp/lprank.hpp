@@ -1,0 +1,174 @@
+// lprank — C++17 wrapper over the C ABI (include/lprank.h). Header-only.
+//
+//   lprank::Solver solver;                                   // one per thread; move-only
+//   std::vector<lprank::Rule> rules{lprank::Rule::at_most({0, 1, 2}, lprank::Profile::top(3), 1.0)};
+//   auto summary = solver.solve(scores.data(), scores.size(), /*slots=*/4, rules);
+//   std::vector<size_t> slate = solver.sample(0.42);         // the ranking to serve
+//
+// Errors throw lprank::Error, which carries the C status and lprank_last_error()'s text.
+// Scores are passed as pointer + size and never copied.
+#ifndef LPRANK_HPP
+#define LPRANK_HPP
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lprank.h"
+
+namespace lprank {
+
+/// A failed call: the status code and the library's message.
+class Error : public std::runtime_error {
+  public:
+    Error(lprank_status status, const std::string &message) : std::runtime_error(message), status_(status) {}
+    lprank_status status() const noexcept { return status_; }
+
+  private:
+    lprank_status status_;
+};
+
+inline void check(lprank_status status) {
+    if (status != LPRANK_OK) throw Error(status, lprank_last_error());
+}
+
+/// Which slots a rule counts.
+struct Profile {
+    uint32_t kind = LPRANK_PROFILE_WHOLE_SLATE;
+    size_t depth = 0;
+    static Profile whole_slate() { return {LPRANK_PROFILE_WHOLE_SLATE, 0}; }
+    static Profile top(size_t depth) { return {LPRANK_PROFILE_TOP, depth}; }
+    static Profile exposure() { return {LPRANK_PROFILE_EXPOSURE, 0}; }
+};
+
+/// One rule: members (indices, or one coefficient per item), a profile and bounds.
+struct Rule {
+    std::string name;
+    std::vector<size_t> items;
+    std::vector<double> coefficients;
+    Profile profile;
+    std::optional<double> max, min, penalty;
+
+    static Rule at_most(std::vector<size_t> items, Profile profile, double max) {
+        Rule r;
+        r.items = std::move(items);
+        r.profile = profile;
+        r.max = max;
+        return r;
+    }
+    static Rule at_least(std::vector<size_t> items, Profile profile, double min) {
+        Rule r;
+        r.items = std::move(items);
+        r.profile = profile;
+        r.min = min;
+        return r;
+    }
+    Rule &named(std::string n) { name = std::move(n); return *this; }
+    Rule &soft(double rho) { penalty = rho; return *this; }
+};
+
+/// One ranking of the lottery.
+struct Ranking {
+    double probability;
+    std::vector<size_t> items;
+};
+
+/// Owns an lprank_solver; move-only. Not thread-safe: one per thread.
+class Solver {
+  public:
+    explicit Solver(const lprank_settings *settings = nullptr) : handle_(lprank_solver_new(settings)) {
+        if (!handle_) throw Error(LPRANK_INVALID_INPUT, lprank_last_error());
+    }
+    explicit Solver(const lprank_settings &settings) : Solver(&settings) {}
+    ~Solver() { lprank_solver_free(handle_); }
+    Solver(const Solver &) = delete;
+    Solver &operator=(const Solver &) = delete;
+    Solver(Solver &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Solver &operator=(Solver &&other) noexcept {
+        if (this != &other) {
+            lprank_solver_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+
+    /// Solves for `n` scores at `scores` (not copied), `slots` slots (default position
+    /// weights unless `position_weights` is non-empty) and `rules`.
+    lprank_summary solve(const double *scores, size_t n, size_t slots, const std::vector<Rule> &rules,
+                         const std::vector<double> &position_weights = {}) {
+        c_rules_.clear();
+        for (const Rule &r : rules) {
+            lprank_rule c{};
+            c.name = r.name.c_str();
+            c.items = r.items.empty() ? nullptr : r.items.data();
+            c.items_len = r.items.size();
+            c.coefficients = r.coefficients.empty() ? nullptr : r.coefficients.data();
+            c.coefficients_len = r.coefficients.size();
+            c.profile = r.profile.kind;
+            c.top = r.profile.depth;
+            c.has_max = r.max.has_value();
+            c.max = r.max.value_or(0.0);
+            c.has_min = r.min.has_value();
+            c.min = r.min.value_or(0.0);
+            c.has_penalty = r.penalty.has_value();
+            c.penalty = r.penalty.value_or(0.0);
+            c_rules_.push_back(c);
+        }
+        lprank_problem p{scores, n, slots, position_weights.empty() ? nullptr : position_weights.data(),
+                         position_weights.size(), c_rules_.empty() ? nullptr : c_rules_.data(), c_rules_.size()};
+        lprank_summary s{};
+        check(lprank_solver_solve(handle_, &p, &s));
+        return s;
+    }
+
+    lprank_summary summary() const {
+        lprank_summary s{};
+        check(lprank_solver_summary(handle_, &s));
+        return s;
+    }
+
+    /// The lottery of the last solve.
+    std::vector<Ranking> lottery() const {
+        lprank_summary s = summary();
+        std::vector<double> p(s.lottery_len);
+        std::vector<size_t> items(s.lottery_len * s.slate_len);
+        check(lprank_solver_lottery(handle_, p.data(), p.size(), items.data(), items.size()));
+        std::vector<Ranking> out;
+        for (size_t t = 0; t < s.lottery_len; t++)
+            out.push_back({p[t], std::vector<size_t>(items.begin() + t * s.slate_len,
+                                                     items.begin() + (t + 1) * s.slate_len)});
+        return out;
+    }
+
+    /// The ranking to serve for `u ∈ [0, 1)`.
+    std::vector<size_t> sample(double u) const {
+        std::vector<size_t> ranking(summary().slate_len);
+        check(lprank_solver_sample(handle_, u, ranking.data(), ranking.size()));
+        return ranking;
+    }
+
+    /// Value, dual and violation of each rule.
+    std::vector<lprank_rule_outcome> rule_outcomes() const {
+        std::vector<lprank_rule_outcome> out(summary().rules_len);
+        check(lprank_solver_rule_outcomes(handle_, out.data(), out.size()));
+        return out;
+    }
+
+    /// The Farkas ray of an infeasible solve.
+    std::vector<double> infeasibility_ray() const {
+        std::vector<double> out(summary().rules_len);
+        check(lprank_solver_infeasibility_ray(handle_, out.data(), out.size()));
+        return out;
+    }
+
+  private:
+    lprank_solver *handle_;
+    std::vector<lprank_rule> c_rules_;
+};
+
+}  // namespace lprank
+
+#endif  // LPRANK_HPP

@@ -1,0 +1,49 @@
+package dev.lprank;
+
+/** The result of one solve: status, objective and bound, the lottery and per-rule outcomes. */
+public final class Solution {
+    /** Solution statuses. */
+    public static final int OPTIMAL = 0, INFEASIBLE = 1, TIME_LIMIT = 2, ITERATION_LIMIT = 3;
+
+    public final int status;
+    public final double objective, bound, gap, relativeGap;
+    /** Probability of each ranking of the lottery. */
+    public final double[] probabilities;
+    /** The rankings: item index per slot, best slot first. */
+    public final long[][] rankings;
+    /** Per rule: value, dual and violation. */
+    public final double[] ruleValues, ruleDuals, ruleViolations;
+    /** For INFEASIBLE: the Farkas ray, one number per rule; otherwise null. */
+    public final double[] infeasibilityRay;
+
+    Solution(int status, double objective, double bound, double gap, double relativeGap, double[] probabilities,
+            long[][] rankings, double[] ruleValues, double[] ruleDuals, double[] ruleViolations,
+            double[] infeasibilityRay) {
+        this.status = status;
+        this.objective = objective;
+        this.bound = bound;
+        this.gap = gap;
+        this.relativeGap = relativeGap;
+        this.probabilities = probabilities;
+        this.rankings = rankings;
+        this.ruleValues = ruleValues;
+        this.ruleDuals = ruleDuals;
+        this.ruleViolations = ruleViolations;
+        this.infeasibilityRay = infeasibilityRay;
+    }
+
+    /**
+     * The ranking to serve for a uniform u in [0, 1) (clamped; NaN reads as 0): ranking t
+     * for u in [P_{t-1}, P_t). Null when there is no lottery. Same rule as the Rust API.
+     */
+    public long[] sample(double u) {
+        if (rankings.length == 0) return null;
+        double x = Double.isNaN(u) ? 0 : Math.min(Math.max(u, 0), 1);
+        double cumulative = 0;
+        for (int t = 0; t < rankings.length; t++) {
+            cumulative += probabilities[t];
+            if (x < cumulative) return rankings[t];
+        }
+        return rankings[rankings.length - 1];
+    }
+}

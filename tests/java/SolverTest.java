@@ -1,0 +1,136 @@
+import dev.lprank.LprankException;
+import dev.lprank.Rule;
+import dev.lprank.Solution;
+import dev.lprank.Solver;
+
+import java.io.File;
+import java.util.Locale;
+import java.util.Scanner;
+
+/** The Java binding: errors, infeasible answers, and solves tests/bindings.rs compares with Rust. */
+public final class SolverTest {
+    private static int checks = 0, failures = 0;
+
+    private static void check(boolean ok, String what) {
+        checks++;
+        if (!ok) {
+            failures++;
+            System.err.println("FAILED: " + what);
+        }
+    }
+
+    private interface Call {
+        void run();
+    }
+
+    private static int statusOf(Call call) {
+        try {
+            call.run();
+        } catch (LprankException e) {
+            return e.status();
+        }
+        return 0;
+    }
+
+    private static void errors() {
+        double[] scores = {0.9, 0.8, 0.7, 0.3};
+        try (Solver solver = new Solver()) {
+            Rule cap = Rule.atMost(new long[] {0, 1}, Rule.TOP, 2, 1.0).named("jobs");
+            Solution s = solver.solve(scores, 3, new Rule[] {cap});
+            check(s.status == Solution.OPTIMAL, "optimal");
+            check(s.sample(0.3).length == 3, "sample length");
+            check(s.ruleValues[0] <= 1.0 + 1e-9, "cap holds");
+            check(s.infeasibilityRay == null, "no ray");
+
+            check(statusOf(() -> solver.solve(new double[] {0.9, Double.NaN}, 1, new Rule[0])) == LprankException.INVALID_INPUT,
+                    "NaN score");
+            try {
+                solver.solve(new double[] {0.9, Double.NaN}, 1, new Rule[0]);
+            } catch (LprankException e) {
+                check(e.getMessage().contains("scores[1]"), "message names scores[1]: " + e.getMessage());
+            }
+            check(statusOf(() -> solver.solve(null, 1, new Rule[0])) == LprankException.INVALID_INPUT, "null scores: empty");
+            check(statusOf(() -> solver.solve(scores, 3, new double[] {1.0, 0.5}, new Rule[0])) == LprankException.LENGTH_MISMATCH,
+                    "more slots than weights");
+            Rule both = Rule.between(new long[] {0}, new double[] {1, 0, 0, 0}, Rule.EXPOSURE, 0, null, 1.0);
+            check(statusOf(() -> solver.solve(scores, 2, new Rule[] {both})) == LprankException.INVALID_INPUT,
+                    "items and coefficients");
+            check(statusOf(() -> solver.solve(scores, 2, new Rule[] {Rule.atMost(new long[] {-1}, Rule.TOP, 1, 1)}))
+                    == LprankException.INVALID_INPUT, "negative index is out of range");
+            check(statusOf(() -> solver.solve(scores, 2, new Rule[] {null})) == LprankException.INVALID_INPUT, "null rule");
+
+            Solution inf = solver.solve(scores, 2, new Rule[] {Rule.atLeast(new long[] {0}, Rule.TOP, 1, 2.0)});
+            check(inf.status == Solution.INFEASIBLE, "infeasible");
+            check(inf.infeasibilityRay != null && inf.infeasibilityRay[0] < 0, "ray");
+            check(inf.sample(0.5) == null && inf.rankings.length == 0, "nothing to sample");
+        }
+        check(statusOf(() -> new Solver(-1, 1e-9, 10, 0)) == LprankException.INVALID_INPUT, "bad settings");
+    }
+
+    private static void solveFile(String path) throws Exception {
+        Scanner in = new Scanner(new File(path)).useLocale(Locale.ROOT);
+        int n = in.nextInt(), slots = in.nextInt(), k = in.nextInt();
+        double[] scores = new double[n];
+        for (int i = 0; i < n; i++) scores[i] = Double.parseDouble(in.next());
+        int wn = in.nextInt();
+        double[] weights = wn == 0 ? null : new double[wn];
+        for (int j = 0; j < wn; j++) weights[j] = Double.parseDouble(in.next());
+        Rule[] rules = new Rule[k];
+        for (int r = 0; r < k; r++) {
+            int profile = in.nextInt();
+            long top = in.nextLong();
+            boolean hasMax = in.nextInt() != 0;
+            double max = Double.parseDouble(in.next());
+            boolean hasMin = in.nextInt() != 0;
+            double min = Double.parseDouble(in.next());
+            boolean hasPenalty = in.nextInt() != 0;
+            double penalty = Double.parseDouble(in.next());
+            int kind = in.nextInt(), count = in.nextInt();
+            long[] items = null;
+            double[] coefficients = null;
+            if (kind == 0) {
+                items = new long[count];
+                for (int i = 0; i < count; i++) items[i] = in.nextLong();
+            } else {
+                coefficients = new double[count];
+                for (int i = 0; i < count; i++) coefficients[i] = Double.parseDouble(in.next());
+            }
+            Rule rule = Rule.between(items, coefficients, profile, top, hasMin ? min : null, hasMax ? max : null);
+            rules[r] = hasPenalty ? rule.soft(penalty) : rule;
+        }
+        try (Solver solver = new Solver()) {
+            solver.solve(scores, slots, weights, rules);
+            Solution s = solver.solve(scores, slots, weights, rules); // warm
+            StringBuilder out = new StringBuilder();
+            out.append("status ").append(s.status).append('\n');
+            out.append("objective ").append(s.objective).append('\n');
+            out.append("bound ").append(s.bound).append('\n');
+            out.append("lottery ").append(s.rankings.length).append('\n');
+            for (int t = 0; t < s.rankings.length; t++) {
+                out.append("ranking ").append(s.probabilities[t]);
+                for (long i : s.rankings[t]) out.append(' ').append(i);
+                out.append('\n');
+            }
+            for (int r = 0; r < s.ruleValues.length; r++)
+                out.append("rule ").append(s.ruleValues[r]).append(' ').append(s.ruleDuals[r]).append(' ')
+                        .append(s.ruleViolations[r]).append('\n');
+            System.out.print(out);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 1 && args[0].equals("errors")) {
+            errors();
+            if (failures > 0) {
+                System.err.println(failures + " of " + checks + " checks failed");
+                System.exit(1);
+            }
+            System.out.println("ok " + checks);
+        } else if (args.length >= 2 && args[0].equals("solve")) {
+            solveFile(args[1]);
+        } else {
+            System.err.println("usage: SolverTest errors | solve FILE");
+            System.exit(2);
+        }
+    }
+}
