@@ -1,0 +1,186 @@
+//! lprank's solve against HiGHS (through good_lp) on the same instances, in one run.
+//!
+//! ```sh
+//! cargo bench --bench solve                 # everything (a few minutes)
+//! cargo bench --bench solve -- scaling      # only the scaling series
+//! ```
+//!
+//! Instances come from `lprank::synthetic::random_mixed` (8 item groups, rules over one to
+//! three groups, bounds calibrated so that every rule binds and the instance is feasible);
+//! the same instance is `lprank generate --kind mixed|exposure --candidates N --slots M
+//! --rules K --seed 1`, so `lprank solve --repeat` can be compared with these numbers.
+//! lprank is timed warm (one reused `Solver`); HiGHS is timed on its solve call only, the
+//! explicit LP (x_ij variables) being built outside the timed section. After the run, a
+//! table of medians and ratios is printed from criterion's estimates.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{BatchSize, BenchmarkId, Criterion};
+use good_lp::solvers::highs::highs;
+use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
+use lprank::json::{MembersData, ProblemData};
+use lprank::synthetic::{random_mixed, RuleMix};
+use lprank::{default_position_weight, SlotProfile, Solver, Status};
+
+struct Case {
+    name: &'static str,
+    n: usize,
+    m: usize,
+    k: usize,
+    mix: RuleMix,
+    highs: bool,
+}
+
+const CASES: [Case; 5] = [
+    Case { name: "100x10_K2_mixed", n: 100, m: 10, k: 2, mix: RuleMix::Mixed, highs: true },
+    Case { name: "1000x50_K10_exposure", n: 1000, m: 50, k: 10, mix: RuleMix::ExposureOnly, highs: true },
+    Case { name: "1000x50_K10_mixed", n: 1000, m: 50, k: 10, mix: RuleMix::Mixed, highs: true },
+    Case { name: "10000x100_K20_mixed", n: 10_000, m: 100, k: 20, mix: RuleMix::Mixed, highs: false },
+    Case { name: "100000x50_K10_mixed", n: 100_000, m: 50, k: 10, mix: RuleMix::Mixed, highs: false },
+];
+
+const SCALING: [usize; 7] = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000];
+
+/// The explicit LP for HiGHS, ready to solve.
+fn highs_model(data: &ProblemData) -> impl SolverModel {
+    let n = data.scores.len();
+    let m = data.slots.unwrap().min(n);
+    let w: Vec<f64> = (0..m).map(default_position_weight).collect();
+    let mut vars = ProblemVariables::new();
+    let x: Vec<Vec<Variable>> =
+        (0..n).map(|_| (0..m).map(|_| vars.add(variable().min(0.0).max(1.0))).collect()).collect();
+    let mut objective = Expression::from(0.0);
+    for i in 0..n {
+        for j in 0..m {
+            objective.add_mul(data.scores[i] * w[j], x[i][j]);
+        }
+    }
+    let mut model = vars.maximise(objective).using(highs).set_threads(1);
+    for j in 0..m {
+        model = model.with((0..n).map(|i| x[i][j]).sum::<Expression>().eq(1.0));
+    }
+    for xi in &x {
+        model = model.with(xi.iter().copied().sum::<Expression>().leq(1.0));
+    }
+    for r in &data.rules {
+        let MembersData::Items(items) = &r.members else { unreachable!("random_mixed uses groups") };
+        let mut value = Expression::from(0.0);
+        for &i in items {
+            for j in 0..m {
+                let v = match r.profile {
+                    SlotProfile::Exposure => w[j],
+                    SlotProfile::Top(d) => f64::from(j < d),
+                    SlotProfile::WholeSlate => 1.0,
+                };
+                if v != 0.0 {
+                    value.add_mul(v, x[i][j]);
+                }
+            }
+        }
+        if let Some(b) = r.max {
+            model = model.with(value.clone().leq(b));
+        }
+        if let Some(b) = r.min {
+            model = model.with(value.geq(b));
+        }
+    }
+    model
+}
+
+fn instance(n: usize, m: usize, k: usize, mix: RuleMix) -> ProblemData {
+    random_mixed(n, m, k, mix, 1)
+}
+
+fn bench_cases(c: &mut Criterion) {
+    let mut group = c.benchmark_group("solve");
+    group.warm_up_time(Duration::from_millis(500));
+    for case in &CASES {
+        let data = instance(case.n, case.m, case.k, case.mix);
+        let rules = data.rules();
+        let problem = data.problem(&rules);
+        let mut solver = Solver::default();
+        assert_eq!(solver.solve(&problem).unwrap().status(), Status::Optimal, "{}", case.name);
+        group.sample_size(if case.n >= 10_000 { 10 } else { 30 });
+        group.measurement_time(Duration::from_secs(3));
+        group.bench_function(BenchmarkId::new("lprank", case.name), |b| {
+            b.iter(|| solver.solve(&problem).unwrap().objective())
+        });
+        if case.highs {
+            group.sample_size(10);
+            group.measurement_time(Duration::from_secs(if case.n >= 1000 { 15 } else { 3 }));
+            group.bench_function(BenchmarkId::new("highs", case.name), |b| {
+                b.iter_batched(|| highs_model(&data), |model| model.solve().is_ok(), BatchSize::PerIteration)
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scaling");
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_secs(2));
+    group.sample_size(10);
+    for &n in &SCALING {
+        let data = instance(n, 50, 10, RuleMix::Mixed);
+        let rules = data.rules();
+        let problem = data.problem(&rules);
+        let mut solver = Solver::default();
+        solver.solve(&problem).unwrap();
+        group.bench_function(BenchmarkId::new("lprank_m50_K10_mixed", n), |b| {
+            b.iter(|| solver.solve(&problem).unwrap().objective())
+        });
+    }
+    group.finish();
+}
+
+/// Median (ns) of one benchmark from criterion's saved estimates.
+fn median_ns(group: &str, function: &str, parameter: &str) -> Option<f64> {
+    let dir =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
+    let path = dir.join("criterion").join(group).join(function).join(parameter).join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn human(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.1} µs", ns / 1e3)
+    }
+}
+
+fn print_tables() {
+    println!("\n| instance (n×m, K, rules) | lprank median | HiGHS median | HiGHS / lprank |");
+    println!("|---|---|---|---|");
+    for case in &CASES {
+        let ours = median_ns("solve", "lprank", case.name);
+        let theirs = if case.highs { median_ns("solve", "highs", case.name) } else { None };
+        let show = |v: Option<f64>| v.map_or("–".to_string(), human);
+        let ratio = match (ours, theirs) {
+            (Some(a), Some(b)) => format!("{:.0}×", b / a),
+            _ => "–".to_string(),
+        };
+        println!("| {} | {} | {} | {} |", case.name, show(ours), show(theirs), ratio);
+    }
+    println!("\n| n (m = 50, K = 10, mixed) | lprank median | per item |");
+    println!("|---|---|---|");
+    for &n in &SCALING {
+        if let Some(t) = median_ns("scaling", "lprank_m50_K10_mixed", &n.to_string()) {
+            println!("| {n} | {} | {:.1} ns |", human(t), t / n as f64);
+        }
+    }
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench_cases(&mut c);
+    bench_scaling(&mut c);
+    c.final_summary();
+    print_tables();
+}
