@@ -7,7 +7,8 @@ use lprank::{Solution, Solver};
 
 /// Every number of a solution, as bits, in a fixed order.
 fn fingerprint(s: &Solution) -> Vec<u64> {
-    let mut out = vec![s.status() as u64, s.objective().to_bits(), s.bound().to_bits(), s.lottery_len() as u64];
+    let mut out =
+        vec![s.status() as u64, s.objective().to_bits(), s.bound().to_bits(), s.lottery_len() as u64];
     for r in s.lottery() {
         out.push(r.probability.to_bits());
         out.extend(r.items.iter().map(|&i| i as u64));
