@@ -222,3 +222,34 @@ fn working_set_grows_when_the_optimum_needs_outsiders() {
     );
     check_solution(&data, sol);
 }
+
+/// A budget far below what the solve needs: the answer is `time_limit` with, when phase 1
+/// finished, a feasible lottery whose bound is still a true bound. (No timing is asserted:
+/// a very fast machine may finish, and then the answer must be optimal.)
+#[test]
+fn a_time_budget_returns_the_best_lottery_so_far() {
+    let data = random_mixed(3000, 60, 14, RuleMix::Mixed, 11);
+    let rules = data.rules();
+    let problem = data.problem(&rules);
+    let optimum = Solver::default().solve(&problem).unwrap().objective();
+    let mut solver = Solver::new(Settings::default().with_time_limit(Duration::from_millis(15))).unwrap();
+    let sol = solver.solve(&problem).unwrap();
+    eprintln!(
+        "{} with {} rankings after {} iterations",
+        sol.status(),
+        sol.lottery_len(),
+        sol.stats().iterations
+    );
+    match sol.status() {
+        Status::Optimal => assert!((sol.objective() - optimum).abs() <= 1e-9 * optimum.abs()),
+        Status::TimeLimit if sol.lottery_len() > 0 => {
+            assert!(sol.objective() <= optimum + 1e-9 && sol.bound() >= optimum - 1e-9);
+            for (o, r) in sol.rules().iter().zip(&data.rules) {
+                let (lo, hi) = (r.min.unwrap_or(f64::NEG_INFINITY), r.max.unwrap_or(f64::INFINITY));
+                assert!(o.value >= lo - 1e-9 && o.value <= hi + 1e-9, "rule {} at {}", r.name, o.value);
+            }
+        }
+        Status::TimeLimit => assert!(sol.objective().is_nan()),
+        other => panic!("{other}"),
+    }
+}
