@@ -67,7 +67,31 @@ public final class SolverTest {
         check(statusOf(() -> new Solver(-1, 1e-9, 10, 0)) == LprankException.INVALID_INPUT, "bad settings");
     }
 
+    /** Parses the problem file, then solves it {@code times} times; prints the median in ns. */
+    private static void benchFile(String path, int times) throws Exception {
+        Object[] p = readProblem(path);
+        try (Solver solver = new Solver()) {
+            long[] ns = new long[times];
+            for (int i = 0; i < times; i++) {
+                long t0 = System.nanoTime();
+                solver.solve((double[]) p[0], (Integer) p[1], (double[]) p[2], (Rule[]) p[3]);
+                ns[i] = System.nanoTime() - t0;
+            }
+            java.util.Arrays.sort(ns);
+            System.out.println("median_ns " + ns[times / 2]);
+        }
+    }
+
     private static void solveFile(String path) throws Exception {
+        Object[] p = readProblem(path);
+        double[] scores = (double[]) p[0];
+        int slots = (Integer) p[1];
+        double[] weights = (double[]) p[2];
+        Rule[] rules = (Rule[]) p[3];
+        solveAndPrint(scores, slots, weights, rules);
+    }
+
+    private static Object[] readProblem(String path) throws Exception {
         Scanner in = new Scanner(new File(path)).useLocale(Locale.ROOT);
         int n = in.nextInt(), slots = in.nextInt(), k = in.nextInt();
         double[] scores = new double[n];
@@ -98,6 +122,10 @@ public final class SolverTest {
             Rule rule = Rule.between(items, coefficients, profile, top, hasMin ? min : null, hasMax ? max : null);
             rules[r] = hasPenalty ? rule.soft(penalty) : rule;
         }
+        return new Object[] {scores, slots, weights, rules};
+    }
+
+    private static void solveAndPrint(double[] scores, int slots, double[] weights, Rule[] rules) {
         try (Solver solver = new Solver()) {
             solver.solve(scores, slots, weights, rules);
             Solution s = solver.solve(scores, slots, weights, rules); // warm
@@ -128,8 +156,10 @@ public final class SolverTest {
             System.out.println("ok " + checks);
         } else if (args.length >= 2 && args[0].equals("solve")) {
             solveFile(args[1]);
+        } else if (args.length >= 3 && args[0].equals("bench")) {
+            benchFile(args[1], Integer.parseInt(args[2]));
         } else {
-            System.err.println("usage: SolverTest errors | solve FILE");
+            System.err.println("usage: SolverTest errors | solve FILE | bench FILE N");
             System.exit(2);
         }
     }
