@@ -19,6 +19,11 @@ use thiserror::Error;
 /// `(2K + 1)²` numbers, so the cap keeps a hostile request from asking for gigabytes.
 pub const MAX_RULES: usize = 1024;
 
+/// At most this many `items × (rules + 1)` cells per problem. The solver keeps a dense
+/// coefficient row per rule over the items, so the product bounds its memory (about 2 GiB
+/// at the cap); beyond it a request is refused instead of exhausting the host's memory.
+pub const MAX_PROBLEM_CELLS: usize = 1 << 27;
+
 /// The default position weight of slot `j` (0-based): `1 / log2(j + 2)`, as in DCG.
 pub fn default_position_weight(slot: usize) -> f64 {
     1.0 / ((slot as f64) + 2.0).log2()
@@ -193,6 +198,9 @@ impl<'a> Problem<'a> {
         if self.rules.len() > MAX_RULES {
             return Err(ProblemError::TooManyRules { count: self.rules.len() });
         }
+        if n.saturating_mul(self.rules.len() + 1) > MAX_PROBLEM_CELLS {
+            return Err(ProblemError::TooLarge { items: n, rules: self.rules.len() });
+        }
         for (rule, r) in self.rules.iter().enumerate() {
             validate_rule(rule, r, n, seen)?;
         }
@@ -327,6 +335,18 @@ pub enum ProblemError {
         /// Rules given.
         count: usize,
     },
+    /// `items × (rules + 1)` exceeds [`MAX_PROBLEM_CELLS`].
+    #[error(
+        "scores: {items} items with {rules} rules exceed the supported size \
+         (items × (rules + 1) ≤ {max})",
+        max = MAX_PROBLEM_CELLS
+    )]
+    TooLarge {
+        /// Items given.
+        items: usize,
+        /// Rules given.
+        rules: usize,
+    },
     /// A member index is `≥ n`.
     #[error("constraints[{rule}].items[{position}]: item {item} does not exist (there are {n} items)")]
     MemberOutOfRange {
@@ -459,6 +479,16 @@ mod tests {
             let msg = check(Problem::new(&s, Slots::Count(2)).with_rules(&rules));
             assert!(msg.starts_with(prefix), "{msg:?} should start with {prefix:?}");
         }
+    }
+
+    #[test]
+    fn oversized_problems_are_refused_before_any_work() {
+        let scores = vec![0.5; 200_000];
+        let rules = vec![Rule::at_most(Members::Items(&[]), SlotProfile::Exposure, 1.0); 1000];
+        let err = Problem::new(&scores, Slots::Count(10)).with_rules(&rules).validate().unwrap_err();
+        assert_eq!(err, ProblemError::TooLarge { items: 200_000, rules: 1000 });
+        let rules = [Rule::at_most(Members::Items(&[]), SlotProfile::Exposure, 1.0)];
+        assert!(Problem::new(&scores, Slots::Count(10)).with_rules(&rules).validate().is_ok());
     }
 
     #[test]
