@@ -36,6 +36,7 @@ pub mod problem;
 pub mod solution;
 pub mod solver;
 pub mod synthetic;
+pub mod verify;
 
 pub use problem::{
     default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_RULES,

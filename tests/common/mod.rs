@@ -172,6 +172,9 @@ pub fn check_solution(data: &ProblemData, sol: &Solution) {
             }
             let lhs = highs_min_ray_value(data, ray);
             assert!(lhs > rhs + 1e-9, "ray does not prove infeasibility: min δ·V = {lhs} ≤ δ·b = {rhs}");
+            let rules = data.rules();
+            lprank::verify::verify(&data.problem(&rules), sol, 1e-9, 1e-9)
+                .expect("lprank::verify accepts it too");
             return;
         }
         Status::Optimal => {}
@@ -276,6 +279,10 @@ pub fn check_solution(data: &ProblemData, sol: &Solution) {
         "bound {certified_bound} below objective {}",
         sol.objective()
     );
+
+    // The library's own verifier must agree with this independent one.
+    let rules = data.rules();
+    lprank::verify::verify(&data.problem(&rules), sol, 1e-9, 1e-9).expect("lprank::verify accepts it too");
 }
 
 /// The classes of generated problems.
