@@ -138,8 +138,7 @@ pub struct Solution {
     pub(crate) certificate: Certificate,
     pub(crate) infeasibility_ray: Vec<f64>,
     pub(crate) stats: Stats,
-    /// `Σ_j w_j · max_i |s_i|`: the objective's natural magnitude, the floor of the scale
-    /// the relative gap is measured against.
+    /// The objective's natural magnitude (see [`Solution::relative_gap`]).
     pub(crate) scale: f64,
 }
 
@@ -205,7 +204,9 @@ impl Solution {
         self.bound - self.objective
     }
 
-    /// The gap relative to the objective's scale, `max(|objective|, Σ_j w_j · max_i |s_i|)`.
+    /// The gap relative to the objective's scale: `max(|objective|, S)` with `S` the size
+    /// the objective's terms can reach (`Σ_j w_j · max_i |s_i|` plus, for soft rules,
+    /// `ρ_k` times the rule value's and bound's magnitude).
     /// `Optimal` means this is at most `Settings::relative_gap`.
     pub fn relative_gap(&self) -> f64 {
         relative_gap(self.objective, self.bound, self.scale)

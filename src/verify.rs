@@ -142,7 +142,7 @@ pub fn verify(
             }
         }
     }
-    let scale = w.iter().sum::<f64>() * problem.scores.iter().fold(0.0f64, |acc, s| acc.max(s.abs()));
+    let scale = objective_scale(problem, &w);
     if (objective - solution.objective()).abs() > 1e-9 * scale.max(objective.abs()).max(1e-300) {
         return fail(format!("objective {objective}, reported {}", solution.objective()));
     }
@@ -164,6 +164,29 @@ pub fn verify(
         return fail(format!("certified relative gap {gap:e} above {relative_gap_tolerance:e}"));
     }
     Ok(())
+}
+
+/// The size the objective's terms can reach (the same definition as the solver's, computed
+/// here independently): `Σ_j w_j · max_i |s_i|` plus, per soft rule, `ρ_k · (Σ_j v_kj ·
+/// max_i |a_ki| + max(|min_k|, |max_k|))`.
+fn objective_scale(problem: &Problem<'_>, w: &[f64]) -> f64 {
+    let total: f64 = w.iter().sum();
+    let mut scale = total * problem.scores.iter().fold(0.0f64, |acc, s| acc.max(s.abs()));
+    for rule in problem.rules {
+        let Some(rho) = rule.penalty else { continue };
+        let slots = match rule.profile {
+            SlotProfile::Exposure => total,
+            SlotProfile::Top(d) => d.min(w.len()) as f64,
+            SlotProfile::WholeSlate => w.len() as f64,
+        };
+        let coef = match rule.members {
+            Members::Items(items) => f64::from(u8::from(!items.is_empty())),
+            Members::Coefficients(c) => c.iter().fold(0.0f64, |acc, x| acc.max(x.abs())),
+        };
+        let bound = rule.max.unwrap_or(0.0).abs().max(rule.min.unwrap_or(0.0).abs());
+        scale += rho * (slots * coef + bound);
+    }
+    scale
 }
 
 #[cfg(test)]

@@ -253,3 +253,23 @@ fn a_time_budget_returns_the_best_lottery_so_far() {
         other => panic!("{other}"),
     }
 }
+
+/// Found by fuzzing (solve_structured): with every position weight 0 the scores contribute
+/// nothing, so the objective's scale must come from the soft rule's penalty, or no gap
+/// could ever count as small and the solve stopped as `iteration_limit` after 2 iterations.
+#[test]
+fn zero_weights_with_a_soft_rule_still_solve_to_optimality() {
+    let scores = [-4.0, -4.0, -1.0, -4.0, 1.0, 0.5, -4.0, -4.0, 1.25, -4.0];
+    let c1 = [-0.5, -4.0, -3.5, -2.5, 0.0, -4.0, -3.0, 1.25, -3.0, 1.25];
+    let c2 = [-4.0; 10];
+    let rules = [
+        Rule::between(Members::Coefficients(&c1), SlotProfile::WholeSlate, Some(-1.5), Some(2.5)).soft(1.5),
+        Rule::at_least(Members::Coefficients(&c2), SlotProfile::Exposure, -4.0),
+        Rule::at_least(Members::Coefficients(&c2), SlotProfile::Exposure, -4.0),
+    ];
+    let problem = Problem::new(&scores, Slots::Weights(&[0.0])).with_rules(&rules);
+    let mut solver = Solver::default();
+    let sol = solver.solve(&problem).unwrap();
+    assert_eq!(sol.status(), Status::Optimal, "{:?}", sol.stats());
+    lprank::verify::verify(&problem, sol, 1e-9, 1e-9).unwrap();
+}

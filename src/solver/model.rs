@@ -61,7 +61,8 @@ pub(crate) struct Model {
     pub rules: Vec<ModelRule>,
     /// `a_k[t]` for rule `k` and kept item `t`, row-major (`rules × kept`).
     pub coef: Vec<f64>,
-    /// `Σ_j w_j · max_i |s_i|`, the objective's natural magnitude.
+    /// `Σ_j w_j · max_i |s_i| + Σ_soft ρ_k (Σ_j v_kj · max_i |a_ki| + |b_k|)`: the size the
+    /// objective's terms can reach, the floor of the scale relative gaps are measured on.
     pub scale: f64,
     full_coef: Vec<f64>,
     favour: Vec<Favour>,
@@ -116,7 +117,23 @@ impl Model {
             }
         }));
         let max_score = problem.scores.iter().fold(0.0f64, |a, s| a.max(s.abs()));
-        self.scale = self.w.iter().sum::<f64>() * max_score;
+        let total_weight: f64 = self.w.iter().sum();
+        // Soft rules add penalty terms to the objective: their largest possible size counts
+        // too, or a problem whose scores or weights are all zero would have no scale at all.
+        let penalties: f64 = (0..k)
+            .filter(|&r| !self.rules[r].is_hard())
+            .map(|r| {
+                let rule = &self.rules[r];
+                let slots = match rule.depth {
+                    None => total_weight,
+                    Some(d) => d as f64,
+                };
+                let coef = self.full_coef[r * n..(r + 1) * n].iter().fold(0.0f64, |a, c| a.max(c.abs()));
+                let bound = rule.max.unwrap_or(0.0).abs().max(rule.min.unwrap_or(0.0).abs());
+                rule.penalty * (slots * coef + bound)
+            })
+            .sum();
+        self.scale = total_weight * max_score + penalties;
     }
 
     /// Reserves every buffer for `n` items, `m` slots and `k` rules.
