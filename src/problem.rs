@@ -103,11 +103,12 @@ impl<'a> Rule<'a> {
         Rule { penalty: Some(penalty), ..self }
     }
 
-    /// The coefficient of item `i` (0 for non-members). Assumes a validated rule.
+    /// Writes the rule's coefficient of every item (0 for non-members; a validated rule)
+    /// into `out`, which must arrive zeroed: member lists only set their ones, so the
+    /// caller zeroes the whole matrix once rather than once per rule.
     pub(crate) fn coefficient_fill(&self, out: &mut [f64]) {
         match self.members {
             Members::Items(items) => {
-                out.fill(0.0);
                 for &i in items {
                     out[i] = 1.0;
                 }

@@ -212,12 +212,28 @@ impl Solver {
                         stats.mispricings += 1;
                     }
                 }
+                if !priced && settings.time_limit.is_some_and(|limit| start.elapsed() >= limit) {
+                    // The smoothed point found nothing and the budget is gone: stop before
+                    // the second inner solve of this iteration.
+                    ws.lambda = lambda;
+                    break Status::TimeLimit;
+                }
                 if !priced {
                     let at_master = evaluate(ws, &lambda, &mut stats, &mut best_bound);
                     add_column(ws);
                     add_neighbor_columns(ws, neighbors);
                     if have_center {
-                        center_g = line_search(ws, &lambda, center_g, at_master, &mut stats, &mut best_bound);
+                        let out_of_time =
+                            || settings.time_limit.is_some_and(|limit| start.elapsed() >= limit);
+                        center_g = line_search(
+                            ws,
+                            &lambda,
+                            center_g,
+                            at_master,
+                            &mut stats,
+                            &mut best_bound,
+                            out_of_time,
+                        );
                     } else {
                         ws.center.clear();
                         ws.center.extend_from_slice(&lambda);
@@ -479,6 +495,7 @@ fn line_search(
     at_master: f64,
     stats: &mut Stats,
     best_bound: &mut f64,
+    out_of_time: impl Fn() -> bool,
 ) -> f64 {
     let mut center = std::mem::take(&mut ws.center);
     let mut trial = std::mem::take(&mut ws.trial);
@@ -500,6 +517,9 @@ fn line_search(
     let tolerance = 1e-12 * ws.model.scale.max(f64::MIN_POSITIVE);
     if lo.slope < 0.0 && hi.slope > 0.0 {
         for _ in 0..MAX_LINE_SEARCH_STEPS {
+            if out_of_time() {
+                break;
+            }
             let Some(t) = dual::next_trial(lo, hi) else { break };
             trial.clear();
             trial.extend(center.iter().zip(lambda).map(|(c, l)| c + t * (l - c)));
