@@ -18,11 +18,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
-use good_lp::solvers::highs::highs;
-use good_lp::{variable, Expression, ProblemVariables, SolverModel, Variable};
-use lprank::json::{MembersData, ProblemData};
+use good_lp::SolverModel;
+use lprank::json::ProblemData;
 use lprank::synthetic::{random_mixed, RuleMix};
-use lprank::{default_position_weight, SlotProfile, Solver, Status};
+use lprank::{Solver, Status};
+
+/// The explicit-LP builder the HiGHS property tests use.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 struct Case {
     name: &'static str,
@@ -42,52 +45,6 @@ const CASES: [Case; 5] = [
 ];
 
 const SCALING: [usize; 7] = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000];
-
-/// The explicit LP for HiGHS, ready to solve.
-fn highs_model(data: &ProblemData) -> impl SolverModel {
-    let n = data.scores.len();
-    let m = data.slots.unwrap().min(n);
-    let w: Vec<f64> = (0..m).map(default_position_weight).collect();
-    let mut vars = ProblemVariables::new();
-    let x: Vec<Vec<Variable>> =
-        (0..n).map(|_| (0..m).map(|_| vars.add(variable().min(0.0).max(1.0))).collect()).collect();
-    let mut objective = Expression::from(0.0);
-    for i in 0..n {
-        for j in 0..m {
-            objective.add_mul(data.scores[i] * w[j], x[i][j]);
-        }
-    }
-    let mut model = vars.maximise(objective).using(highs).set_threads(1);
-    for j in 0..m {
-        model = model.with((0..n).map(|i| x[i][j]).sum::<Expression>().eq(1.0));
-    }
-    for xi in &x {
-        model = model.with(xi.iter().copied().sum::<Expression>().leq(1.0));
-    }
-    for r in &data.rules {
-        let MembersData::Items(items) = &r.members else { unreachable!("random_mixed uses groups") };
-        let mut value = Expression::from(0.0);
-        for &i in items {
-            for j in 0..m {
-                let v = match r.profile {
-                    SlotProfile::Exposure => w[j],
-                    SlotProfile::Top(d) => f64::from(j < d),
-                    SlotProfile::WholeSlate => 1.0,
-                };
-                if v != 0.0 {
-                    value.add_mul(v, x[i][j]);
-                }
-            }
-        }
-        if let Some(b) = r.max {
-            model = model.with(value.clone().leq(b));
-        }
-        if let Some(b) = r.min {
-            model = model.with(value.geq(b));
-        }
-    }
-    model
-}
 
 fn instance(n: usize, m: usize, k: usize, mix: RuleMix) -> ProblemData {
     random_mixed(n, m, k, mix, 1)
@@ -111,7 +68,11 @@ fn bench_cases(c: &mut Criterion) {
             group.sample_size(10);
             group.measurement_time(Duration::from_secs(if case.n >= 1000 { 15 } else { 3 }));
             group.bench_function(BenchmarkId::new("highs", case.name), |b| {
-                b.iter_batched(|| highs_model(&data), |model| model.solve().is_ok(), BatchSize::PerIteration)
+                b.iter_batched(
+                    || common::highs_model(&data).0,
+                    |model| model.solve().is_ok(),
+                    BatchSize::PerIteration,
+                )
             });
         }
     }

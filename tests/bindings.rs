@@ -196,20 +196,17 @@ fn check_program(exe: &Path, wrapper: &[&str]) {
     }
 }
 
+/// Warnings are errors, and AddressSanitizer plus UBSan stop at the first finding.
+const STRICT_SANITIZED: &[&str] =
+    &["-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"];
+
 #[test]
 fn c_program_under_address_sanitizer() {
     let exe = compile(
         "gcc",
         &[root().join("tests/c/test_solver.c")],
         "test_solver_asan",
-        &[
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fsanitize=address,undefined",
-            "-fno-sanitize-recover=all",
-        ],
+        &[&["-std=c11"], STRICT_SANITIZED].concat(),
     );
     assert!(run(Command::new(&exe).arg("errors")).starts_with("ok "));
     assert_eq!(run(Command::new(&exe).arg("panic")), "ok panic\n");
@@ -241,14 +238,7 @@ fn cpp_wrapper_under_address_sanitizer() {
         "g++",
         &[root().join("tests/cpp/test_solver.cpp")],
         "test_solver_cpp",
-        &[
-            "-std=c++17",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-fsanitize=address,undefined",
-            "-fno-sanitize-recover=all",
-        ],
+        &[&["-std=c++17"], STRICT_SANITIZED].concat(),
     );
     assert!(run(Command::new(&exe).arg("errors")).starts_with("ok "));
     check_program(&exe, &[]);

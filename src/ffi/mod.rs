@@ -95,16 +95,13 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> Result<T, Failu
     }
 }
 
-/// A `(ptr, len)` pair from C as a slice: `NULL` with 0 is empty, `NULL` otherwise is an
-/// error, and `len` elements must fit in the address space.
-///
-/// # Safety
-/// When `ptr` is not NULL it must point to `len` initialised `T`s that stay valid and
-/// unmodified for `'a`.
-pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failure> {
-    if ptr.is_null() {
+/// Checks a `(ptr, len)` pair of `T`s: `Ok(false)` for NULL with 0 (an empty array),
+/// `Ok(true)` when `ptr` may be read for `len` elements (non-NULL, and `len` elements fit
+/// in `isize::MAX` bytes), an error for NULL with a length or an overflowing length.
+fn check_pair<T>(is_null: bool, len: usize, what: &str) -> Result<bool, Failure> {
+    if is_null {
         return if len == 0 {
-            Ok(&[])
+            Ok(false)
         } else {
             Err(Failure::new(lprank_status::LPRANK_NULL_POINTER, format!("{what}: NULL with length {len}")))
         };
@@ -114,6 +111,18 @@ pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> 
             lprank_status::LPRANK_LENGTH_MISMATCH,
             format!("{what}: length {len} overflows"),
         ));
+    }
+    Ok(true)
+}
+
+/// A `(ptr, len)` pair from C as a slice (see [`check_pair`]).
+///
+/// # Safety
+/// When `ptr` is not NULL it must point to `len` initialised `T`s that stay valid and
+/// unmodified for `'a`.
+pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failure> {
+    if !check_pair::<T>(ptr.is_null(), len, what)? {
+        return Ok(&[]);
     }
     // SAFETY: non-NULL, the length fits in isize bytes, and the caller promises `len`
     // valid elements for 'a.
@@ -125,18 +134,8 @@ pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> 
 /// # Safety
 /// When `ptr` is not NULL it must point to `len` writable `T`s, not aliased for `'a`.
 pub(crate) unsafe fn slice_out<'a, T>(ptr: *mut T, len: usize, what: &str) -> Result<&'a mut [T], Failure> {
-    if ptr.is_null() {
-        return if len == 0 {
-            Ok(&mut [])
-        } else {
-            Err(Failure::new(lprank_status::LPRANK_NULL_POINTER, format!("{what}: NULL with length {len}")))
-        };
-    }
-    if len.checked_mul(std::mem::size_of::<T>()).is_none_or(|bytes| bytes > isize::MAX as usize) {
-        return Err(Failure::new(
-            lprank_status::LPRANK_LENGTH_MISMATCH,
-            format!("{what}: length {len} overflows"),
-        ));
+    if !check_pair::<T>(ptr.is_null(), len, what)? {
+        return Ok(&mut []);
     }
     // SAFETY: as in `slice_arg`, and the caller promises exclusive access.
     Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })

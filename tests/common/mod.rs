@@ -3,7 +3,7 @@
 //! internals: the checker rebuilds `x` from the lottery alone.
 #![allow(dead_code)]
 
-use good_lp::solvers::highs::highs;
+use good_lp::solvers::highs::{highs, HighsProblem};
 use good_lp::{
     variable, Expression, ProblemVariables, ResolutionError, Solution as _, SolverModel, Variable,
 };
@@ -51,6 +51,16 @@ pub fn profile_weights(profile: SlotProfile, w: &[f64]) -> Vec<f64> {
 /// The explicit LP (x_ij variables, one violation variable per soft bound) solved by HiGHS.
 /// `Ok(None)` means HiGHS proved it infeasible.
 pub fn highs_objective(data: &ProblemData) -> Result<Option<f64>, String> {
+    let (model, objective) = highs_model(data);
+    match model.solve() {
+        Ok(sol) => Ok(Some(sol.eval(&objective))),
+        Err(ResolutionError::Infeasible) => Ok(None),
+        Err(e) => Err(format!("HiGHS: {e}")),
+    }
+}
+
+/// The explicit LP for HiGHS, ready to solve, and its objective expression.
+pub fn highs_model(data: &ProblemData) -> (HighsProblem, Expression) {
     let n = data.scores.len();
     let (m, w) = slate(data);
     let mut vars = ProblemVariables::new();
@@ -102,11 +112,7 @@ pub fn highs_objective(data: &ProblemData) -> Result<Option<f64>, String> {
     for c in constraints {
         model = model.with(c);
     }
-    match model.solve() {
-        Ok(sol) => Ok(Some(sol.eval(&objective))),
-        Err(ResolutionError::Infeasible) => Ok(None),
-        Err(e) => Err(format!("HiGHS: {e}")),
-    }
+    (model, objective)
 }
 
 /// `min_x Σ_k δ_k V_k(x)` over the assignment polytope (no rules), by HiGHS.
