@@ -13,7 +13,8 @@
 //! cost whenever the gap is open). Phase 1 does the same without scores to find a lottery
 //! meeting the hard rules, or a ray `y` with `g` unbounded below along it (F8).
 //!
-//! Why stop is decided in one place, [`Solver::check_termination`].
+//! Each iteration is one `feasibility_step` or `optimality_step`; limits are checked in
+//! one place, `check_termination`.
 
 mod assignment;
 mod certificate;
@@ -117,7 +118,7 @@ impl Solver {
         // The unconstrained best ranking: the first column, and g(0) the first bound.
         let first = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
         stats.inner_solves += 1;
-        let mut best_bound = first.value;
+        let best_bound = first.value;
         add_column(ws);
         let ws = &mut self.ws;
         let model = &ws.model;
@@ -125,27 +126,30 @@ impl Solver {
             self.solution.stats = stats;
             return Status::IterationLimit;
         }
-        let hard_tol =
-            model.rules.iter().filter(|r| r.is_hard()).map(|r| r.tol).fold(f64::INFINITY, f64::min);
-        let mut phase = if ws.master.hard_violation() > 0.0 { Phase::Feasibility } else { Phase::Optimality };
-        let optimality_tol = (1e-3 * settings.relative_gap * model.scale).max(1e-30);
-        let mut stalls = 0;
-        let mut have_center = false;
-        let mut center_g = f64::INFINITY;
+        let mut state = LoopState {
+            start,
+            hard_tol: model.rules.iter().filter(|r| r.is_hard()).map(|r| r.tol).fold(f64::INFINITY, f64::min),
+            optimality_tol: (1e-3 * settings.relative_gap * model.scale).max(1e-30),
+            phase: if ws.master.hard_violation() > 0.0 { Phase::Feasibility } else { Phase::Optimality },
+            best_bound,
+            center_g: f64::INFINITY,
+            have_center: false,
+        };
         ws.row_rhs.clear();
         for &(r, sign) in &ws.rows {
             let rule = &ws.model.rules[r];
             ws.row_rhs.push(sign * if sign > 0.0 { rule.max } else { rule.min }.unwrap_or(0.0));
         }
 
+        let mut stalls = 0;
         let status = loop {
             if let Verdict::Stop(status) = check_termination(&settings, &stats, start) {
                 break status;
             }
             stats.iterations += 1;
             let pivots_before = ws.master.pivots;
-            let tol = if phase == Phase::Feasibility { 1e-12 } else { optimality_tol };
-            if ws.master.optimize(phase, tol, settings.max_master_pivots).is_err() {
+            let tol = if state.phase == Phase::Feasibility { 1e-12 } else { state.optimality_tol };
+            if ws.master.optimize(state.phase, tol, settings.max_master_pivots).is_err() {
                 break Status::IterationLimit;
             }
             if stats.iterations > 1 && ws.master.pivots == pivots_before {
@@ -156,111 +160,20 @@ impl Solver {
                     break Status::IterationLimit;
                 }
             }
-            if phase == Phase::Feasibility {
-                stats.phase1_iterations += 1;
-                if ws.master.hard_violation() <= hard_tol {
-                    phase = Phase::Optimality;
-                    continue;
-                }
-                rule_duals(ws, phase);
-                let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, false, false);
-                count_inner(&mut stats, inner.assignment);
-                let bound: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum();
-                if bound + inner.value < -hard_tol {
-                    ws.check_y.clone_from(&ws.y);
-                    if confirm_working_set(ws, false, &mut stats, None) {
-                        ws.best_y.copy_from_slice(&ws.y);
-                        break Status::Infeasible;
-                    }
-                }
-            } else {
-                rule_duals(ws, phase);
-                let theta = ws.master.duals().1;
-                let objective = ws.master.objective(Phase::Optimality);
-                let lambda = std::mem::take(&mut ws.lambda);
-                if relative_gap(objective, best_bound, ws.model.scale) <= settings.relative_gap {
-                    ws.lambda = lambda;
-                    ws.check_y.clone_from(&ws.best_y);
-                    if confirm_working_set(ws, true, &mut stats, Some(&mut best_bound)) {
-                        break Status::Optimal;
-                    }
-                    add_column(ws);
-                    continue;
-                }
-                let alpha = settings.smoothing;
-                let neighbors = settings.neighbor_columns_per_row * ws.rows.len();
-                let mut priced = false;
-                if have_center && alpha > 0.0 {
-                    // Wentges smoothing: price at a point between the center and the master.
-                    let mut trial = std::mem::take(&mut ws.trial);
-                    trial.clear();
-                    trial.extend(ws.center.iter().zip(&lambda).map(|(c, l)| c + (1.0 - alpha) * (l - c)));
-                    let value = evaluate(ws, &trial, &mut stats, &mut best_bound);
-                    let score = ws.model.ranking_score(&ws.oracle.ranking);
-                    let reduced =
-                        score - ws.row_values.iter().zip(&lambda).map(|(v, l)| v * l).sum::<f64>() - theta;
-                    if value < center_g {
-                        center_g = value;
-                        ws.center.copy_from_slice(&trial);
-                    }
-                    ws.trial = trial;
-                    if reduced > optimality_tol {
-                        add_column(ws);
-                        add_neighbor_columns(ws, neighbors);
-                        priced = true;
-                    } else {
-                        stats.mispricings += 1;
-                    }
-                }
-                if !priced && settings.time_limit.is_some_and(|limit| start.elapsed() >= limit) {
-                    // The smoothed point found nothing and the budget is gone: stop before
-                    // the second inner solve of this iteration.
-                    ws.lambda = lambda;
-                    break Status::TimeLimit;
-                }
-                if !priced {
-                    let at_master = evaluate(ws, &lambda, &mut stats, &mut best_bound);
-                    add_column(ws);
-                    add_neighbor_columns(ws, neighbors);
-                    if have_center {
-                        let out_of_time =
-                            || settings.time_limit.is_some_and(|limit| start.elapsed() >= limit);
-                        center_g = line_search(
-                            ws,
-                            &lambda,
-                            center_g,
-                            at_master,
-                            &mut stats,
-                            &mut best_bound,
-                            out_of_time,
-                        );
-                    } else {
-                        ws.center.clear();
-                        ws.center.extend_from_slice(&lambda);
-                        ws.center_row_values.clear();
-                        ws.center_row_values.extend_from_slice(&ws.row_values);
-                        center_g = at_master;
-                        have_center = true;
-                    }
-                }
-                ws.lambda = lambda;
-                if relative_gap(objective, best_bound, ws.model.scale) <= settings.relative_gap {
-                    ws.check_y.clone_from(&ws.best_y);
-                    if confirm_working_set(ws, true, &mut stats, Some(&mut best_bound)) {
-                        break Status::Optimal;
-                    }
-                    add_column(ws);
-                }
-                continue;
+            let verdict = match state.phase {
+                Phase::Feasibility => feasibility_step(ws, &mut state, &mut stats),
+                Phase::Optimality => optimality_step(ws, &settings, &mut state, &mut stats),
+            };
+            if let Verdict::Stop(status) = verdict {
+                break status;
             }
-            add_column(ws);
         };
         stats.master_pivots = self.ws.master.pivots;
         stats.column_purges = self.ws.purges;
         stats.dynamically_screened_items = self.ws.all_kept.len() - self.ws.working.len();
         self.solution.stats = stats;
         // A limit hit while still looking for a feasible lottery leaves none to offer.
-        self.ws.has_lottery = status != Status::Infeasible && phase == Phase::Optimality;
+        self.ws.has_lottery = status != Status::Infeasible && state.phase == Phase::Optimality;
         status
     }
 
@@ -331,6 +244,141 @@ impl Solver {
             sol.status = Status::IterationLimit;
         }
     }
+}
+
+/// What the dual loop carries from one iteration to the next.
+struct LoopState {
+    start: Instant,
+    /// The smallest hard-rule tolerance: phase 1 is done when the master's total hard
+    /// violation is below it, and a ray proves infeasibility when `g` drops below `−hard_tol`.
+    hard_tol: f64,
+    /// Reduced cost below which the master counts as optimal (far below the gap we certify).
+    optimality_tol: f64,
+    phase: Phase,
+    /// The lowest `g(y)` found: a valid upper bound on the optimum.
+    best_bound: f64,
+    /// Stabilisation center (row duals in `ws.center`) and `g` there.
+    center_g: f64,
+    have_center: bool,
+}
+
+impl LoopState {
+    fn out_of_time(&self, settings: &Settings) -> bool {
+        settings.time_limit.is_some_and(|limit| self.start.elapsed() >= limit)
+    }
+}
+
+/// Phase 1: once the master meets the hard rules, move on; otherwise price a ranking
+/// without scores, and stop if `g` along the master's duals proves infeasibility.
+fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats) -> Verdict {
+    stats.phase1_iterations += 1;
+    if ws.master.hard_violation() <= state.hard_tol {
+        state.phase = Phase::Optimality;
+        return Verdict::Continue;
+    }
+    rule_duals(ws, Phase::Feasibility);
+    let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, false, false);
+    count_inner(stats, inner.assignment);
+    let bound: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum();
+    if bound + inner.value < -state.hard_tol {
+        ws.check_y.clone_from(&ws.y);
+        if confirm_working_set(ws, false, stats, None) {
+            ws.best_y.copy_from_slice(&ws.y);
+            return Verdict::Stop(Status::Infeasible);
+        }
+    }
+    add_column(ws);
+    Verdict::Continue
+}
+
+/// Phase 2: stop when the bound meets the master's objective (after the working-set
+/// check); otherwise price at the smoothed point, falling back to the master's duals with
+/// an exact line search from the center when the smoothed point finds nothing.
+fn optimality_step(
+    ws: &mut Workspace,
+    settings: &Settings,
+    state: &mut LoopState,
+    stats: &mut Stats,
+) -> Verdict {
+    rule_duals(ws, Phase::Optimality);
+    let theta = ws.master.duals().1;
+    let objective = ws.master.objective(Phase::Optimality);
+    if let Some(verdict) = converged(ws, settings, state, stats, objective) {
+        return verdict;
+    }
+    let lambda = std::mem::take(&mut ws.lambda);
+    let neighbors = settings.neighbor_columns_per_row * ws.rows.len();
+    let mut priced = false;
+    if state.have_center && settings.smoothing > 0.0 {
+        // Wentges smoothing: price at a point between the center and the master's duals.
+        let mut trial = std::mem::take(&mut ws.trial);
+        trial.clear();
+        trial.extend(ws.center.iter().zip(&lambda).map(|(c, l)| c + (1.0 - settings.smoothing) * (l - c)));
+        let value = evaluate(ws, &trial, stats, &mut state.best_bound);
+        let score = ws.model.ranking_score(&ws.oracle.ranking);
+        let reduced = score - ws.row_values.iter().zip(&lambda).map(|(v, l)| v * l).sum::<f64>() - theta;
+        if value < state.center_g {
+            state.center_g = value;
+            ws.center.copy_from_slice(&trial);
+        }
+        ws.trial = trial;
+        if reduced > state.optimality_tol {
+            add_column(ws);
+            add_neighbor_columns(ws, neighbors);
+            priced = true;
+        } else {
+            stats.mispricings += 1;
+        }
+    }
+    if !priced && state.out_of_time(settings) {
+        // The smoothed point found nothing and the budget is gone: stop before the second
+        // inner solve of this iteration.
+        ws.lambda = lambda;
+        return Verdict::Stop(Status::TimeLimit);
+    }
+    if !priced {
+        let at_master = evaluate(ws, &lambda, stats, &mut state.best_bound);
+        add_column(ws);
+        add_neighbor_columns(ws, neighbors);
+        if state.have_center {
+            let out_of_time = || state.out_of_time(settings);
+            let center_g = state.center_g;
+            let mut best_bound = state.best_bound;
+            state.center_g =
+                line_search(ws, &lambda, center_g, at_master, stats, &mut best_bound, out_of_time);
+            state.best_bound = best_bound;
+        } else {
+            ws.center.clear();
+            ws.center.extend_from_slice(&lambda);
+            ws.center_row_values.clear();
+            ws.center_row_values.extend_from_slice(&ws.row_values);
+            state.center_g = at_master;
+            state.have_center = true;
+        }
+    }
+    ws.lambda = lambda;
+    converged(ws, settings, state, stats, objective).unwrap_or(Verdict::Continue)
+}
+
+/// `Some(Stop(Optimal))` when the best bound meets `objective` and the working set is
+/// confirmed; `Some(Continue)` when the check grew the working set (its ranking joins the
+/// master); `None` while the gap is open.
+fn converged(
+    ws: &mut Workspace,
+    settings: &Settings,
+    state: &mut LoopState,
+    stats: &mut Stats,
+    objective: f64,
+) -> Option<Verdict> {
+    if relative_gap(objective, state.best_bound, ws.model.scale) > settings.relative_gap {
+        return None;
+    }
+    ws.check_y.clone_from(&ws.best_y);
+    if confirm_working_set(ws, true, stats, Some(&mut state.best_bound)) {
+        return Some(Verdict::Stop(Status::Optimal));
+    }
+    add_column(ws);
+    Some(Verdict::Continue)
 }
 
 /// The one place that decides whether the loop may go on (besides convergence, which the
