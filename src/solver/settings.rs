@@ -25,7 +25,8 @@ pub struct Settings {
     /// Range: `[0, 1)`.
     pub smoothing: f64,
     /// Multiple pricing: with each priced ranking, add up to this many one-swap neighbours
-    /// per rule row as extra columns. Default `2`. Range: any.
+    /// per rule row as extra columns. Default `4` (measured best of 0–12 with smoothing
+    /// 0–0.8 on the demo and random instances: 10 % fewer inner solves than 2). Range: any.
     pub neighbor_columns_per_row: usize,
 }
 
@@ -38,7 +39,7 @@ impl Default for Settings {
             max_master_pivots: 100_000,
             time_limit: None,
             smoothing: 0.5,
-            neighbor_columns_per_row: 2,
+            neighbor_columns_per_row: 4,
         }
     }
 }
