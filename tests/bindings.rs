@@ -254,6 +254,22 @@ fn java_home() -> PathBuf {
     javac.parent().and_then(Path::parent).expect("javac lives in JAVA_HOME/bin").to_path_buf()
 }
 
+/// Compiles the JNI shim against the test build of liblprank.
+fn build_jni_shim(home: &Path, output: &Path) {
+    let lib = library_dir();
+    run(Command::new("gcc")
+        .args(["-std=c11", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-O2"])
+        .arg(format!("-I{}", home.join("include").display()))
+        .arg(format!("-I{}", home.join("include/linux").display()))
+        .arg(format!("-I{}", root().join("include").display()))
+        .arg(root().join("bindings/java/jni/lprank_jni.c"))
+        .arg(format!("-L{}", lib.display()))
+        .arg("-llprank")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-o")
+        .arg(output));
+}
+
 #[test]
 fn java_binding_on_jdk17() {
     let home = java_home();
@@ -271,18 +287,7 @@ fn java_binding_on_jdk17() {
         .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
         .arg(dir.join("classes"))
         .args(&sources));
-    let shim = dir.join("liblprank_jni.so");
-    run(Command::new("gcc")
-        .args(["-std=c11", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-O2"])
-        .arg(format!("-I{}", home.join("include").display()))
-        .arg(format!("-I{}", home.join("include/linux").display()))
-        .arg(format!("-I{}", root().join("include").display()))
-        .arg(root().join("bindings/java/jni/lprank_jni.c"))
-        .arg(format!("-L{}", lib.display()))
-        .arg("-llprank")
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-o")
-        .arg(&shim));
+    build_jni_shim(&home, &dir.join("liblprank_jni.so"));
     let java = |args: &[&str]| {
         run(Command::new(home.join("bin/java"))
             .arg("-Xcheck:jni")
@@ -298,4 +303,42 @@ fn java_binding_on_jdk17() {
         let got = java(&["solve", file.to_str().unwrap()]);
         assert_eq!(normalise(&got), normalise(&expected_output(&data)), "{name}: Java differs from Rust");
     }
+}
+
+/// The README's examples compile and run (so they cannot rot).
+#[test]
+fn examples_run() {
+    let c =
+        compile("gcc", &[root().join("examples/c/rank.c")], "example_c", &["-std=c11", "-Wall", "-Werror"]);
+    let cpp = compile(
+        "g++",
+        &[root().join("examples/cpp/rank.cpp")],
+        "example_cpp",
+        &["-std=c++17", "-Wall", "-Werror"],
+    );
+    for exe in [c, cpp] {
+        let out = run(&mut Command::new(&exe));
+        assert!(out.contains("status 0") && out.contains("slate:"), "{}: {out}", exe.display());
+    }
+    let home = java_home();
+    let dir = work_dir().join("java-example");
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    sources.push(root().join("examples/java/Rank.java"));
+    run(Command::new(home.join("bin/javac"))
+        .args(["--release", "17", "-d"])
+        .arg(dir.join("classes"))
+        .args(&sources));
+    // The JNI shim built by `java_binding_on_jdk17` may not exist yet: build it here too.
+    let shim_dir = dir.join("native");
+    std::fs::create_dir_all(&shim_dir).unwrap();
+    build_jni_shim(&home, &shim_dir.join("liblprank_jni.so"));
+    let out = run(Command::new(home.join("bin/java"))
+        .arg(format!("-Djava.library.path={}", shim_dir.display()))
+        .arg("-cp")
+        .arg(dir.join("classes"))
+        .arg("Rank"));
+    assert!(out.contains("status 0") && out.contains("slate:"), "Java example: {out}");
 }
