@@ -273,7 +273,6 @@ fn build_jni_shim(home: &Path, output: &Path) {
 #[test]
 fn java_binding_on_jdk17() {
     let home = java_home();
-    let lib = library_dir();
     let dir = work_dir().join("java");
     std::fs::create_dir_all(&dir).unwrap();
     let version = run(Command::new(home.join("bin/javac")).arg("-version"));
