@@ -33,6 +33,7 @@
 pub mod ffi;
 pub mod json;
 pub mod problem;
+pub mod scorer;
 pub mod solution;
 pub mod solver;
 pub mod synthetic;
@@ -41,5 +42,6 @@ pub mod verify;
 pub use problem::{
     default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_RULES,
 };
+pub use scorer::{ScorerSettings, ScorerWorkspace};
 pub use solution::{Certificate, LotteryRanking, RuleOutcome, Solution, Stats, Status};
 pub use solver::{Settings, SettingsError, Solver};

@@ -29,6 +29,19 @@ USAGE:
     lprank generate [--kind feed|mixed|exposure] [--candidates N] [--slots M] [--rules K] [--seed S]
         Print a synthetic problem as JSON, for `solve`: the demo's feed request (feed, the
         default), or random group rules (mixed: top(d) and exposure; exposure: exposure only).
+    lprank score MODEL_DIR REQUEST.json [--int8] [--portable]
+        Score the candidates of one request with the model in MODEL_DIR (config.json +
+        model.safetensors; see ranking-models/FORMAT.md) and print, as JSON, per candidate:
+        the ranking logit, the calibrated logit, the probability and each head's logit.
+        --int8       int8 towers (per-channel weights, per-row activations); default f32
+        --portable   with --int8, force the portable kernels (default: AVX2 when available)
+        REQUEST.json (\"-\" reads stdin), every list in the model's config order:
+          { \"request_dense\": [0.3, 1.2, ...],        // Dr numbers (may be omitted if Dr = 0)
+            \"request_ids\":   [3, 17, 1],             // Sr ids, integers in [0, 2^64)
+            \"item_dense\":    [[0.5, 2.0, ...], ...], // n rows of Di numbers
+            \"item_ids\":      [[2, 0, 5, 912873, 40], ...] }  // n rows of Si ids
+        Output: {\"model\", \"precision\", \"kernels\", \"logit\": [n], \"calibrated_logit\": [n],
+                 \"probability\": [n], \"head_logits\": {HEAD_NAME: [n], ...}}
     lprank help
         This text.
 
@@ -44,6 +57,7 @@ fn main() -> ExitCode {
         Some("solve") => solve(&args[1..]),
         Some("demo") => demo(&args[1..]),
         Some("generate") => generate(&args[1..]),
+        Some("score") => score(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -221,4 +235,140 @@ fn print_slate(candidates: &[lprank::synthetic::Candidate], scores: &[f64], sol:
             if c.fresh { "yes" } else { "" }
         );
     }
+}
+
+/// `lprank score MODEL_DIR REQUEST.json [--int8] [--portable]`: scores one request.
+///
+/// The request is a JSON object whose lists follow the model's `config.json` order
+/// (FORMAT.md §3): `request_dense` (Dr numbers), `request_ids` (Sr integer ids in
+/// `[0, 2^64)`), `item_dense` (n arrays of Di numbers) and `item_ids` (n arrays of Si ids);
+/// a list whose width is 0 may be omitted, and n is the number of rows (the longer of the
+/// two item lists when one is empty). Any other key is an error. The output is a JSON
+/// object with `logit`, `calibrated_logit`, `probability` (n numbers each) and
+/// `head_logits` (one array of n numbers per head, by head name).
+fn score(args: &[String]) -> Result<(), Failure> {
+    use lprank::scorer::{KernelTier, Model, ModelError, Output, Request, ScorerSettings, ScorerWorkspace};
+    use serde_json::{json, Value};
+
+    let (dir, path) = match (args.first(), args.get(1)) {
+        (Some(d), Some(p)) if !d.starts_with("--") && !p.starts_with("--") => (d, p),
+        _ => return Err(Failure::Usage("score needs MODEL_DIR and REQUEST.json; try `lprank help`".into())),
+    };
+    let (mut int8, mut portable) = (false, false);
+    for a in &args[2..] {
+        match a.as_str() {
+            "--int8" => int8 = true,
+            "--portable" => portable = true,
+            other => return Err(Failure::Usage(format!("unexpected argument {other:?}; try `lprank help`"))),
+        }
+    }
+    if portable && !int8 {
+        return Err(Failure::Usage("--portable selects int8 kernels: use it with --int8".into()));
+    }
+    let model = Model::load(dir).map_err(|e| match e {
+        ModelError::Io { .. } => Failure::Io(e.to_string()),
+        _ => Failure::Input(format!("{dir}: {e}")),
+    })?;
+    let text = if path == "-" {
+        std::io::read_to_string(std::io::stdin()).map_err(|e| Failure::Io(format!("stdin: {e}")))?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| Failure::Io(format!("{path}: {e}")))?
+    };
+    let bad = |field: &str, problem: &str| Failure::Input(format!("{field}: {problem}"));
+    let root: Value =
+        serde_json::from_str(&text).map_err(|e| Failure::Input(format!("not valid JSON: {e}")))?;
+    let obj = root.as_object().ok_or_else(|| bad("(root)", "must be a JSON object"))?;
+    for key in obj.keys() {
+        if !["request_dense", "request_ids", "item_dense", "item_ids"].contains(&key.as_str()) {
+            return Err(bad(key, "unknown key"));
+        }
+    }
+    let empty = Value::Array(Vec::new());
+    let list = |key: &str| -> Result<&Vec<Value>, Failure> {
+        obj.get(key).unwrap_or(&empty).as_array().ok_or_else(|| bad(key, "must be an array"))
+    };
+    let number = |v: &Value, field: String| -> Result<f32, Failure> {
+        v.as_f64().map(|x| x as f32).ok_or_else(|| bad(&field, "must be a number"))
+    };
+    let id = |v: &Value, field: String| -> Result<u64, Failure> {
+        v.as_u64().ok_or_else(|| bad(&field, "must be an integer id in [0, 2^64)"))
+    };
+    let request_dense = list("request_dense")?
+        .iter()
+        .enumerate()
+        .map(|(i, v)| number(v, format!("request_dense[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let request_ids = list("request_ids")?
+        .iter()
+        .enumerate()
+        .map(|(i, v)| id(v, format!("request_ids[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (dense_rows, id_rows) = (list("item_dense")?, list("item_ids")?);
+    let n = dense_rows.len().max(id_rows.len());
+    let inputs = &model.config().inputs;
+    let (di, si) = (inputs.item_dense.len(), inputs.item_sparse.len());
+    let mut item_dense = Vec::with_capacity(n * di);
+    let mut item_ids = Vec::with_capacity(n * si);
+    for (rows, width, key) in [(dense_rows, di, "item_dense"), (id_rows, si, "item_ids")] {
+        if rows.len() != n && !(rows.is_empty() && width == 0) {
+            return Err(bad(key, &format!("has {} rows, but the request has {n} candidates", rows.len())));
+        }
+        for (c, row) in rows.iter().enumerate() {
+            let row = row.as_array().ok_or_else(|| bad(&format!("{key}[{c}]"), "must be an array"))?;
+            if row.len() != width {
+                return Err(bad(
+                    &format!("{key}[{c}]"),
+                    &format!("has {} values, the model expects {width}", row.len()),
+                ));
+            }
+            for (j, v) in row.iter().enumerate() {
+                if key == "item_dense" {
+                    item_dense.push(number(v, format!("{key}[{c}][{j}]"))?);
+                } else {
+                    item_ids.push(id(v, format!("{key}[{c}][{j}]"))?);
+                }
+            }
+        }
+    }
+    let settings = match (int8, portable) {
+        (false, _) => ScorerSettings::f32(),
+        (true, false) => ScorerSettings::int8(),
+        (true, true) => ScorerSettings::int8().with_kernels(KernelTier::Portable),
+    };
+    let mut ws = ScorerWorkspace::new(settings).map_err(|e| Failure::Usage(e.to_string()))?;
+    let request = Request {
+        request_dense: &request_dense,
+        request_ids: &request_ids,
+        item_dense: &item_dense,
+        item_ids: &item_ids,
+    };
+    let mut calibrated = vec![0f32; n];
+    model
+        .score(&mut ws, &request, Output::CalibratedLogit, &mut calibrated)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let mut probability = vec![0f32; n];
+    model
+        .score(&mut ws, &request, Output::Probability, &mut probability)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let h = model.heads();
+    let head_logits: serde_json::Map<String, Value> = model
+        .config()
+        .heads
+        .iter()
+        .enumerate()
+        .map(|(k, head)| {
+            (head.name.clone(), json!(ws.head_logits().iter().skip(k).step_by(h).collect::<Vec<_>>()))
+        })
+        .collect();
+    let out = json!({
+        "model": model.config().name,
+        "precision": if int8 { "int8" } else { "f32" },
+        "kernels": if int8 { format!("{:?}", ws.kernel_tier()).to_lowercase() } else { "portable".to_string() },
+        "logit": ws.logits(),
+        "calibrated_logit": calibrated,
+        "probability": probability,
+        "head_logits": head_logits,
+    });
+    println!("{}", serde_json::to_string_pretty(&out).expect("a JSON value always serialises"));
+    Ok(())
 }

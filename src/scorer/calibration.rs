@@ -1,0 +1,121 @@
+//! Isotonic calibration of the ranking logit (LiRank Eq. 1; FORMAT.md §10), served through
+//! stored prefix sums, and the sigmoid.
+//!
+//! With boundaries `t_0 < … < t_B`, slopes `slope_i ≥ 0` and prefix values `P_i` (the
+//! calibrated logit at `t_i`):
+//!
+//! ```text
+//!   c(s) = P_0                            if s ≤ t_0
+//!        = P_B                            if s ≥ t_B
+//!        = P_i + slope_i · (s − t_i)      else, i = the largest index with t_i ≤ s
+//!   p    = sigmoid(c) = 1 / (1 + exp(−c))
+//! ```
+//!
+//! The stored `P_i` is the model (not a re-accumulation of the slopes); at load it is only
+//! checked against the slopes to `1e-5 · max(1, |P_{i+1}|)`.
+
+use super::model::ModelError;
+
+/// The fitted calibration map.
+#[derive(Clone, Debug)]
+pub(crate) struct Calibration {
+    boundaries: Vec<f32>,
+    slopes: Vec<f32>,
+    prefix: Vec<f32>,
+}
+
+impl Calibration {
+    /// Validates the three tensors (lengths were checked by the loader: B+1, B, B+1).
+    pub(crate) fn new(boundaries: Vec<f32>, slopes: Vec<f32>, prefix: Vec<f32>) -> Result<Self, ModelError> {
+        for i in 0..slopes.len() {
+            if boundaries[i + 1] <= boundaries[i] {
+                return Err(ModelError::Calibration(format!(
+                    "calibration.boundaries must be strictly increasing: element {} ({}) ≤ element {i} ({})",
+                    i + 1,
+                    boundaries[i + 1],
+                    boundaries[i]
+                )));
+            }
+            if slopes[i] < 0.0 {
+                return Err(ModelError::Calibration(format!(
+                    "calibration.slopes: element {i} is negative ({})",
+                    slopes[i]
+                )));
+            }
+            let want = f64::from(prefix[i])
+                + f64::from(slopes[i]) * (f64::from(boundaries[i + 1]) - f64::from(boundaries[i]));
+            let got = f64::from(prefix[i + 1]);
+            if (got - want).abs() > 1e-5 * got.abs().max(1.0) {
+                return Err(ModelError::Calibration(format!(
+                    "calibration.prefix: element {} is {got}, but prefix + slope · width gives {want}",
+                    i + 1
+                )));
+            }
+        }
+        Ok(Calibration { boundaries, slopes, prefix })
+    }
+
+    /// The calibrated logit `c(s)`.
+    #[inline]
+    pub(crate) fn apply(&self, s: f32) -> f32 {
+        let t = &self.boundaries;
+        let b = self.slopes.len();
+        if s <= t[0] {
+            return self.prefix[0];
+        }
+        if s >= t[b] {
+            return self.prefix[b];
+        }
+        // t_0 < s < t_B: the number of boundaries ≤ s is in 1..=B, so i is in 0..B.
+        let i = t.partition_point(|&ti| ti <= s) - 1;
+        self.prefix[i] + self.slopes[i] * (s - t[i])
+    }
+}
+
+/// `1 / (1 + exp(−c))`: for very negative `c`, `exp` overflows to +∞ and the result is 0,
+/// never NaN.
+#[inline]
+pub(crate) fn sigmoid(c: f32) -> f32 {
+    1.0 / (1.0 + (-c).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cal() -> Calibration {
+        // Buckets [0, 1] slope 2, [1, 3] slope 0, [3, 4] slope 1; P_0 = -1.
+        Calibration::new(vec![0.0, 1.0, 3.0, 4.0], vec![2.0, 0.0, 1.0], vec![-1.0, 1.0, 1.0, 2.0]).unwrap()
+    }
+
+    #[test]
+    fn evaluates_buckets_and_clamps_outside() {
+        let c = cal();
+        for (s, want) in [
+            (-5.0, -1.0),
+            (0.0, -1.0),
+            (0.5, 0.0),
+            (1.0, 1.0),
+            (2.0, 1.0),
+            (3.5, 1.5),
+            (4.0, 2.0),
+            (9.0, 2.0),
+        ] {
+            assert_eq!(c.apply(s), want, "s = {s}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_tensors() {
+        assert!(Calibration::new(vec![0.0, 0.0], vec![1.0], vec![0.0, 0.0]).is_err());
+        assert!(Calibration::new(vec![0.0, 1.0], vec![-1.0], vec![0.0, -1.0]).is_err());
+        assert!(Calibration::new(vec![0.0, 1.0], vec![1.0], vec![0.0, 2.0]).is_err());
+    }
+
+    #[test]
+    fn sigmoid_is_finite_at_the_extremes() {
+        assert_eq!(sigmoid(-1000.0), 0.0);
+        assert_eq!(sigmoid(1000.0), 1.0);
+        assert_eq!(sigmoid(0.0), 0.5);
+    }
+}

@@ -1,0 +1,277 @@
+//! Kernel dispatch: the one place that decides which instruction set runs the matrix
+//! products (int8 and f32), the int8 activation quantization and the attention rows.
+//!
+//! Two tiers: [`portable`] (plain Rust, every target, the oracle) and [`avx2`] (x86-64 with
+//! AVX2, chosen at run time through the [`Avx2`] capability token). The choice is made once,
+//! when a [`super::ScorerWorkspace`] is created, and kept there: no global state, and
+//! [`KernelTier`] forces a tier so tests and benches exercise each of them.
+
+pub(crate) mod avx2;
+pub(crate) mod portable;
+
+pub use avx2::Avx2;
+
+/// Which kernels run (results are bit-identical on every tier).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KernelTier {
+    /// The fastest tier the CPU supports (AVX2 when detected, else portable). The default.
+    #[default]
+    Auto,
+    /// Plain Rust kernels, on any CPU.
+    Portable,
+    /// AVX2 kernels; asking for them on a CPU without AVX2 is an error.
+    Avx2,
+}
+
+/// A selected tier, holding the capability token that makes it sound to run.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Kernels {
+    Portable,
+    Avx2(Avx2),
+}
+
+impl Kernels {
+    /// The kernels for `tier`, or `None` when the CPU cannot run it.
+    pub(crate) fn select(tier: KernelTier) -> Option<Self> {
+        match tier {
+            KernelTier::Auto => Some(Avx2::new().map_or(Kernels::Portable, Kernels::Avx2)),
+            KernelTier::Portable => Some(Kernels::Portable),
+            KernelTier::Avx2 => Avx2::new().map(Kernels::Avx2),
+        }
+    }
+
+    /// The tier actually running (never `Auto`).
+    pub(crate) fn tier(self) -> KernelTier {
+        match self {
+            Kernels::Portable => KernelTier::Portable,
+            Kernels::Avx2(_) => KernelTier::Avx2,
+        }
+    }
+
+    /// `out[i·cols + o] = Σ_k x[i·k_len + k] · w[o·k_len + k]` (exact, in i32).
+    pub(crate) fn matmul_i8(self, x: &[i8], w: &[i8], k_len: usize, cols: usize, out: &mut [i32]) {
+        match self {
+            Kernels::Portable => portable::matmul_i8(x, w, k_len, cols, out),
+            Kernels::Avx2(t) => t.matmul_i8(x, w, k_len, cols, out),
+        }
+    }
+
+    /// `y[i·out + o] = Σ_j w[o·inp + j] · x[i·stride + offset + j]` in f32 (bit-identical on
+    /// every tier).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(crate) fn matmul_f32(
+        self,
+        x: &[f32],
+        stride: usize,
+        offset: usize,
+        rows: usize,
+        w: &[f32],
+        inp: usize,
+        out: usize,
+        y: &mut [f32],
+    ) {
+        match self {
+            Kernels::Portable => portable::matmul_f32(x, stride, offset, rows, w, inp, out, y),
+            Kernels::Avx2(t) => t.matmul_f32(x, stride, offset, rows, w, inp, out, y),
+        }
+    }
+
+    /// One candidate's attention: `h = softmax_rows(q kᵀ / τ) v + v` (see `cross.rs`).
+    /// Bit-identical on every tier.
+    #[inline]
+    pub(crate) fn attend(self, v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
+        match self {
+            Kernels::Portable => portable::attend(v, q, k, tau, h),
+            Kernels::Avx2(t) => t.attend(v, q, k, tau, h),
+        }
+    }
+
+    /// Quantizes one activation row (see [`portable::quantize_row`]); returns its scale.
+    #[inline]
+    pub(crate) fn quantize_row(self, x: &[f32], q: &mut [i8]) -> f32 {
+        match self {
+            Kernels::Portable => portable::quantize_row(x, q),
+            Kernels::Avx2(t) => t.quantize_row(x, q),
+        }
+    }
+
+    /// `Σ a[i] b[i]` in i32 (exact).
+    #[cfg(test)]
+    pub(crate) fn dot_i8(self, a: &[i8], b: &[i8]) -> i32 {
+        match self {
+            Kernels::Portable => portable::dot_i8(a, b),
+            Kernels::Avx2(t) => t.dot_i8(a, b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small deterministic generator (xorshift) so failures reproduce.
+    fn bytes(seed: u64, len: usize) -> Vec<i8> {
+        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                // Mostly full-range values, with the extremes ±127 and -128 appearing too.
+                (s >> 56) as u8 as i8
+            })
+            .collect()
+    }
+
+    fn naive(a: &[i8], b: &[i8]) -> f64 {
+        a.iter().zip(b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum()
+    }
+
+    fn tiers() -> Vec<Kernels> {
+        let mut t = vec![Kernels::Portable];
+        if let Some(k) = Kernels::select(KernelTier::Avx2) {
+            t.push(k);
+        } else {
+            eprintln!("AVX2 not available: only the portable tier is tested");
+        }
+        t
+    }
+
+    #[test]
+    fn dot_matches_naive_for_every_tail_length() {
+        for kernels in tiers() {
+            for len in 0..=67 {
+                for seed in 0..4 {
+                    let a = bytes(seed * 1000 + len as u64, len);
+                    let b = bytes(seed * 7777 + len as u64 + 1, len);
+                    let got = kernels.dot_i8(&a, &b);
+                    assert_eq!(f64::from(got), naive(&a, &b), "{kernels:?} len {len}");
+                    assert_eq!(got, portable::dot_i8(&a, &b), "{kernels:?} len {len}");
+                }
+            }
+            // Extremes: every product is 128·128 or 127·127 (the madd pair-sum worst case).
+            for len in [1, 15, 16, 17, 31, 32, 33, 64, 300] {
+                let a = vec![-128i8; len];
+                let b = vec![-128i8; len];
+                assert_eq!(f64::from(kernels.dot_i8(&a, &b)), 16384.0 * len as f64);
+                let c = vec![127i8; len];
+                assert_eq!(f64::from(kernels.dot_i8(&a, &c)), -16256.0 * len as f64);
+            }
+        }
+    }
+
+    #[test]
+    fn matmul_matches_naive_on_generated_shapes() {
+        for kernels in tiers() {
+            for k_len in [0, 1, 3, 15, 16, 17, 31, 32, 33, 47, 64, 67, 76] {
+                for (rows, cols) in [(1, 1), (3, 5), (4, 16), (7, 33)] {
+                    let x = bytes(k_len as u64 + 11, rows * k_len);
+                    let w = bytes(k_len as u64 + 23, cols * k_len);
+                    let mut out = vec![7i32; rows * cols];
+                    kernels.matmul_i8(&x, &w, k_len, cols, &mut out);
+                    for i in 0..rows {
+                        for o in 0..cols {
+                            let want = naive(&x[i * k_len..(i + 1) * k_len], &w[o * k_len..(o + 1) * k_len]);
+                            assert_eq!(f64::from(out[i * cols + o]), want, "{kernels:?} k {k_len} ({i},{o})");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quantize_row_tiers_agree_bit_for_bit_for_every_tail_length() {
+        for kernels in tiers() {
+            for len in 0..=67 {
+                for seed in 0..4u64 {
+                    let x: Vec<f32> = bytes(seed * 31 + len as u64, len)
+                        .iter()
+                        .map(|&b| f32::from(b) * 0.013 * (seed as f32 + 1.0))
+                        .collect();
+                    let (mut a, mut b) = (vec![9i8; len], vec![-9i8; len]);
+                    let sa = kernels.quantize_row(&x, &mut a);
+                    let sb = portable::quantize_row(&x, &mut b);
+                    assert_eq!((sa.to_bits(), &a), (sb.to_bits(), &b), "{kernels:?} len {len} seed {seed}");
+                    // And against the definition, in f64.
+                    let max = x.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
+                    for (&xi, &qi) in x.iter().zip(&a) {
+                        let want = if max == 0.0 { 0.0 } else { f64::from(xi) * 127.0 / max };
+                        assert!((f64::from(qi) - want).abs() <= 0.5 + 1e-4, "{kernels:?} len {len}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn f32_matmul_tiers_agree_bit_for_bit_and_match_f64_for_every_tail_length() {
+        for kernels in tiers() {
+            for inp in 0..=67 {
+                let (rows, out, stride, offset) = (3, 5, inp + 3, 2);
+                let x: Vec<f32> =
+                    bytes(inp as u64 + 5, rows * stride).iter().map(|&b| f32::from(b) / 37.0).collect();
+                let w: Vec<f32> =
+                    bytes(inp as u64 + 9, out * inp).iter().map(|&b| f32::from(b) / 91.0).collect();
+                let (mut y1, mut y2) = (vec![0f32; rows * out], vec![1f32; rows * out]);
+                kernels.matmul_f32(&x, stride, offset, rows, &w, inp, out, &mut y1);
+                portable::matmul_f32(&x, stride, offset, rows, &w, inp, out, &mut y2);
+                let bits = |y: &[f32]| y.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&y1), bits(&y2), "{kernels:?} inp {inp}");
+                for i in 0..rows {
+                    for o in 0..out {
+                        let want: f64 = (0..inp)
+                            .map(|j| f64::from(w[o * inp + j]) * f64::from(x[i * stride + offset + j]))
+                            .sum();
+                        assert!((f64::from(y1[i * out + o]) - want).abs() < 1e-4, "{kernels:?} inp {inp}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn attention_tiers_agree_bit_for_bit_for_every_rank() {
+        for kernels in tiers() {
+            for r in 1..=40 {
+                for (tau, scale) in [(1.0f32, 1.0f32), (4.0, 3.0), (0.01, 40.0), (0.3, 0.0)] {
+                    let f = |seed: u64| -> Vec<f32> {
+                        bytes(seed, r).iter().map(|&b| f32::from(b) / 128.0 * scale).collect()
+                    };
+                    let (v, q, k) = (f(r as u64 * 3 + 1), f(r as u64 * 5 + 2), f(r as u64 * 7 + 3));
+                    let v: Vec<f32> = v.iter().map(|x| x / scale.max(1.0)).collect();
+                    let (mut h1, mut h2) = (vec![0f32; r], vec![0f32; r]);
+                    kernels.attend(&v, &q, &k, tau, &mut h1);
+                    portable::attend(&v, &q, &k, tau, &mut h2);
+                    let bits = |h: &[f32]| h.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&h1), bits(&h2), "{kernels:?} r {r} tau {tau}");
+                    assert!(h1.iter().all(|x| x.is_finite()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quantize_row_round_trips_within_half_a_step() {
+        for len in 0..=67 {
+            let x: Vec<f32> = (0..len).map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.173).collect();
+            let mut q = vec![0i8; len];
+            let scale = portable::quantize_row(&x, &mut q);
+            for (xi, qi) in x.iter().zip(&q) {
+                assert!(*qi >= -127);
+                assert!((xi - f32::from(*qi) * scale).abs() <= scale * 0.5 + 1e-6, "len {len}");
+            }
+        }
+        let mut q = vec![5i8; 3];
+        assert_eq!(portable::quantize_row(&[0.0; 3], &mut q), 0.0);
+        assert_eq!(q, [0, 0, 0]);
+    }
+
+    #[test]
+    fn forcing_a_tier_is_honoured() {
+        assert_eq!(Kernels::select(KernelTier::Portable).unwrap().tier(), KernelTier::Portable);
+        let auto = Kernels::select(KernelTier::Auto).unwrap().tier();
+        assert_eq!(auto == KernelTier::Avx2, Avx2::new().is_some());
+    }
+}
