@@ -33,12 +33,14 @@
 pub mod ffi;
 pub mod json;
 pub mod problem;
+pub mod ranker;
 pub mod scorer;
 pub mod solution;
 pub mod solver;
 pub mod synthetic;
 pub mod verify;
 
+pub use ranker::{RankRequest, Ranked, Ranker};
 pub use problem::{
     default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_RULES,
 };

@@ -238,3 +238,50 @@ pub fn random_mixed(n: usize, slots: usize, rules: usize, mix: RuleMix, seed: u6
     }
     ProblemData { scores, slots: Some(slots), position_weights: None, rules: out }
 }
+
+/// Model features of a feed request for the bundled `feed-dcn` model (FORMAT.md inputs, as
+/// the training simulator defines them): one engineer on desktop at 20:00, and per
+/// candidate its age (fresh: under 6 hours), length, creator followers and prior CTR by
+/// creator group, content type, creator group, topic, item and creator ids.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedFeatures {
+    /// `user_activity, user_tenure, hour_sin, hour_cos`.
+    pub request_dense: Vec<f32>,
+    /// `user_segment, user_topic, device`.
+    pub request_ids: Vec<u64>,
+    /// Per candidate: `item_age, item_length, creator_followers, item_prior_ctr`.
+    pub item_dense: Vec<f32>,
+    /// Per candidate: `content_type, creator_group, item_topic, item_id, creator_id`.
+    pub item_ids: Vec<u64>,
+}
+
+/// Features for `candidates` (see [`FeedFeatures`]), deterministic in `seed`.
+pub fn feed_features(candidates: &[Candidate], seed: u64) -> FeedFeatures {
+    let mut rng = SplitMix64::new(seed ^ 0xFEA7);
+    let hour = 20.0f64 * std::f64::consts::TAU / 24.0;
+    let request_dense = vec![0.3, 0.1, hour.sin() as f32, hour.cos() as f32];
+    let request_ids = vec![4, 5, 2]; // engineer, topic 5, desktop
+    let log_followers = [11.0, 8.5, 6.0, 3.5];
+    let quality = [0.45, 0.15, 0.0, -0.15];
+    let mut item_dense = Vec::with_capacity(4 * candidates.len());
+    let mut item_ids = Vec::with_capacity(5 * candidates.len());
+    for c in candidates {
+        let age_h = if c.fresh { 6.0 * rng.next_f64() } else { 6.0 + 162.0 * rng.next_f64() };
+        let g = c.creator_group;
+        item_dense.extend([
+            ((age_h.ln_1p() / 168f64.ln_1p()) * 2.0 - 1.0) as f32,
+            rng.normal() as f32,
+            ((log_followers[g] + rng.normal() - 7.0) / 3.0) as f32,
+            (quality[g] + 0.5 * rng.normal()) as f32,
+        ]);
+        let topic = if rng.next_f64() < 0.3 { 5 } else { rng.below(24) as u64 };
+        item_ids.extend([
+            c.content_type as u64,
+            g as u64,
+            topic,
+            rng.below(30_000) as u64,
+            rng.below(3_000) as u64,
+        ]);
+    }
+    FeedFeatures { request_dense, request_ids, item_dense, item_ids }
+}

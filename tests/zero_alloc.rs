@@ -2,71 +2,13 @@
 //! or a smaller size (n, m, K) must not touch the heap. A counting global allocator
 //! checks it for every rule class.
 
+mod alloc_counter;
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
+use alloc_counter::allocations;
 use common::{generate, Class, CLASSES};
 use lprank::synthetic::{random_mixed, RuleMix};
 use lprank::Solver;
-
-struct Counting;
-
-thread_local! {
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<usize> = const { Cell::new(0) };
-    static TRACE: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note() {
-    // `try_with`: the allocator may run while thread-locals are being torn down.
-    let armed = ARMED.try_with(|a| a.get()).unwrap_or(false);
-    if armed {
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        if TRACE.try_with(|t| t.get()).unwrap_or(false) {
-            ARMED.with(|a| a.set(false));
-            eprintln!("allocation:\n{}", std::backtrace::Backtrace::force_capture());
-            ARMED.with(|a| a.set(true));
-        }
-    }
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Allocations made by `f` on this thread.
-fn allocations(f: impl FnOnce()) -> usize {
-    // Set LPRANK_ALLOC_TRACE=1 to print where each counted allocation comes from.
-    TRACE.with(|t| t.set(std::env::var_os("LPRANK_ALLOC_TRACE").is_some()));
-    COUNT.with(|c| c.set(0));
-    ARMED.with(|a| a.set(true));
-    f();
-    ARMED.with(|a| a.set(false));
-    COUNT.with(|c| c.get())
-}
 
 #[test]
 fn warm_solves_allocate_nothing_for_every_rule_class() {

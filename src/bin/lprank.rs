@@ -22,10 +22,18 @@ USAGE:
         Solve the problem in FILE.json (\"-\" reads stdin) and print the solution as JSON.
         --repeat N   solve N times (default 1) and report min, p50 and p99 solve time in ns
                      (solve only, not parsing) under stats.solve_ns.
-    lprank demo [--candidates N] [--slots M] [--seed S] [--repeat N]
-        Solve a synthetic feed request (default 1000 candidates, 50 slots, 10 rules) and
-        print the slate, each rule's required vs achieved value, the objective against the
-        unconstrained sort, the lottery and the solve time (median of --repeat, default 20).
+    lprank demo [--candidates N] [--slots M] [--seed S] [--repeat N] [--model DIR] [--precision int8|f32]
+        Rank a synthetic feed request end to end: score its candidates with the bundled
+        click model, solve the slate LP under ten feed rules, and print the top of the slate
+        (with each item's content type and creator group), each rule's required vs achieved
+        value, the objective against the unconstrained order, the lottery and the latency
+        of scoring, solving and both (p50 and p99 over --repeat requests).
+        --candidates N   candidates in the request (default 1000)
+        --slots M        slots on the slate (default 50)
+        --seed S         seed of the synthetic request (default 7)
+        --repeat N       requests timed (default 20)
+        --model DIR      model directory (default: the bundled ranking-models/feed-dcn)
+        --precision P    scorer precision: int8 (default) or f32
     lprank generate [--kind feed|mixed|exposure] [--candidates N] [--slots M] [--rules K] [--seed S]
         Print a synthetic problem as JSON, for `solve`: the demo's feed request (feed, the
         default), or random group rules (mixed: top(d) and exposure; exposure: exposure only).
@@ -155,31 +163,67 @@ fn generate(args: &[String]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The bundled model, found from the source tree the binary was built in.
+const BUNDLED_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ranking-models/feed-dcn");
+
 fn demo(args: &[String]) -> Result<(), Failure> {
-    check_flags(args, &["--candidates", "--slots", "--seed", "--repeat"], 0)?;
+    use lprank::ranker::{RankRequest, Ranker};
+    use lprank::scorer::{Model, ScorerSettings};
+    use lprank::synthetic::{feed_candidates, feed_features, feed_rules};
+
+    check_flags(args, &["--candidates", "--slots", "--seed", "--repeat", "--model", "--precision"], 0)?;
     let n: usize = flag(args, "--candidates", 1000)?;
     let m: usize = flag(args, "--slots", 50)?;
     let seed: u64 = flag(args, "--seed", 7)?;
     let repeat: usize = flag(args, "--repeat", 20)?;
+    let model_dir: String = flag(args, "--model", BUNDLED_MODEL.to_string())?;
+    let precision: String = flag(args, "--precision", "int8".to_string())?;
     if n == 0 || m == 0 {
         return Err(Failure::Usage("--candidates and --slots must be at least 1".into()));
     }
-    let request = feed_request(n, m, seed);
-    let data = &request.problem;
+    let scorer = match precision.as_str() {
+        "int8" => ScorerSettings::int8(),
+        "f32" => ScorerSettings::f32(),
+        other => return Err(Failure::Usage(format!("--precision {other:?}: expected int8 or f32"))),
+    };
+    let model = Model::load(&model_dir).map_err(|e| Failure::Input(format!("--model {model_dir}: {e}")))?;
+    let candidates = feed_candidates(n, seed);
+    let features = feed_features(&candidates, seed);
+    let rule_data = feed_rules(&candidates, m);
+    let data = ProblemData { scores: Vec::new(), slots: Some(m), position_weights: None, rules: rule_data };
     let rules = data.rules();
-    let problem = data.problem(&rules);
-    let mut solver = Solver::default();
-    let mut times = timed_solves(&mut solver, &problem, repeat)?;
-    let t = SolveTimes::from_samples(&mut times);
-    let sol = solver.solve(&problem).map_err(|e| Failure::Input(e.to_string()))?;
-
-    let mut unconstrained = Solver::default();
-    let plain = unconstrained.solve(&problem.with_rules(&[])).map_err(|e| Failure::Input(e.to_string()))?;
-    let plain_objective = plain.objective();
+    let request = RankRequest {
+        features: lprank::scorer::Request {
+            request_dense: &features.request_dense,
+            request_ids: &features.request_ids,
+            item_dense: &features.item_dense,
+            item_ids: &features.item_ids,
+        },
+        candidates: n,
+        slots: lprank::Slots::Count(m),
+        rules: &rules,
+        u: 0.5,
+    };
+    let mut ranker =
+        Ranker::new(scorer, lprank::Settings::default()).map_err(|e| Failure::Usage(e.to_string()))?;
+    let (mut score_ns, mut solve_ns, mut total_ns) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repeat.max(1) {
+        let start = Instant::now();
+        let t = ranker.rank(&model, &request).map_err(|e| Failure::Input(e.to_string()))?.timing;
+        total_ns.push(start.elapsed().as_nanos() as u64);
+        score_ns.push(t.score_ns);
+        solve_ns.push(t.solve_ns);
+    }
+    let ranked = ranker.rank(&model, &request).map_err(|e| Failure::Input(e.to_string()))?;
+    let (scores, sol) = (ranked.scores.to_vec(), ranked.solution);
+    let plain_problem = lprank::Problem::new(&scores, lprank::Slots::Count(m));
+    let plain_objective =
+        Solver::default().solve(&plain_problem).map_err(|e| Failure::Input(e.to_string()))?.objective();
 
     println!(
-        "lprank demo: {n} candidates, {} slots, {} rules (seed {seed})\n",
-        problem.slate_len(),
+        "lprank demo: {n} candidates scored by {} ({precision}), {} slots, {} rules (seed {seed})\n",
+        model.config().name,
+        plain_problem.slate_len(),
         rules.len()
     );
     println!("status      {}", sol.status());
@@ -187,31 +231,31 @@ fn demo(args: &[String]) -> Result<(), Failure> {
         println!("the rules cannot all hold; infeasibility ray: {:?}", sol.infeasibility_ray());
         return Ok(());
     }
-    print_slate(&request.candidates, &data.scores, sol);
+    print_slate(&candidates, &scores, sol);
     println!("\n{:<46} {:>10} {:>10} {:>10}", "rule", "min", "max", "achieved");
     for (r, o) in data.rules.iter().zip(sol.rules()) {
         let show = |b: Option<f64>| b.map_or("-".to_string(), |v| format!("{v:.3}"));
         println!("{:<46} {:>10} {:>10} {:>10.3}", r.name, show(r.min), show(r.max), o.value);
     }
     println!(
-        "\nobjective   {:.6}   (unconstrained sort {:.6}: the rules cost {:.2}%)",
+        "\nobjective   {:.6} expected position-weighted clicks   (unconstrained sort {:.6}: the rules cost {:.2}%)",
         sol.objective(),
         plain_objective,
         100.0 * (plain_objective - sol.objective()) / plain_objective.abs().max(f64::MIN_POSITIVE)
     );
     println!("bound       {:.6}   relative gap {:.1e} (certified)", sol.bound(), sol.relative_gap());
-    println!("\nlottery: {} rankings", sol.lottery_len());
+    println!("\nlottery: {} rankings (served: the one for u = 0.5)", sol.lottery_len());
     for (t, r) in sol.lottery().enumerate() {
         let head: Vec<String> = r.items.iter().take(10).map(|i| i.to_string()).collect();
-        println!("  #{t:<2} p = {:.4}   top 10: {}", r.probability, head.join(" "));
+        println!("  #{t:<2} p = {:.6}   top 10: {}", r.probability, head.join(" "));
     }
+    let p50 = |v: &mut Vec<u64>| SolveTimes::from_samples(v);
+    let (sc, so, to) = (p50(&mut score_ns), p50(&mut solve_ns), p50(&mut total_ns));
+    println!("\nlatency over {repeat} requests (p50 / p99):");
+    println!("  score  {:>9.1} µs / {:>9.1} µs", sc.p50 as f64 / 1e3, sc.p99 as f64 / 1e3);
+    println!("  solve  {:>9.1} µs / {:>9.1} µs", so.p50 as f64 / 1e3, so.p99 as f64 / 1e3);
+    println!("  total  {:>9.1} µs / {:>9.1} µs", to.p50 as f64 / 1e3, to.p99 as f64 / 1e3);
     let s = sol.stats();
-    println!(
-        "\nsolve time  p50 {:.1} µs, min {:.1} µs, p99 {:.1} µs over {repeat} solves",
-        t.p50 as f64 / 1e3,
-        t.min as f64 / 1e3,
-        t.p99 as f64 / 1e3
-    );
     println!(
         "work        {} iterations ({} in phase 1), {} inner solves ({} assignments), {} pivots, {} items screened",
         s.iterations, s.phase1_iterations, s.inner_solves, s.assignment_solves, s.master_pivots, s.screened_items
