@@ -60,6 +60,11 @@ impl Calibration {
     pub(crate) fn apply(&self, s: f32) -> f32 {
         let t = &self.boundaries;
         let b = self.slopes.len();
+        if s.is_nan() {
+            // A NaN logit (weights large enough to overflow) stays NaN: the caller sees it,
+            // and the solver rejects NaN scores, instead of an index out of range here.
+            return s;
+        }
         if s <= t[0] {
             return self.prefix[0];
         }
@@ -82,6 +87,12 @@ pub(crate) fn sigmoid(c: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing the model loader: a NaN logit used to underflow the bucket index.
+    #[test]
+    fn a_nan_logit_stays_nan() {
+        assert!(cal().apply(f32::NAN).is_nan());
+    }
 
     fn cal() -> Calibration {
         // Buckets [0, 1] slope 2, [1, 3] slope 0, [3, 4] slope 1; P_0 = -1.
