@@ -5,7 +5,8 @@
  * Conventions: every function returns an lprank_status (handles: NULL on failure); on
  * failure out-parameters are untouched and lprank_last_error() says why. Arrays are
  * (pointer, length) pairs; NULL with length 0 is an empty array. _free(NULL) is a no-op.
- * A solver handle is not thread-safe: use one per thread. No Rust panic crosses this
+ * A solver or scorer handle is not thread-safe: use one per thread; a model handle is
+ * immutable and may be shared by any number of threads. No Rust panic crosses this
  * boundary: it returns LPRANK_PANIC instead. */
 
 #ifndef LPRANK_H
@@ -13,6 +14,46 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * Scorer precision: f32 towers, the reference (the default).
+ */
+#define LPRANK_PRECISION_F32 0
+
+/**
+ * Scorer precision: int8 towers (weights per output channel, activations per row).
+ */
+#define LPRANK_PRECISION_INT8 1
+
+/**
+ * Kernel tier: the fastest the CPU supports (the default).
+ */
+#define LPRANK_KERNELS_AUTO 0
+
+/**
+ * Kernel tier: plain portable code, on any CPU.
+ */
+#define LPRANK_KERNELS_PORTABLE 1
+
+/**
+ * Kernel tier: AVX2; `lprank_scorer_new` fails on a CPU without it.
+ */
+#define LPRANK_KERNELS_AVX2 2
+
+/**
+ * Score output: the ranking logit `s = Σ_h weight_h · logit_h` (unbounded; rank by it).
+ */
+#define LPRANK_OUTPUT_LOGIT 0
+
+/**
+ * Score output: the calibrated logit (equal to the logit for a model without calibration).
+ */
+#define LPRANK_OUTPUT_CALIBRATED_LOGIT 1
+
+/**
+ * Score output: the calibrated probability `sigmoid(calibrated logit)`, in [0, 1].
+ */
+#define LPRANK_OUTPUT_PROBABILITY 2
 
 /**
  * Rule profile: every slot of the slate counts once.
@@ -101,9 +142,102 @@ typedef uint32_t lprank_status;
 #endif // __cplusplus
 
 /**
+ * Opaque model handle: a loaded, validated model. Immutable after loading, so one handle
+ * may be used by any number of threads at once (each with its own `lprank_scorer`).
+ */
+typedef struct lprank_model lprank_model;
+
+/**
+ * Opaque scorer handle: the per-thread buffers and chosen kernels of a scorer. Not
+ * thread-safe: use one per thread (it may move between threads, never be shared).
+ */
+typedef struct lprank_scorer lprank_scorer;
+
+/**
  * Opaque solver handle: owns a solver and its reusable workspace.
  */
 typedef struct lprank_solver lprank_solver;
+
+/**
+ * The input widths of a model: what a caller needs to size a request.
+ */
+typedef struct lprank_input_widths {
+  /**
+   * Request dense values (`request.request_dense_len` must equal it).
+   */
+  size_t request_dense;
+  /**
+   * Request ids, one per request sparse feature (`request.request_ids_len`).
+   */
+  size_t request_ids;
+  /**
+   * Item dense values per candidate (`request.item_dense_len` must be `n` times it).
+   */
+  size_t item_dense;
+  /**
+   * Item ids per candidate, one per item sparse feature (`item_ids_len` = `n` times it).
+   */
+  size_t item_ids;
+  /**
+   * Heads of the model (≥ 1).
+   */
+  size_t heads;
+} lprank_input_widths;
+
+/**
+ * How a scorer computes; start from `lprank_scorer_settings_default()`.
+ */
+typedef struct lprank_scorer_settings {
+  /**
+   * `LPRANK_PRECISION_F32` (default) or `LPRANK_PRECISION_INT8`.
+   */
+  uint32_t precision;
+  /**
+   * `LPRANK_KERNELS_AUTO` (default), `LPRANK_KERNELS_PORTABLE` or `LPRANK_KERNELS_AVX2`.
+   * Every tier gives bit-identical scores; only the speed differs.
+   */
+  uint32_t kernels;
+} lprank_scorer_settings;
+
+/**
+ * One scoring request of `n` candidates (`n` is the length of the scores buffer),
+ * borrowed by `lprank_scorer_score` for the duration of the call only. Every array may be
+ * NULL exactly when its length is 0.
+ */
+typedef struct lprank_score_request {
+  /**
+   * Request dense values, finite, in config order.
+   */
+  const float *request_dense;
+  /**
+   * Number of request dense values (the model's `request_dense`).
+   */
+  size_t request_dense_len;
+  /**
+   * Request ids, one per request sparse feature, in config order.
+   */
+  const uint64_t *request_ids;
+  /**
+   * Number of request ids (the model's `request_ids`).
+   */
+  size_t request_ids_len;
+  /**
+   * Item dense values: `n` rows of the model's `item_dense` values, row-major, finite.
+   */
+  const float *item_dense;
+  /**
+   * `n × item_dense`.
+   */
+  size_t item_dense_len;
+  /**
+   * Item ids: `n` rows of the model's `item_ids` ids, row-major.
+   */
+  const uint64_t *item_ids;
+  /**
+   * `n × item_ids`.
+   */
+  size_t item_ids_len;
+} lprank_score_request;
 
 /**
  * Solver settings; start from `lprank_settings_default()` and change what you need.
@@ -311,6 +445,106 @@ const char *lprank_version(void);
  */
 lprank_status lprank_test_panic(void);
 #endif
+
+/**
+ * Loads the model in directory `dir` (`config.json` + `model.safetensors`, see
+ * ranking-models/FORMAT.md) and checks it completely. Returns NULL on failure —
+ * `dir` NULL or not UTF-8, a missing or unreadable file, any format violation — with
+ * `lprank_last_error()` naming the file, key or tensor at fault. The caller owns the
+ * handle and frees it with `lprank_model_free` once no thread uses it any more.
+ * Thread-safe.
+ *
+ * # Safety
+ * `dir` is NULL or a NUL-terminated string.
+ */
+struct lprank_model *lprank_model_load(const char *dir);
+
+/**
+ * Frees a model. `NULL` does nothing. No scorer may be using it (during or after).
+ *
+ * # Safety
+ * `model` is NULL or a handle from `lprank_model_load` not yet freed.
+ */
+void lprank_model_free(struct lprank_model *model);
+
+/**
+ * Writes the model's input widths to `out`. Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`
+ * (`model` or `out`), `LPRANK_PANIC`. Thread-safe (the model is read only).
+ *
+ * # Safety
+ * `model` is NULL or a live handle; `out` is NULL or a valid pointer.
+ */
+lprank_status lprank_model_widths(const struct lprank_model *model,
+                                  struct lprank_input_widths *out);
+
+/**
+ * The default scorer settings: f32, the best kernels for this CPU.
+ */
+struct lprank_scorer_settings lprank_scorer_settings_default(void);
+
+/**
+ * A new scorer with `settings` (NULL: the defaults). Returns NULL, with
+ * `lprank_last_error()` saying why, for an unknown precision or kernel tier, or a tier
+ * this CPU cannot run. The caller owns the handle; free it with `lprank_scorer_free`.
+ * Buffers grow on first use and are then reused: score the largest expected request
+ * once to warm it up.
+ *
+ * # Safety
+ * `settings` is NULL or points to a valid `lprank_scorer_settings`.
+ */
+struct lprank_scorer *lprank_scorer_new(const struct lprank_scorer_settings *settings);
+
+/**
+ * Frees a scorer. `NULL` does nothing.
+ *
+ * # Safety
+ * `scorer` is NULL or a handle from `lprank_scorer_new` not yet freed.
+ */
+void lprank_scorer_free(struct lprank_scorer *scorer);
+
+/**
+ * Scores the `scores_len` candidates of `request` with `model` and writes one float per
+ * candidate to `scores`: the quantity `output` (`LPRANK_OUTPUT_*`) selects. The request's
+ * arrays are read in place (not copied) during the call only. A scorer warmed up by a
+ * request at least as large allocates nothing in the scoring itself.
+ *
+ * Statuses (on any failure `scores` is untouched):
+ * - `LPRANK_OK`;
+ * - `LPRANK_NULL_POINTER`: `scorer`, `model` or `request` NULL, or an array (or `scores`)
+ *   NULL with a non-zero length;
+ * - `LPRANK_LENGTH_MISMATCH`: a length disagrees with the model's widths and `n` (the
+ *   message names the field and the expected length), or a length overflows;
+ * - `LPRANK_INVALID_INPUT`: an unknown `output`, a NaN or infinite dense value, or an id
+ *   past the end of a plain embedding table (the message names the feature and candidate);
+ * - `LPRANK_PANIC`.
+ *
+ * Thread-safety: `scorer` must not be used by another thread during the call; `model`
+ * may be used by other scorers concurrently.
+ *
+ * # Safety
+ * `scorer` and `model` are NULL or live handles; `request` is NULL or valid and each of
+ * its arrays holds the length given beside it; `scores` is NULL or holds `scores_len`
+ * writable floats that do not overlap the request's arrays.
+ */
+lprank_status lprank_scorer_score(struct lprank_scorer *scorer,
+                                  const struct lprank_model *model,
+                                  const struct lprank_score_request *request,
+                                  uint32_t output,
+                                  float *scores,
+                                  size_t scores_len);
+
+/**
+ * The head logits of the scorer's last successful call: `n × heads` floats, row-major
+ * (candidate by candidate), copied into `out`. Statuses: `LPRANK_OK`,
+ * `LPRANK_NULL_POINTER`, `LPRANK_BUFFER_TOO_SMALL` (the message says how many are
+ * needed), `LPRANK_NO_SOLUTION` (no successful call yet), `LPRANK_PANIC`.
+ *
+ * # Safety
+ * `scorer` is NULL or a live handle; `out` is NULL or holds `out_len` writable floats.
+ */
+lprank_status lprank_scorer_head_logits(const struct lprank_scorer *scorer,
+                                        float *out,
+                                        size_t out_len);
 
 /**
  * The default settings.

@@ -40,10 +40,10 @@ pub mod solver;
 pub mod synthetic;
 pub mod verify;
 
-pub use ranker::{RankRequest, Ranked, Ranker};
 pub use problem::{
     default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_RULES,
 };
+pub use ranker::{RankRequest, Ranked, Ranker};
 pub use scorer::{ScorerSettings, ScorerWorkspace};
 pub use solution::{Certificate, LotteryRanking, RuleOutcome, Solution, Stats, Status};
 pub use solver::{Settings, SettingsError, Solver};

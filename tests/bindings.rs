@@ -7,12 +7,15 @@
 //! library is built once with the `test-hooks` feature into `target/ffi`.
 
 mod common;
+#[path = "scorer_common/mod.rs"]
+mod scorer_common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 use lprank::json::{MembersData, ProblemData};
+use lprank::scorer::{Model, Output, Precision, ScorerSettings, ScorerWorkspace};
 use lprank::synthetic::{random_mixed, RuleMix};
 use lprank::{SlotProfile, Solver};
 
@@ -315,9 +318,19 @@ fn examples_run() {
         "example_cpp",
         &["-std=c++17", "-Wall", "-Werror"],
     );
+    // From the repository root, where the default model path ranking-models/feed-dcn points.
+    let scored = |out: &str| {
+        out.contains("click probabilities: 0.") && out.contains("status 0") && out.contains("slate:")
+    };
     for exe in [c, cpp] {
-        let out = run(&mut Command::new(&exe));
-        assert!(out.contains("status 0") && out.contains("slate:"), "{}: {out}", exe.display());
+        let out = run(Command::new(&exe).current_dir(root()));
+        assert!(scored(&out), "{}: {out}", exe.display());
+        // The model directory as an argument, and a bad one failing cleanly.
+        let out = run(Command::new(&exe).current_dir(work_dir()).arg(feed_dcn()));
+        assert!(scored(&out), "{} MODEL_DIR: {out}", exe.display());
+        let bad =
+            Command::new(&exe).env("LD_LIBRARY_PATH", library_dir()).arg("/nonexistent").output().unwrap();
+        assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("config.json"));
     }
     let home = java_home();
     let dir = work_dir().join("java-example");
@@ -335,9 +348,184 @@ fn examples_run() {
     std::fs::create_dir_all(&shim_dir).unwrap();
     build_jni_shim(&home, &shim_dir.join("liblprank_jni.so"));
     let out = run(Command::new(home.join("bin/java"))
+        .current_dir(root())
         .arg(format!("-Djava.library.path={}", shim_dir.display()))
         .arg("-cp")
         .arg(dir.join("classes"))
         .arg("Rank"));
-    assert!(out.contains("status 0") && out.contains("slate:"), "Java example: {out}");
+    assert!(scored(&out), "Java example: {out}");
+}
+
+// ---- The scorer's C ABI -------------------------------------------------------------
+
+/// The bundled model every binding test scores with.
+fn feed_dcn() -> PathBuf {
+    root().join("ranking-models/feed-dcn")
+}
+
+/// Writes the golden requests of feed-dcn in the plain-number format of tests/c/test_scorer.c
+/// and returns the file with the lines the programs must print for `precision`: per request
+/// and output, the Rust API's scores, then the head logits of the last call.
+fn write_golden_requests(name: &str, precision: Precision) -> (PathBuf, String) {
+    let golden = scorer_common::Golden::read(&feed_dcn().join("golden.safetensors"));
+    let model = Model::load(feed_dcn()).unwrap();
+    let mut ws = ScorerWorkspace::new(ScorerSettings { precision, ..ScorerSettings::default() }).unwrap();
+    let (dr, sr) = (golden.request_dense.shape[1], golden.request_ids.shape[1]);
+    let (di, si) = (golden.item_dense.shape[2], golden.item_ids.shape[2]);
+    let join = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(" ");
+    let mut text = format!("{} {} {dr} {sr} {di} {si}\n", golden.requests, golden.n);
+    let mut expected = String::new();
+    for r in 0..golden.requests {
+        let request = golden.request(r);
+        // `{}` prints the shortest decimal that reads back as the same f32.
+        text += &join(&mut request.request_dense.iter().map(|x| format!("{x}")));
+        text += "\n";
+        text += &join(&mut request.request_ids.iter().map(|x| x.to_string()));
+        text += "\n";
+        text += &join(&mut request.item_dense.iter().map(|x| format!("{x}")));
+        text += "\n";
+        text += &join(&mut request.item_ids.iter().map(|x| x.to_string()));
+        text += "\n";
+        for (o, output) in
+            [Output::Logit, Output::CalibratedLogit, Output::Probability].into_iter().enumerate()
+        {
+            let mut scores = vec![0f32; golden.n];
+            model.score(&mut ws, &request, output, &mut scores).unwrap();
+            if precision == Precision::F32 && output == Output::Probability {
+                // The oracle itself against the JAX reference, so that a wrong Rust answer
+                // cannot make every binding agree with it.
+                let want = &golden.probability.data[r * golden.n..(r + 1) * golden.n];
+                for (g, w) in scores.iter().zip(want) {
+                    assert!((g - w).abs() <= 1e-5 * w.abs().max(1.0), "Rust scorer {g} vs golden {w}");
+                }
+            }
+            expected += &format!("scores {r} {o} {}\n", join(&mut scores.iter().map(|x| format!("{x}"))));
+        }
+        // The head logits of the last call (n × heads), as lprank_scorer_head_logits copies them.
+        expected += &format!("heads {r} 0 {}\n", join(&mut ws.head_logits().iter().map(|x| format!("{x}"))));
+    }
+    let path = work_dir().join(format!("{name}.txt"));
+    std::fs::write(&path, text).unwrap();
+    (path, expected)
+}
+
+/// Compares a program's score lines with the Rust API's: the same requests, outputs and
+/// settings through the same library must give bit-identical floats.
+fn assert_same_scores(got: &str, want: &str, what: &str) {
+    let parse = |text: &str| -> Vec<Vec<String>> {
+        text.lines()
+            .map(|l| {
+                l.split_whitespace()
+                    .enumerate()
+                    .map(|(k, w)| {
+                        if k < 3 {
+                            w.to_string()
+                        } else {
+                            let x: f32 = w.parse().unwrap_or_else(|_| panic!("{what}: not a number: {w}"));
+                            format!("{:08x}", x.to_bits())
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let (g, w) = (parse(got), parse(want));
+    assert_eq!(g.len(), w.len(), "{what}: {} score lines, want {}:\n{got}", g.len(), w.len());
+    for (gl, wl) in g.iter().zip(&w) {
+        assert_eq!(gl, wl, "{what} differs from the Rust API (f32 bits)\ngot:\n{got}\nwant:\n{want}");
+    }
+}
+
+/// Runs `exe` (with an optional wrapper such as valgrind) on the golden requests in both
+/// precisions.
+fn check_scorer_program(exe: &Path, wrapper: &[&str], tag: &str, precisions: &[Precision]) {
+    for &precision in precisions {
+        let p = if precision == Precision::Int8 { "int8" } else { "f32" };
+        let (file, want) = write_golden_requests(&format!("golden_{tag}_{p}"), precision);
+        let mut cmd = Command::new(wrapper.first().copied().unwrap_or(exe.to_str().unwrap()));
+        if !wrapper.is_empty() {
+            cmd.args(&wrapper[1..]).arg(exe);
+        }
+        let got = run(cmd.arg("score").arg(feed_dcn()).arg(&file).arg(p));
+        assert_same_scores(&got, &want, &format!("{} ({p})", exe.display()));
+    }
+}
+
+#[test]
+fn c_scorer_under_address_sanitizer() {
+    let exe = compile(
+        "gcc",
+        &[root().join("tests/c/test_scorer.c")],
+        "test_scorer_asan",
+        &[&["-std=c11"], STRICT_SANITIZED].concat(),
+    );
+    let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
+    assert!(out.starts_with("ok "), "{out}");
+    check_scorer_program(&exe, &[], "c_asan", &[Precision::F32, Precision::Int8]);
+}
+
+#[test]
+fn c_scorer_under_valgrind() {
+    let exe =
+        compile("gcc", &[root().join("tests/c/test_scorer.c")], "test_scorer_plain", &["-std=c11", "-O1"]);
+    let valgrind = [
+        "valgrind",
+        "--quiet",
+        "--error-exitcode=99",
+        "--leak-check=full",
+        "--errors-for-leak-kinds=definite,indirect",
+    ];
+    let out = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors").arg(feed_dcn()));
+    assert!(out.starts_with("ok "), "{out}");
+    check_scorer_program(&exe, &valgrind, "c_valgrind", &[Precision::F32]);
+}
+
+#[test]
+fn cpp_scorer_under_address_sanitizer() {
+    let exe = compile(
+        "g++",
+        &[root().join("tests/cpp/test_scorer.cpp")],
+        "test_scorer_cpp",
+        &[&["-std=c++17", "-pthread"], STRICT_SANITIZED].concat(),
+    );
+    let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
+    assert!(out.starts_with("ok "), "{out}");
+    check_scorer_program(&exe, &[], "cpp", &[Precision::F32, Precision::Int8]);
+}
+
+#[test]
+fn java_scorer_on_jdk17() {
+    let home = java_home();
+    let dir = work_dir().join("java-scorer");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    sources.push(root().join("tests/java/ScorerTest.java"));
+    run(Command::new(home.join("bin/javac"))
+        .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
+        .arg(dir.join("classes"))
+        .args(&sources));
+    build_jni_shim(&home, &dir.join("liblprank_jni.so"));
+    let java = |args: &[&std::ffi::OsStr]| {
+        let out = run(Command::new(home.join("bin/java"))
+            .arg("-Xcheck:jni")
+            .arg(format!("-Djava.library.path={}", dir.display()))
+            .arg("-cp")
+            .arg(dir.join("classes"))
+            .arg("ScorerTest")
+            .args(args));
+        // -Xcheck:jni reports misuse (e.g. a JNI call inside a critical region) as a warning.
+        assert!(!out.contains("WARNING"), "-Xcheck:jni: {out}");
+        out
+    };
+    let model = feed_dcn();
+    let out = java(&["errors".as_ref(), model.as_os_str()]);
+    assert!(out.starts_with("ok "), "{out}");
+    for (precision, p) in [(Precision::F32, "f32"), (Precision::Int8, "int8")] {
+        let (file, want) = write_golden_requests(&format!("golden_java_{p}"), precision);
+        let got = java(&["score".as_ref(), model.as_os_str(), file.as_os_str(), p.as_ref()]);
+        assert_same_scores(&got, &want, &format!("Java ({p})"));
+    }
 }

@@ -48,3 +48,51 @@ fn warm_solves_allocate_nothing_on_large_mixed_instances() {
     }
     let _ = Class::Mixed;
 }
+
+/// Through the C ABI too: once warm, a solve and reading its results allocate nothing.
+#[test]
+fn warm_c_abi_solves_allocate_nothing() {
+    use lprank::ffi::lprank_status;
+    use lprank::ffi::solver::*;
+    let scores: Vec<f64> = (0..200).map(|i| ((i * 37) % 101) as f64 / 100.0).collect();
+    let members: Vec<usize> = (0..200).step_by(3).collect();
+    let rule = lprank_rule {
+        name: c"cap".as_ptr(),
+        items: members.as_ptr(),
+        items_len: members.len(),
+        coefficients: std::ptr::null(),
+        coefficients_len: 0,
+        profile: LPRANK_PROFILE_TOP,
+        top: 5,
+        has_max: 1,
+        has_min: 0,
+        has_penalty: 0,
+        max: 1.5,
+        min: 0.0,
+        penalty: 0.0,
+    };
+    let problem = lprank_problem {
+        scores: scores.as_ptr(),
+        scores_len: scores.len(),
+        slots: 10,
+        position_weights: std::ptr::null(),
+        position_weights_len: 0,
+        rules: &rule,
+        rules_len: 1,
+    };
+    let mut summary = lprank_summary::default();
+    let mut probabilities = [0.0; 8];
+    let mut rankings = [0usize; 80];
+    // SAFETY: NULL settings; every pointer below covers its stated length.
+    unsafe {
+        let solver = lprank_solver_new(std::ptr::null());
+        assert_eq!(lprank_solver_solve(solver, &problem, &mut summary), lprank_status::LPRANK_OK);
+        let count = allocations(|| {
+            assert_eq!(lprank_solver_solve(solver, &problem, &mut summary), lprank_status::LPRANK_OK);
+            let (p, r) = (probabilities.as_mut_ptr(), rankings.as_mut_ptr());
+            assert_eq!(lprank_solver_lottery(solver, p, 8, r, 80), lprank_status::LPRANK_OK);
+        });
+        assert_eq!(count, 0, "{count} allocations");
+        lprank_solver_free(solver);
+    }
+}

@@ -5,12 +5,18 @@
 //   auto summary = solver.solve(scores.data(), scores.size(), /*slots=*/4, rules);
 //   std::vector<size_t> slate = solver.sample(0.42);         // the ranking to serve
 //
+//   auto model = std::make_shared<const lprank::Model>("ranking-models/feed-dcn");  // shared
+//   lprank::Scorer scorer;                                   // one per thread; move-only
+//   std::vector<float> p = scorer.score(*model, request_dense, request_ids, item_dense, item_ids,
+//                                       n, lprank::Output::Probability);
+//
 // Errors throw lprank::Error, which carries the C status and lprank_last_error()'s text.
-// Scores are passed as pointer + size and never copied.
+// Scores and request features are passed as pointer + size and never copied.
 #ifndef LPRANK_HPP
 #define LPRANK_HPP
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -167,6 +173,112 @@ class Solver {
   private:
     lprank_solver *handle_;
     std::vector<lprank_rule> c_rules_;
+};
+
+/// Which number per candidate the scorer writes.
+enum class Output : uint32_t {
+    Logit = LPRANK_OUTPUT_LOGIT,                      ///< ranking logit (unbounded; rank by it)
+    CalibratedLogit = LPRANK_OUTPUT_CALIBRATED_LOGIT, ///< after the model's calibration
+    Probability = LPRANK_OUTPUT_PROBABILITY,          ///< sigmoid of the calibrated logit, in [0, 1]
+};
+
+/// Arithmetic of the scorer's towers.
+enum class Precision : uint32_t { F32 = LPRANK_PRECISION_F32, Int8 = LPRANK_PRECISION_INT8 };
+
+/// Kernel tier (every tier gives bit-identical scores).
+enum class Kernels : uint32_t {
+    Auto = LPRANK_KERNELS_AUTO,
+    Portable = LPRANK_KERNELS_PORTABLE,
+    Avx2 = LPRANK_KERNELS_AVX2,
+};
+
+/// Owns an lprank_model: a loaded, validated scoring model; move-only. Immutable, so one
+/// Model may be used by many threads at once: share it as std::shared_ptr<const Model>
+/// and give each thread its own Scorer.
+class Model {
+  public:
+    /// Loads `dir` (config.json + model.safetensors); throws Error naming the fault.
+    explicit Model(const std::string &dir) : handle_(lprank_model_load(dir.c_str())) {
+        if (!handle_) throw Error(LPRANK_INVALID_INPUT, lprank_last_error());
+    }
+    ~Model() { lprank_model_free(handle_); }
+    Model(const Model &) = delete;
+    Model &operator=(const Model &) = delete;
+    Model(Model &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Model &operator=(Model &&other) noexcept {
+        if (this != &other) {
+            lprank_model_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+
+    /// The input widths a request must match.
+    lprank_input_widths widths() const {
+        lprank_input_widths w{};
+        check(lprank_model_widths(handle_, &w));
+        return w;
+    }
+
+    /// The C handle (NULL after a move), for calls the wrapper does not cover.
+    const lprank_model *get() const noexcept { return handle_; }
+
+  private:
+    lprank_model *handle_;
+};
+
+/// Owns an lprank_scorer (per-thread buffers and kernels); move-only. Not thread-safe:
+/// one per thread.
+class Scorer {
+  public:
+    explicit Scorer(Precision precision = Precision::F32, Kernels kernels = Kernels::Auto) {
+        lprank_scorer_settings s{static_cast<uint32_t>(precision), static_cast<uint32_t>(kernels)};
+        handle_ = lprank_scorer_new(&s);
+        if (!handle_) throw Error(LPRANK_INVALID_INPUT, lprank_last_error());
+    }
+    ~Scorer() { lprank_scorer_free(handle_); }
+    Scorer(const Scorer &) = delete;
+    Scorer &operator=(const Scorer &) = delete;
+    Scorer(Scorer &&other) noexcept
+        : handle_(std::exchange(other.handle_, nullptr)), last_n_(std::exchange(other.last_n_, 0)) {}
+    Scorer &operator=(Scorer &&other) noexcept {
+        if (this != &other) {
+            lprank_scorer_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+            last_n_ = std::exchange(other.last_n_, 0);
+        }
+        return *this;
+    }
+
+    /// Scores `n` candidates into `scores` (n floats). The request's arrays are read in
+    /// place: item arrays are n rows, row-major (see lprank_score_request).
+    void score(const Model &model, const lprank_score_request &request, Output output, float *scores, size_t n) {
+        check(lprank_scorer_score(handle_, model.get(), &request, static_cast<uint32_t>(output), scores, n));
+        last_n_ = n;
+    }
+
+    /// The same from vectors (not copied); returns the n scores.
+    std::vector<float> score(const Model &model, const std::vector<float> &request_dense,
+                             const std::vector<uint64_t> &request_ids, const std::vector<float> &item_dense,
+                             const std::vector<uint64_t> &item_ids, size_t n, Output output = Output::Logit) {
+        lprank_score_request r{request_dense.data(), request_dense.size(), request_ids.data(),
+                               request_ids.size(),   item_dense.data(),    item_dense.size(),
+                               item_ids.data(),      item_ids.size()};
+        std::vector<float> out(n);
+        score(model, r, output, out.data(), n);
+        return out;
+    }
+
+    /// Head logits of the last successful call: n × heads, candidate by candidate.
+    std::vector<float> head_logits(const Model &model) const {
+        std::vector<float> out(last_n_ * model.widths().heads);
+        check(lprank_scorer_head_logits(handle_, out.data(), out.size()));
+        return out;
+    }
+
+  private:
+    lprank_scorer *handle_ = nullptr;
+    size_t last_n_ = 0;
 };
 
 }  // namespace lprank

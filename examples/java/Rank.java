@@ -1,24 +1,44 @@
+import dev.lprank.Model;
 import dev.lprank.Rule;
+import dev.lprank.Scorer;
 import dev.lprank.Solution;
 import dev.lprank.Solver;
 
 /**
- * A minimal Java caller. Build and run (after cargo build --release and compiling the JNI
- * shim bindings/java/jni/lprank_jni.c into liblprank_jni.so):
+ * A minimal Java caller: score six candidates with the bundled click model, then rank them
+ * under "at most one job post in the top 3". Build and run from the repository root (after
+ * cargo build --release and compiling the JNI shim bindings/java/jni/lprank_jni.c into
+ * liblprank_jni.so):
  *   javac -d classes bindings/java/src/dev/lprank/*.java examples/java/Rank.java
- *   java -Djava.library.path=DIR_WITH_SHIM -cp classes Rank
+ *   java -Djava.library.path=DIR_WITH_SHIM -cp classes Rank [MODEL_DIR]
+ * (MODEL_DIR defaults to ranking-models/feed-dcn).
  */
 public final class Rank {
     public static void main(String[] args) {
-        double[] scores = {0.9, 0.8, 0.7, 0.3, 0.2, 0.1};
+        String dir = args.length > 0 ? args[0] : "ranking-models/feed-dcn";
+        // One request of six candidates, features in config.json order (see examples/c/rank.c).
+        float[] requestDense = {0.8f, 0.3f, 0.5f, -0.87f};
+        long[] requestIds = {2, 11, 1};
+        float[] itemDense = {0.1f, 0.5f, 0.2f, 0.06f, 0.3f, 0.4f, 0.9f, 0.05f, 0.2f, 0.6f, 0.1f, 0.04f, 0.5f, 0.2f,
+                0.7f, 0.08f, 0.9f, 0.8f, 0.3f, 0.03f, 0.4f, 0.3f, 0.5f, 0.05f};
+        long[] itemIds = {1, 0, 11, 1001, 17, 1, 2, 3, 1002, 18, 1, 1, 11, 1003, 19, 0, 0, 11, 1004, 20, 2, 3, 5,
+                1005, 21, 3, 1, 11, 1006, 22};
         Rule[] rules = {Rule.atMost(new long[] {0, 1, 2}, Rule.TOP, 3, 1.0).named("jobs_top3")};
-        try (Solver solver = new Solver()) {
+        // The model is loaded once and may be shared by threads; scorers and solvers are per thread.
+        try (Model model = new Model(dir); Scorer scorer = new Scorer(); Solver solver = new Solver()) {
+            float[] p = scorer.score(model, requestDense, requestIds, itemDense, itemIds, 6, Scorer.PROBABILITY);
+            double[] scores = new double[p.length];
+            StringBuilder probabilities = new StringBuilder("click probabilities:");
+            for (int i = 0; i < p.length; i++) {
+                scores[i] = p[i];
+                probabilities.append(String.format(java.util.Locale.ROOT, " %.4f", p[i]));
+            }
             Solution s = solver.solve(scores, 4, rules);
             long[] slate = s.sample(0.42);
             StringBuilder line = new StringBuilder("slate:");
             for (long i : slate) line.append(' ').append(i);
-            System.out.printf("status %d, objective %.6f%n%s%njobs in the top 3: %.3f%n", s.status, s.objective, line,
-                    s.ruleValues[0]);
+            System.out.printf("%s%nstatus %d, objective %.6f%n%s%njobs in the top 3: %.3f%n", probabilities, s.status,
+                    s.objective, line, s.ruleValues[0]);
         }
     }
 }

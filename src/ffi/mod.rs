@@ -12,10 +12,12 @@
 //! - No Rust panic crosses the boundary: it becomes `LPRANK_PANIC`.
 #![allow(non_camel_case_types)]
 
+pub mod scorer;
 pub mod solver;
 
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
+use std::fmt::Display;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// What a call did. The numbers are part of the ABI and are never reused.
@@ -45,8 +47,17 @@ thread_local! {
 
 /// Records `message` as this thread's last error.
 pub(crate) fn set_last_error(message: &str) {
-    let text = CString::new(message.replace('\0', " ")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = text);
+    LAST_ERROR.with(|e| {
+        let mut last = e.borrow_mut();
+        // Successful calls clear the message: keep that path free of allocation.
+        if message.is_empty() {
+            if !last.as_bytes().is_empty() {
+                *last = CString::default();
+            }
+            return;
+        }
+        *last = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    });
 }
 
 /// An error status with its message.
@@ -95,10 +106,13 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> Result<T, Failu
     }
 }
 
+/// (The `what` arguments below name the field for error messages; they are formatted only
+/// when there is an error, so the success path allocates nothing.)
+///
 /// Checks a `(ptr, len)` pair of `T`s: `Ok(false)` for NULL with 0 (an empty array),
 /// `Ok(true)` when `ptr` may be read for `len` elements (non-NULL, and `len` elements fit
 /// in `isize::MAX` bytes), an error for NULL with a length or an overflowing length.
-fn check_pair<T>(is_null: bool, len: usize, what: &str) -> Result<bool, Failure> {
+fn check_pair<T>(is_null: bool, len: usize, what: impl Display) -> Result<bool, Failure> {
     if is_null {
         return if len == 0 {
             Ok(false)
@@ -120,7 +134,11 @@ fn check_pair<T>(is_null: bool, len: usize, what: &str) -> Result<bool, Failure>
 /// # Safety
 /// When `ptr` is not NULL it must point to `len` initialised `T`s that stay valid and
 /// unmodified for `'a`.
-pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failure> {
+pub(crate) unsafe fn slice_arg<'a, T>(
+    ptr: *const T,
+    len: usize,
+    what: impl Display,
+) -> Result<&'a [T], Failure> {
     if !check_pair::<T>(ptr.is_null(), len, what)? {
         return Ok(&[]);
     }
@@ -133,7 +151,11 @@ pub(crate) unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> 
 ///
 /// # Safety
 /// When `ptr` is not NULL it must point to `len` writable `T`s, not aliased for `'a`.
-pub(crate) unsafe fn slice_out<'a, T>(ptr: *mut T, len: usize, what: &str) -> Result<&'a mut [T], Failure> {
+pub(crate) unsafe fn slice_out<'a, T>(
+    ptr: *mut T,
+    len: usize,
+    what: impl Display,
+) -> Result<&'a mut [T], Failure> {
     if !check_pair::<T>(ptr.is_null(), len, what)? {
         return Ok(&mut []);
     }
@@ -142,7 +164,7 @@ pub(crate) unsafe fn slice_out<'a, T>(ptr: *mut T, len: usize, what: &str) -> Re
 }
 
 /// A required pointer argument.
-pub(crate) fn non_null<T>(ptr: *const T, what: &str) -> Result<*const T, Failure> {
+pub(crate) fn non_null<T>(ptr: *const T, what: impl Display) -> Result<*const T, Failure> {
     if ptr.is_null() {
         Err(Failure::new(lprank_status::LPRANK_NULL_POINTER, format!("{what} is NULL")))
     } else {
@@ -151,7 +173,7 @@ pub(crate) fn non_null<T>(ptr: *const T, what: &str) -> Result<*const T, Failure
 }
 
 /// A buffer of `needed` elements is required; `got` were given.
-pub(crate) fn need(what: &str, needed: usize, got: usize) -> Result<(), Failure> {
+pub(crate) fn need(what: impl Display, needed: usize, got: usize) -> Result<(), Failure> {
     if got < needed {
         return Err(Failure::new(
             lprank_status::LPRANK_BUFFER_TOO_SMALL,
@@ -165,7 +187,7 @@ pub(crate) fn need(what: &str, needed: usize, got: usize) -> Result<(), Failure>
 ///
 /// # Safety
 /// When not NULL, `ptr` must point to a NUL-terminated string valid for `'a`.
-pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, Failure> {
+pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, what: impl Display) -> Result<&'a str, Failure> {
     if ptr.is_null() {
         return Ok("");
     }

@@ -269,10 +269,10 @@ pub unsafe extern "C" fn lprank_solver_solve(
 /// The rule's pointers are valid for the lengths beside them.
 unsafe fn convert_rule<'a>(k: usize, r: &lprank_rule) -> Result<Rule<'a>, Failure> {
     // SAFETY: forwarded contract.
-    let items = unsafe { slice_arg(r.items, r.items_len, &format!("rules[{k}].items"))? };
+    let items = unsafe { slice_arg(r.items, r.items_len, format_args!("rules[{k}].items"))? };
     let coefficients =
-        unsafe { slice_arg(r.coefficients, r.coefficients_len, &format!("rules[{k}].coefficients"))? };
-    let name = unsafe { str_arg(r.name, &format!("rules[{k}].name"))? };
+        unsafe { slice_arg(r.coefficients, r.coefficients_len, format_args!("rules[{k}].coefficients"))? };
+    let name = unsafe { str_arg(r.name, format_args!("rules[{k}].name"))? };
     let members = match (items.is_empty(), r.coefficients.is_null()) {
         (true, false) => Members::Coefficients(coefficients),
         (_, true) => Members::Items(items),

@@ -196,3 +196,104 @@ JNIEXPORT jint JNICALL Java_dev_lprank_Solver_nativeRay(JNIEnv *env, jclass cls,
     (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
     return status;
 }
+
+/* ---- dev.lprank.Model and dev.lprank.Scorer ----------------------------------------- */
+
+_Static_assert(sizeof(jlong) == sizeof(uint64_t), "ids are passed as uint64_t");
+_Static_assert(sizeof(jfloat) == sizeof(float), "dense values are passed as float");
+
+JNIEXPORT jlong JNICALL Java_dev_lprank_Model_nativeLoad(JNIEnv *env, jclass cls, jstring dir) {
+    (void)cls;
+    /* Modified UTF-8 equals UTF-8 for every path without NUL or supplementary characters. */
+    const char *path = (*env)->GetStringUTFChars(env, dir, NULL);
+    if (!path) return 0; /* OutOfMemoryError is pending */
+    lprank_model *model = lprank_model_load(path);
+    (*env)->ReleaseStringUTFChars(env, dir, path);
+    return (jlong)(intptr_t)model;
+}
+
+JNIEXPORT jint JNICALL Java_dev_lprank_Model_nativeWidths(JNIEnv *env, jclass cls, jlong handle, jlongArray out) {
+    (void)cls;
+    lprank_input_widths w;
+    lprank_status status = lprank_model_widths((const lprank_model *)(intptr_t)handle, &w);
+    if (status == LPRANK_OK) {
+        jlong values[5] = {(jlong)w.request_dense, (jlong)w.request_ids, (jlong)w.item_dense, (jlong)w.item_ids,
+                           (jlong)w.heads};
+        (*env)->SetLongArrayRegion(env, out, 0, 5, values);
+    }
+    return (jint)status;
+}
+
+JNIEXPORT void JNICALL Java_dev_lprank_Model_nativeFree(JNIEnv *env, jclass cls, jlong handle) {
+    (void)env;
+    (void)cls;
+    lprank_model_free((lprank_model *)(intptr_t)handle);
+}
+
+JNIEXPORT jlong JNICALL Java_dev_lprank_Scorer_nativeNew(JNIEnv *env, jclass cls, jint precision, jint kernels) {
+    (void)env;
+    (void)cls;
+    /* Negative values become large unsigned ones, which lprank rejects as unknown. */
+    lprank_scorer_settings s = {(uint32_t)precision, (uint32_t)kernels};
+    return (jlong)(intptr_t)lprank_scorer_new(&s);
+}
+
+JNIEXPORT void JNICALL Java_dev_lprank_Scorer_nativeFree(JNIEnv *env, jclass cls, jlong handle) {
+    (void)env;
+    (void)cls;
+    lprank_scorer_free((lprank_scorer *)(intptr_t)handle);
+}
+
+JNIEXPORT jstring JNICALL Java_dev_lprank_Scorer_nativeLastError(JNIEnv *env, jclass cls) {
+    (void)cls;
+    return (*env)->NewStringUTF(env, lprank_last_error());
+}
+
+/* Pins `array` (NULL stays NULL). A failed pin also gives NULL, which lprank reports as
+ * LPRANK_NULL_POINTER since the length is non-zero. */
+static void *pin(JNIEnv *env, jarray array) {
+    return array ? (*env)->GetPrimitiveArrayCritical(env, array, NULL) : NULL;
+}
+
+static void unpin(JNIEnv *env, jarray array, void *pinned, jint mode) {
+    if (array && pinned) (*env)->ReleasePrimitiveArrayCritical(env, array, pinned, mode);
+}
+
+JNIEXPORT jint JNICALL Java_dev_lprank_Scorer_nativeScore(JNIEnv *env, jclass cls, jlong handle, jlong model,
+                                                          jfloatArray request_dense, jlongArray request_ids,
+                                                          jfloatArray item_dense, jlongArray item_ids, jint output,
+                                                          jfloatArray out) {
+    (void)cls;
+    /* Lengths first: no JNI call other than the pins may happen inside the critical region. */
+    lprank_score_request r;
+    r.request_dense_len = request_dense ? (size_t)(*env)->GetArrayLength(env, request_dense) : 0;
+    r.request_ids_len = request_ids ? (size_t)(*env)->GetArrayLength(env, request_ids) : 0;
+    r.item_dense_len = item_dense ? (size_t)(*env)->GetArrayLength(env, item_dense) : 0;
+    r.item_ids_len = item_ids ? (size_t)(*env)->GetArrayLength(env, item_ids) : 0;
+    size_t n = out ? (size_t)(*env)->GetArrayLength(env, out) : 0;
+
+    r.request_dense = pin(env, request_dense);
+    r.request_ids = pin(env, request_ids);
+    r.item_dense = pin(env, item_dense);
+    r.item_ids = pin(env, item_ids);
+    float *scores = pin(env, out);
+    jint status = (jint)lprank_scorer_score((lprank_scorer *)(intptr_t)handle, (const lprank_model *)(intptr_t)model,
+                                            &r, (uint32_t)output, scores, n);
+    /* Unpin in reverse order; inputs were only read (JNI_ABORT: nothing to copy back). */
+    unpin(env, out, scores, 0);
+    unpin(env, item_ids, (void *)r.item_ids, JNI_ABORT);
+    unpin(env, item_dense, (void *)r.item_dense, JNI_ABORT);
+    unpin(env, request_ids, (void *)r.request_ids, JNI_ABORT);
+    unpin(env, request_dense, (void *)r.request_dense, JNI_ABORT);
+    return status;
+}
+
+JNIEXPORT jint JNICALL Java_dev_lprank_Scorer_nativeHeadLogits(JNIEnv *env, jclass cls, jlong handle,
+                                                               jfloatArray out) {
+    (void)cls;
+    size_t n = (size_t)(*env)->GetArrayLength(env, out);
+    float *o = pin(env, out);
+    jint status = (jint)lprank_scorer_head_logits((const lprank_scorer *)(intptr_t)handle, o, n);
+    unpin(env, out, o, 0);
+    return status;
+}
