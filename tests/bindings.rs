@@ -199,6 +199,15 @@ fn check_program(exe: &Path, wrapper: &[&str]) {
     }
 }
 
+/// Valgrind failing the run on any error and on definite or indirect leaks.
+const VALGRIND: [&str; 5] = [
+    "valgrind",
+    "--quiet",
+    "--error-exitcode=99",
+    "--leak-check=full",
+    "--errors-for-leak-kinds=definite,indirect",
+];
+
 /// Warnings are errors, and AddressSanitizer plus UBSan stop at the first finding.
 const STRICT_SANITIZED: &[&str] =
     &["-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"];
@@ -220,13 +229,7 @@ fn c_program_under_address_sanitizer() {
 fn c_program_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_solver.c")], "test_solver_plain", &["-std=c11", "-O1"]);
-    let valgrind = [
-        "valgrind",
-        "--quiet",
-        "--error-exitcode=99",
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite,indirect",
-    ];
+    let valgrind = VALGRIND;
     assert!(run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors")).starts_with("ok "));
     assert_eq!(run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("panic")), "ok panic\n");
     let (name, data) = problems().pop().unwrap();
@@ -468,13 +471,7 @@ fn c_scorer_under_address_sanitizer() {
 fn c_scorer_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_scorer.c")], "test_scorer_plain", &["-std=c11", "-O1"]);
-    let valgrind = [
-        "valgrind",
-        "--quiet",
-        "--error-exitcode=99",
-        "--leak-check=full",
-        "--errors-for-leak-kinds=definite,indirect",
-    ];
+    let valgrind = VALGRIND;
     let out = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors").arg(feed_dcn()));
     assert!(out.starts_with("ok "), "{out}");
     check_scorer_program(&exe, &valgrind, "c_valgrind", &[Precision::F32]);
