@@ -1,6 +1,8 @@
 //! The C ABI with arbitrary lengths, NULL pointers and mismatched sizes (but only memory
-//! that exists: the fuzzer decides lengths and which pointers are NULL, never addresses).
-//! No call may panic or crash; a status other than LPRANK_PANIC must come back.
+//! that exists: the fuzzer decides lengths and which pointers are NULL, never addresses):
+//! the solver's problem structs and result buffers, and the scorer's request struct with
+//! the bundled model. No call may panic or crash; a status other than LPRANK_PANIC must
+//! come back.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -87,6 +89,79 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The bundled model through the C ABI, loaded once.
+struct SharedModel(*mut lprank::ffi::scorer::lprank_model);
+// SAFETY: the model handle is immutable and documented as shareable across threads.
+unsafe impl Send for SharedModel {}
+unsafe impl Sync for SharedModel {}
+
+fn model() -> *const lprank::ffi::scorer::lprank_model {
+    static MODEL: std::sync::OnceLock<SharedModel> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let dir =
+                std::ffi::CString::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../ranking-models/feed-dcn"))
+                    .unwrap();
+            // SAFETY: a NUL-terminated path.
+            SharedModel(unsafe { lprank::ffi::scorer::lprank_model_load(dir.as_ptr()) })
+        })
+        .0
+}
+
+fn score(u: &mut Unstructured<'_>) -> Result<()> {
+    use lprank::ffi::scorer::*;
+    let n = u.int_in_range(0usize..=6)?;
+    // feed-dcn: 4 request dense, 3 request ids, 4 item dense and 5 item ids per candidate.
+    let request_dense: Vec<f32> = (0..u.int_in_range(0usize..=6)?).map(|i| i as f32 * 0.1).collect();
+    let request_ids: Vec<u64> =
+        (0..u.int_in_range(0usize..=5)?).map(|_| u.int_in_range(0u64..=30).unwrap_or(0)).collect();
+    let item_dense: Vec<f32> =
+        (0..u.int_in_range(0usize..=6 * 5)?).map(|i| if i == 7 { f32::NAN } else { 0.2 }).collect();
+    let item_ids: Vec<u64> =
+        (0..u.int_in_range(0usize..=6 * 6)?).map(|_| u.arbitrary::<u64>().unwrap_or(0)).collect();
+    let null = |u: &mut Unstructured<'_>| u.int_in_range(0u8..=5).map(|x| x == 0);
+    let request = lprank_score_request {
+        request_dense: if null(u)? { std::ptr::null() } else { request_dense.as_ptr() },
+        request_dense_len: length(u, request_dense.len())?,
+        request_ids: if null(u)? { std::ptr::null() } else { request_ids.as_ptr() },
+        request_ids_len: length(u, request_ids.len())?,
+        item_dense: if null(u)? { std::ptr::null() } else { item_dense.as_ptr() },
+        item_dense_len: length(u, item_dense.len())?,
+        item_ids: if null(u)? { std::ptr::null() } else { item_ids.as_ptr() },
+        item_ids_len: length(u, item_ids.len())?,
+    };
+    let honest =
+        |ptr_null: bool, len: usize, real: usize| ptr_null || len <= real || len > isize::MAX as usize / 8;
+    if !(honest(request.request_dense.is_null(), request.request_dense_len, request_dense.len())
+        && honest(request.request_ids.is_null(), request.request_ids_len, request_ids.len())
+        && honest(request.item_dense.is_null(), request.item_dense_len, item_dense.len())
+        && honest(request.item_ids.is_null(), request.item_ids_len, item_ids.len()))
+    {
+        return Ok(());
+    }
+    let mut out = vec![0.0f32; n];
+    let output = u.int_in_range(0u32..=3)?;
+    // SAFETY: every pointer covers its stated length (checked above) or the length is
+    // rejected before use; the scorer is freed below.
+    unsafe {
+        let mut settings = lprank_scorer_settings_default();
+        settings.precision = u.int_in_range(0u32..=2)?;
+        let scorer = lprank_scorer_new(&settings);
+        let status = lprank_scorer_score(scorer, model(), &request, output, out.as_mut_ptr(), out.len());
+        assert_ne!(status, lprank_status::LPRANK_PANIC);
+        let mut heads = vec![0.0f32; u.int_in_range(0usize..=12)?];
+        let status = lprank_scorer_head_logits(scorer, heads.as_mut_ptr(), heads.len());
+        assert_ne!(status, lprank_status::LPRANK_PANIC);
+        lprank_scorer_free(scorer);
+    }
+    Ok(())
+}
+
 fuzz_target!(|data: &[u8]| {
-    let _ = run(&mut Unstructured::new(data));
+    let mut u = Unstructured::new(data);
+    if u.arbitrary::<bool>().unwrap_or(false) {
+        let _ = score(&mut u);
+    } else {
+        let _ = run(&mut u);
+    }
 });
