@@ -19,19 +19,7 @@
 
 #include "lprank.h"
 
-static int checks = 0;
-static int failures = 0;
-
-#define CHECK(cond, ...)                                            \
-    do {                                                            \
-        checks++;                                                   \
-        if (!(cond)) {                                              \
-            failures++;                                             \
-            fprintf(stderr, "FAILED %s:%d: ", __FILE__, __LINE__);  \
-            fprintf(stderr, __VA_ARGS__);                           \
-            fprintf(stderr, " (last error: %s)\n", lprank_last_error()); \
-        }                                                           \
-    } while (0)
+#include "check.h"
 
 static void check_errors(void) {
     double scores[4] = {0.9, 0.8, 0.7, 0.3};
