@@ -5,8 +5,10 @@
  * Conventions: every function returns an lprank_status (handles: NULL on failure); on
  * failure out-parameters are untouched and lprank_last_error() says why. Arrays are
  * (pointer, length) pairs; NULL with length 0 is an empty array. _free(NULL) is a no-op.
- * A solver or scorer handle is not thread-safe: use one per thread; a model handle is
- * immutable and may be shared by any number of threads. No Rust panic crosses this
+ * Three ways in: lprank_solver (scores + rules -> slate LP), lprank_scorer (features ->
+ * scores with an lprank_model), and lprank_ranker (both in one call per request).
+ * A solver, scorer or ranker handle is not thread-safe: use one per thread; a model handle
+ * is immutable and may be shared by any number of threads. No Rust panic crosses this
  * boundary: it returns LPRANK_PANIC instead. */
 
 #ifndef LPRANK_H
@@ -148,6 +150,13 @@ typedef uint32_t lprank_status;
 typedef struct lprank_model lprank_model;
 
 /**
+ * Opaque ranker handle: a scorer workspace, a solver and the score buffers. Not
+ * thread-safe: use one per thread (it may move between threads, never be shared); the
+ * model it ranks with may be shared by any number of rankers.
+ */
+typedef struct lprank_ranker lprank_ranker;
+
+/**
  * Opaque scorer handle: the per-thread buffers and chosen kernels of a scorer. Not
  * thread-safe: use one per thread (it may move between threads, never be shared).
  */
@@ -157,32 +166,6 @@ typedef struct lprank_scorer lprank_scorer;
  * Opaque solver handle: owns a solver and its reusable workspace.
  */
 typedef struct lprank_solver lprank_solver;
-
-/**
- * The input widths of a model: what a caller needs to size a request.
- */
-typedef struct lprank_input_widths {
-  /**
-   * Request dense values (`request.request_dense_len` must equal it).
-   */
-  size_t request_dense;
-  /**
-   * Request ids, one per request sparse feature (`request.request_ids_len`).
-   */
-  size_t request_ids;
-  /**
-   * Item dense values per candidate (`request.item_dense_len` must be `n` times it).
-   */
-  size_t item_dense;
-  /**
-   * Item ids per candidate, one per item sparse feature (`item_ids_len` = `n` times it).
-   */
-  size_t item_ids;
-  /**
-   * Heads of the model (≥ 1).
-   */
-  size_t heads;
-} lprank_input_widths;
 
 /**
  * How a scorer computes; start from `lprank_scorer_settings_default()`.
@@ -198,6 +181,47 @@ typedef struct lprank_scorer_settings {
    */
   uint32_t kernels;
 } lprank_scorer_settings;
+
+/**
+ * Solver settings; start from `lprank_settings_default()` and change what you need.
+ */
+typedef struct lprank_settings {
+  /**
+   * Relative duality gap at which a solve is optimal (default 1e-9, at least 1e-15).
+   */
+  double relative_gap;
+  /**
+   * Allowed violation of a hard rule, times max(1, |bound|) (default 1e-9).
+   */
+  double feasibility_tolerance;
+  /**
+   * Cap on outer iterations (default 10000, at least 1).
+   */
+  uint32_t max_iterations;
+  /**
+   * Wall-clock budget per solve in nanoseconds; 0 means none (the default).
+   */
+  uint64_t time_limit_ns;
+} lprank_settings;
+
+/**
+ * How a ranker scores and solves; start from `lprank_ranker_settings_default()`.
+ */
+typedef struct lprank_ranker_settings {
+  /**
+   * Precision and kernels of the scorer (default: f32, the best kernels).
+   */
+  struct lprank_scorer_settings scorer;
+  /**
+   * The solver's settings (default: `lprank_settings_default()`).
+   */
+  struct lprank_settings solver;
+  /**
+   * The model output the LP maximises, an `LPRANK_OUTPUT_*` value (default:
+   * `LPRANK_OUTPUT_PROBABILITY`, the calibrated click probability).
+   */
+  uint32_t output;
+} lprank_ranker_settings;
 
 /**
  * One scoring request of `n` candidates (`n` is the length of the scores buffer),
@@ -238,28 +262,6 @@ typedef struct lprank_score_request {
    */
   size_t item_ids_len;
 } lprank_score_request;
-
-/**
- * Solver settings; start from `lprank_settings_default()` and change what you need.
- */
-typedef struct lprank_settings {
-  /**
-   * Relative duality gap at which a solve is optimal (default 1e-9, at least 1e-15).
-   */
-  double relative_gap;
-  /**
-   * Allowed violation of a hard rule, times max(1, |bound|) (default 1e-9).
-   */
-  double feasibility_tolerance;
-  /**
-   * Cap on outer iterations (default 10000, at least 1).
-   */
-  uint32_t max_iterations;
-  /**
-   * Wall-clock budget per solve in nanoseconds; 0 means none (the default).
-   */
-  uint64_t time_limit_ns;
-} lprank_settings;
 
 /**
  * One rule. Members are either `items` (indices, coefficient 1) or `coefficients` (one
@@ -321,20 +323,22 @@ typedef struct lprank_rule {
 } lprank_rule;
 
 /**
- * A problem: borrowed by `lprank_solver_solve` for the duration of the call only.
+ * One request of `candidates` items, borrowed by `lprank_ranker_rank` for the duration of
+ * the call only. Every array may be NULL exactly when its length is 0.
  */
-typedef struct lprank_problem {
+typedef struct lprank_rank_request {
   /**
-   * One finite score per item.
+   * The candidates' features, laid out as for `lprank_scorer_score` (item arrays are
+   * `candidates` rows, row-major).
    */
-  const double *scores;
+  struct lprank_score_request features;
   /**
-   * Number of items.
+   * Number of candidates `n`.
    */
-  size_t scores_len;
+  size_t candidates;
   /**
-   * Slot count. With `position_weights`, 0 means all of them and a smaller count keeps
-   * the first `slots` weights; without, the default weights 1/log2(j + 2) are used.
+   * Slot count, as in `lprank_problem`: with `position_weights`, 0 means all of them and
+   * a smaller count keeps the first `slots`; without, the default weights 1/log2(j + 2).
    */
   size_t slots;
   /**
@@ -346,14 +350,19 @@ typedef struct lprank_problem {
    */
   size_t position_weights_len;
   /**
-   * The rules; NULL with 0 for none.
+   * The rules; member indices refer to candidates `0..n`. NULL with 0 for none.
    */
   const struct lprank_rule *rules;
   /**
    * Number of rules.
    */
   size_t rules_len;
-} lprank_problem;
+  /**
+   * Uniform number in `[0, 1)` that picks the slate from the lottery (clamped; NaN reads
+   * as 0). Draw it from the request's random stream, so that rules hold on average.
+   */
+  double u;
+} lprank_rank_request;
 
 /**
  * What a solve found, in sizes and numbers; the arrays come from the other functions.
@@ -406,6 +415,30 @@ typedef struct lprank_summary {
 } lprank_summary;
 
 /**
+ * What one request gave.
+ */
+typedef struct lprank_rank_result {
+  /**
+   * The solve's summary: status, objective, bound, sizes, iterations.
+   */
+  struct lprank_summary summary;
+  /**
+   * Nanoseconds spent scoring.
+   */
+  uint64_t score_ns;
+  /**
+   * Nanoseconds spent solving.
+   */
+  uint64_t solve_ns;
+  /**
+   * 1 when the slate was written (`summary.slate_len` entries), 0 when there is no
+   * lottery to sample (infeasible rules, or a time budget that ran out before any
+   * feasible lottery) or no slate buffer was given.
+   */
+  uint8_t has_slate;
+} lprank_rank_result;
+
+/**
  * Per-rule outcome under the lottery.
  */
 typedef struct lprank_rule_outcome {
@@ -422,6 +455,67 @@ typedef struct lprank_rule_outcome {
    */
   double violation;
 } lprank_rule_outcome;
+
+/**
+ * The input widths of a model: what a caller needs to size a request.
+ */
+typedef struct lprank_input_widths {
+  /**
+   * Request dense values (`request.request_dense_len` must equal it).
+   */
+  size_t request_dense;
+  /**
+   * Request ids, one per request sparse feature (`request.request_ids_len`).
+   */
+  size_t request_ids;
+  /**
+   * Item dense values per candidate (`request.item_dense_len` must be `n` times it).
+   */
+  size_t item_dense;
+  /**
+   * Item ids per candidate, one per item sparse feature (`item_ids_len` = `n` times it).
+   */
+  size_t item_ids;
+  /**
+   * Heads of the model (≥ 1).
+   */
+  size_t heads;
+} lprank_input_widths;
+
+/**
+ * A problem: borrowed by `lprank_solver_solve` for the duration of the call only.
+ */
+typedef struct lprank_problem {
+  /**
+   * One finite score per item.
+   */
+  const double *scores;
+  /**
+   * Number of items.
+   */
+  size_t scores_len;
+  /**
+   * Slot count. With `position_weights`, 0 means all of them and a smaller count keeps
+   * the first `slots` weights; without, the default weights 1/log2(j + 2) are used.
+   */
+  size_t slots;
+  /**
+   * Position weights (finite, ≥ 0, non-increasing), or NULL with 0 for the defaults.
+   */
+  const double *position_weights;
+  /**
+   * Number of position weights.
+   */
+  size_t position_weights_len;
+  /**
+   * The rules; NULL with 0 for none.
+   */
+  const struct lprank_rule *rules;
+  /**
+   * Number of rules.
+   */
+  size_t rules_len;
+} lprank_problem;
 
 #ifdef __cplusplus
 extern "C" {
@@ -445,6 +539,124 @@ const char *lprank_version(void);
  */
 lprank_status lprank_test_panic(void);
 #endif
+
+/**
+ * The default ranker settings: an f32 scorer on the best kernels, the default solver
+ * settings, ranking by the calibrated click probability.
+ */
+struct lprank_ranker_settings lprank_ranker_settings_default(void);
+
+/**
+ * A new ranker with `settings` (NULL: the defaults). Returns NULL, with
+ * `lprank_last_error()` naming the field, for an unknown precision, kernel tier or
+ * output, a kernel tier this CPU cannot run, or invalid solver settings. The caller owns
+ * the handle; free it with `lprank_ranker_free`.
+ *
+ * # Safety
+ * `settings` is NULL or points to a valid `lprank_ranker_settings`.
+ */
+struct lprank_ranker *lprank_ranker_new(const struct lprank_ranker_settings *settings);
+
+/**
+ * Frees a ranker. `NULL` does nothing.
+ *
+ * # Safety
+ * `ranker` is NULL or a handle from `lprank_ranker_new` not yet freed.
+ */
+void lprank_ranker_free(struct lprank_ranker *ranker);
+
+/**
+ * Ranks one request: scores its candidates with `model`, solves the slate LP on those
+ * scores under its rules, and writes the slate for `request->u` to `slate` and what
+ * happened to `out`. `slate` needs `min(slots, candidates)` entries; it may be NULL with
+ * length 0 to skip it (then `out->has_slate` is 0; read it later with
+ * `lprank_ranker_sample`). The request's arrays are read in place during the call only.
+ *
+ * Statuses (on any failure `slate` and `out` are untouched and the readers report
+ * `LPRANK_NO_SOLUTION` until the next successful call):
+ * - `LPRANK_OK`, whatever the solution status (optimal, infeasible, a budget that ran
+ *   out): see `out->summary.solution_status`;
+ * - `LPRANK_NULL_POINTER`: `ranker`, `model`, `request` or `out` NULL, or an array NULL
+ *   with a non-zero length;
+ * - `LPRANK_LENGTH_MISMATCH`: a feature array's length disagrees with the model's widths
+ *   and `candidates`, more slots than position weights, or a length overflows;
+ * - `LPRANK_INVALID_INPUT`: a NaN or infinite feature, an id outside a plain table, or
+ *   invalid rules (an unknown profile, depth 0, min > max, a member ≥ candidates, …),
+ *   or more candidates × rules than lprank supports; the message names the field;
+ * - `LPRANK_BUFFER_TOO_SMALL`: `slate` is shorter than the slate (checked before any
+ *   work is done);
+ * - `LPRANK_PANIC`.
+ *
+ * Thread-safety: `ranker` must not be used by another thread during the call; `model`
+ * may be used by other rankers and scorers concurrently.
+ *
+ * # Safety
+ * `ranker` and `model` are NULL or live handles; `request` and `out` are NULL or valid;
+ * every array in the request holds the length given beside it; `slate` is NULL or holds
+ * `slate_len` writable entries.
+ */
+lprank_status lprank_ranker_rank(struct lprank_ranker *ranker,
+                                 const struct lprank_model *model,
+                                 const struct lprank_rank_request *request,
+                                 size_t *slate,
+                                 size_t slate_len,
+                                 struct lprank_rank_result *out);
+
+/**
+ * Copies the scores the model gave the candidates of the last successful request (what
+ * the LP maximised; `candidates` doubles). Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`,
+ * `LPRANK_BUFFER_TOO_SMALL`, `LPRANK_NO_SOLUTION`, `LPRANK_PANIC`.
+ *
+ * # Safety
+ * `ranker` is NULL or a live handle; `out` is NULL or holds `out_len` writable doubles.
+ */
+lprank_status lprank_ranker_scores(const struct lprank_ranker *ranker, double *out, size_t out_len);
+
+/**
+ * The lottery of the last successful request, as `lprank_solver_lottery` gives it.
+ *
+ * # Safety
+ * `ranker` is NULL or a live handle; the buffers hold the lengths given.
+ */
+lprank_status lprank_ranker_lottery(const struct lprank_ranker *ranker,
+                                    double *probabilities,
+                                    size_t probabilities_len,
+                                    size_t *rankings,
+                                    size_t rankings_len);
+
+/**
+ * The slate of the last successful request for another uniform `u` (e.g. a retry with a
+ * fresh draw), as `lprank_solver_sample` gives it.
+ *
+ * # Safety
+ * `ranker` is NULL or a live handle; `ranking` holds `ranking_len` entries.
+ */
+lprank_status lprank_ranker_sample(const struct lprank_ranker *ranker,
+                                   double u,
+                                   size_t *ranking,
+                                   size_t ranking_len);
+
+/**
+ * Each rule's value, dual and violation for the last successful request, as
+ * `lprank_solver_rule_outcomes` gives them.
+ *
+ * # Safety
+ * `ranker` is NULL or a live handle; `out` holds `out_len` entries.
+ */
+lprank_status lprank_ranker_rule_outcomes(const struct lprank_ranker *ranker,
+                                          struct lprank_rule_outcome *out,
+                                          size_t out_len);
+
+/**
+ * For a request whose rules are infeasible: the Farkas ray, one number per rule, as
+ * `lprank_solver_infeasibility_ray` gives it.
+ *
+ * # Safety
+ * `ranker` is NULL or a live handle; `out` holds `out_len` entries.
+ */
+lprank_status lprank_ranker_infeasibility_ray(const struct lprank_ranker *ranker,
+                                              double *out,
+                                              size_t out_len);
 
 /**
  * Loads the model in directory `dir` (`config.json` + `model.safetensors`, see

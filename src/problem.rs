@@ -38,6 +38,16 @@ pub enum Slots<'a> {
     Weights(&'a [f64]),
 }
 
+impl Slots<'_> {
+    /// The number of slots `m` (the slate has `min(m, n)` of them filled).
+    pub fn count(&self) -> usize {
+        match self {
+            Slots::Count(m) => *m,
+            Slots::Weights(w) => w.len(),
+        }
+    }
+}
+
 /// Which slots a rule counts, and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlotProfile {
@@ -152,11 +162,7 @@ impl<'a> Problem<'a> {
 
     /// Number of slots on the slate: `min(m, n)`.
     pub fn slate_len(&self) -> usize {
-        let m = match self.slots {
-            Slots::Count(m) => m,
-            Slots::Weights(w) => w.len(),
-        };
-        m.min(self.scores.len())
+        self.slots.count().min(self.scores.len())
     }
 
     /// The weight of slot `j < slate_len()`.
@@ -196,17 +202,24 @@ impl<'a> Problem<'a> {
             Slots::Count(_) => {}
             Slots::Weights(w) => validate_weights(w)?,
         }
-        if self.rules.len() > MAX_RULES {
-            return Err(ProblemError::TooManyRules { count: self.rules.len() });
-        }
-        if n.saturating_mul(self.rules.len() + 1) > MAX_PROBLEM_CELLS {
-            return Err(ProblemError::TooLarge { items: n, rules: self.rules.len() });
-        }
+        check_size(n, self.rules.len())?;
         for (rule, r) in self.rules.iter().enumerate() {
             validate_rule(rule, r, n, seen)?;
         }
         Ok(())
     }
+}
+
+/// Whether `n` items and `rules` rules are within [`MAX_RULES`] and [`MAX_PROBLEM_CELLS`]:
+/// O(1), so that a caller can refuse a request before sizing any buffer by `n`.
+pub(crate) fn check_size(n: usize, rules: usize) -> Result<(), ProblemError> {
+    if rules > MAX_RULES {
+        return Err(ProblemError::TooManyRules { count: rules });
+    }
+    if n.saturating_mul(rules + 1) > MAX_PROBLEM_CELLS {
+        return Err(ProblemError::TooLarge { items: n, rules });
+    }
+    Ok(())
 }
 
 fn validate_weights(w: &[f64]) -> Result<(), ProblemError> {

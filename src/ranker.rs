@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use crate::problem::{Problem, ProblemError, Rule, Slots};
+use crate::problem::{check_size, Problem, ProblemError, Rule, Slots};
 use crate::scorer::{
     Model, Output, Request, RequestError, ScorerSettings, ScorerWorkspace, UnsupportedKernels,
 };
@@ -110,10 +110,24 @@ impl Ranker {
         Ranker { output, ..self }
     }
 
+    /// The scores of the last request that returned `Ok` (for the C ABI's readers).
+    pub(crate) fn last_scores(&self) -> &[f64] {
+        &self.scores
+    }
+
+    /// The solution of the last request that returned `Ok` (for the C ABI's readers).
+    pub(crate) fn last_solution(&self) -> &Solution {
+        self.solver.last_solution()
+    }
+
     /// Scores, solves and samples one request.
     pub fn rank(&mut self, model: &Model, request: &RankRequest<'_>) -> Result<Ranked<'_>, RankError> {
         let n = request.candidates;
         let start = Instant::now();
+        // Refuse before sizing the score buffers by `n`: a huge `n` must be an error, not
+        // an allocation failure.
+        model.validate_lengths(&request.features, n)?;
+        check_size(n, request.rules.len())?;
         self.scores32.clear();
         self.scores32.resize(n, 0.0);
         model.score(&mut self.scorer, &request.features, self.output, &mut self.scores32)?;

@@ -100,6 +100,10 @@ fn bad_features_and_bad_rules_are_errors_naming_the_field() {
     bad.candidates = 49; // item features hold 50 rows
     let err = ranker.rank(&model, &bad).unwrap_err();
     assert!(matches!(err, RankError::Features(_)) && err.to_string().starts_with("item_dense"), "{err}");
+    // A huge candidate count is refused before any buffer is sized by it.
+    bad.candidates = usize::MAX;
+    let err = ranker.rank(&model, &bad).unwrap_err();
+    assert!(matches!(err, RankError::Features(_)) && err.to_string().starts_with("item_dense"), "{err}");
     let out_of_range = [Rule::at_most(lprank::Members::Items(&[50]), lprank::SlotProfile::Top(3), 1.0)];
     let err = ranker.rank(&model, &request(&f, &out_of_range, 0.5)).unwrap_err();
     assert!(

@@ -90,7 +90,7 @@ pub struct lprank_score_request {
 /// Opaque model handle: a loaded, validated model. Immutable after loading, so one handle
 /// may be used by any number of threads at once (each with its own `lprank_scorer`).
 pub struct lprank_model {
-    model: Model,
+    pub(crate) model: Model,
 }
 
 // The header promises that one model handle may be used by many threads at once.
@@ -179,6 +179,74 @@ pub extern "C" fn lprank_scorer_settings_default() -> lprank_scorer_settings {
     lprank_scorer_settings { precision: LPRANK_PRECISION_F32, kernels: LPRANK_KERNELS_AUTO }
 }
 
+/// The Rust settings a C scorer settings struct stands for; `owner` prefixes the field
+/// names in messages.
+pub(crate) fn scorer_settings(c: &lprank_scorer_settings, owner: &str) -> Result<ScorerSettings, Failure> {
+    let precision = match c.precision {
+        LPRANK_PRECISION_F32 => Precision::F32,
+        LPRANK_PRECISION_INT8 => Precision::Int8,
+        other => {
+            return Err(Failure::new(
+                LPRANK_INVALID_INPUT,
+                format!("{owner}.precision: unknown value {other}"),
+            ))
+        }
+    };
+    let kernels = match c.kernels {
+        LPRANK_KERNELS_AUTO => KernelTier::Auto,
+        LPRANK_KERNELS_PORTABLE => KernelTier::Portable,
+        LPRANK_KERNELS_AVX2 => KernelTier::Avx2,
+        other => {
+            return Err(Failure::new(LPRANK_INVALID_INPUT, format!("{owner}.kernels: unknown value {other}")))
+        }
+    };
+    Ok(ScorerSettings { precision, kernels })
+}
+
+/// The model output an `LPRANK_OUTPUT_*` value selects; `what` names the argument.
+pub(crate) fn output_arg(output: u32, what: &str) -> Result<Output, Failure> {
+    match output {
+        LPRANK_OUTPUT_LOGIT => Ok(Output::Logit),
+        LPRANK_OUTPUT_CALIBRATED_LOGIT => Ok(Output::CalibratedLogit),
+        LPRANK_OUTPUT_PROBABILITY => Ok(Output::Probability),
+        other => Err(Failure::new(LPRANK_INVALID_INPUT, format!("{what}: unknown value {other}"))),
+    }
+}
+
+/// A C request as the Rust [`Request`]; `owner` prefixes the field names in messages.
+///
+/// # Safety
+/// Each array of `r` holds the length beside it (or is NULL).
+pub(crate) unsafe fn request_arg<'a>(r: &lprank_score_request, owner: &str) -> Result<Request<'a>, Failure> {
+    // SAFETY: forwarded contract; the checks reject NULL with a length and lengths that
+    // overflow.
+    unsafe {
+        Ok(Request {
+            request_dense: slice_arg(
+                r.request_dense,
+                r.request_dense_len,
+                format_args!("{owner}.request_dense"),
+            )?,
+            request_ids: slice_arg(r.request_ids, r.request_ids_len, format_args!("{owner}.request_ids"))?,
+            item_dense: slice_arg(r.item_dense, r.item_dense_len, format_args!("{owner}.item_dense"))?,
+            item_ids: slice_arg(r.item_ids, r.item_ids_len, format_args!("{owner}.item_ids"))?,
+        })
+    }
+}
+
+/// A request the model refused: wrong lengths are `LPRANK_LENGTH_MISMATCH`, bad values
+/// `LPRANK_INVALID_INPUT`; the message names the field under `owner`.
+pub(crate) fn request_failure(e: RequestError, owner: &str) -> Failure {
+    let status = match e {
+        RequestError::RequestDense { .. }
+        | RequestError::RequestIds { .. }
+        | RequestError::ItemDense { .. }
+        | RequestError::ItemIds { .. } => LPRANK_LENGTH_MISMATCH,
+        RequestError::NonFinite { .. } | RequestError::IdOutOfRange { .. } => LPRANK_INVALID_INPUT,
+    };
+    Failure::new(status, format!("{owner}.{e}"))
+}
+
 /// A new scorer with `settings` (NULL: the defaults). Returns NULL, with
 /// `lprank_last_error()` saying why, for an unknown precision or kernel tier, or a tier
 /// this CPU cannot run. The caller owns the handle; free it with `lprank_scorer_free`.
@@ -196,28 +264,7 @@ pub unsafe extern "C" fn lprank_scorer_new(settings: *const lprank_scorer_settin
             // SAFETY: non-NULL and, by the contract, a valid struct.
             unsafe { *settings }
         };
-        let precision = match c.precision {
-            LPRANK_PRECISION_F32 => Precision::F32,
-            LPRANK_PRECISION_INT8 => Precision::Int8,
-            other => {
-                return Err(Failure::new(
-                    LPRANK_INVALID_INPUT,
-                    format!("settings.precision: unknown value {other}"),
-                ))
-            }
-        };
-        let kernels = match c.kernels {
-            LPRANK_KERNELS_AUTO => KernelTier::Auto,
-            LPRANK_KERNELS_PORTABLE => KernelTier::Portable,
-            LPRANK_KERNELS_AVX2 => KernelTier::Avx2,
-            other => {
-                return Err(Failure::new(
-                    LPRANK_INVALID_INPUT,
-                    format!("settings.kernels: unknown value {other}"),
-                ))
-            }
-        };
-        let workspace = ScorerWorkspace::new(ScorerSettings { precision, kernels })
+        let workspace = ScorerWorkspace::new(scorer_settings(&c, "settings")?)
             .map_err(|e| Failure::new(LPRANK_INVALID_INPUT, format!("settings.kernels: {e}")))?;
         Ok(Box::into_raw(Box::new(lprank_scorer { workspace, scored: false })))
     })
@@ -276,49 +323,15 @@ pub unsafe extern "C" fn lprank_scorer_score(
         // SAFETY: checked non-NULL; the caller promises live handles, a valid request, and
         // exclusive use of the scorer.
         let (handle, model, r) = unsafe { (&mut *scorer, &(*model).model, &*request) };
-        // SAFETY: each array holds the length beside it (the caller's contract); the
-        // checks reject NULL with a length and lengths that overflow.
-        let request = unsafe {
-            Request {
-                request_dense: slice_arg(r.request_dense, r.request_dense_len, "request.request_dense")?,
-                request_ids: slice_arg(r.request_ids, r.request_ids_len, "request.request_ids")?,
-                item_dense: slice_arg(r.item_dense, r.item_dense_len, "request.item_dense")?,
-                item_ids: slice_arg(r.item_ids, r.item_ids_len, "request.item_ids")?,
-            }
-        };
+        // SAFETY: each array holds the length beside it (the caller's contract).
+        let request = unsafe { request_arg(r, "request")? };
         // SAFETY: `scores_len` writable floats, not aliased (the caller's contract).
         let out = unsafe { slice_out(scores, scores_len, "scores")? };
         // After the pointers, so that a NULL is reported whatever else is wrong.
-        let output = match output {
-            LPRANK_OUTPUT_LOGIT => Output::Logit,
-            LPRANK_OUTPUT_CALIBRATED_LOGIT => Output::CalibratedLogit,
-            LPRANK_OUTPUT_PROBABILITY => Output::Probability,
-            other => {
-                return Err(Failure::new(LPRANK_INVALID_INPUT, format!("output: unknown value {other}")))
-            }
-        };
-        // `n × width` must not wrap before the Rust API compares it with the lengths.
-        let inputs = &model.config().inputs;
-        for (width, field) in
-            [(inputs.item_dense.len(), "item_dense"), (inputs.item_sparse.len(), "item_ids")]
-        {
-            if out.len().checked_mul(width).is_none() {
-                return Err(Failure::new(
-                    LPRANK_LENGTH_MISMATCH,
-                    format!("request.{field}: {} candidates × {width} overflows", out.len()),
-                ));
-            }
-        }
-        model.score(&mut handle.workspace, &request, output, out).map_err(|e| {
-            let status = match e {
-                RequestError::RequestDense { .. }
-                | RequestError::RequestIds { .. }
-                | RequestError::ItemDense { .. }
-                | RequestError::ItemIds { .. } => LPRANK_LENGTH_MISMATCH,
-                RequestError::NonFinite { .. } | RequestError::IdOutOfRange { .. } => LPRANK_INVALID_INPUT,
-            };
-            Failure::new(status, format!("request.{e}"))
-        })?;
+        let output = output_arg(output, "output")?;
+        model
+            .score(&mut handle.workspace, &request, output, out)
+            .map_err(|e| request_failure(e, "request"))?;
         handle.scored = true;
         Ok(())
     })

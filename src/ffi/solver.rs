@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::lprank_status::{self, *};
 use super::{guard, guard_value, need, non_null, slice_arg, slice_out, str_arg, Failure};
-use crate::problem::{Members, Problem, Rule, SlotProfile, Slots};
+use crate::problem::{Members, Problem, ProblemError, Rule, SlotProfile, Slots};
 use crate::solution::{Solution, Status};
 use crate::solver::{Settings, Solver};
 
@@ -145,9 +145,7 @@ pub struct lprank_rule_outcome {
 /// Opaque solver handle: owns a solver and its reusable workspace.
 pub struct lprank_solver {
     solver: Solver,
-    /// Recycled between calls so that a warm solve allocates nothing; always empty
-    /// outside `lprank_solver_solve`.
-    rules: Vec<Rule<'static>>,
+    rules: RuleBuffer,
     solved: bool,
 }
 
@@ -163,6 +161,17 @@ pub extern "C" fn lprank_settings_default() -> lprank_settings {
     }
 }
 
+/// The Rust settings a C settings struct stands for (validated by `Solver::new`).
+pub(crate) fn solver_settings(c: &lprank_settings) -> Settings {
+    Settings {
+        relative_gap: c.relative_gap,
+        feasibility_tolerance: c.feasibility_tolerance,
+        max_iterations: c.max_iterations,
+        time_limit: (c.time_limit_ns > 0).then(|| Duration::from_nanos(c.time_limit_ns)),
+        ..Settings::default()
+    }
+}
+
 /// A new solver with `settings` (NULL: the defaults). Returns NULL if the settings are
 /// invalid (see `lprank_last_error`). Free it with `lprank_solver_free`.
 ///
@@ -171,17 +180,14 @@ pub extern "C" fn lprank_settings_default() -> lprank_settings {
 #[no_mangle]
 pub unsafe extern "C" fn lprank_solver_new(settings: *const lprank_settings) -> *mut lprank_solver {
     guard_value(std::ptr::null_mut(), || {
-        let mut s = Settings::default();
-        if !settings.is_null() {
+        let s = if settings.is_null() {
+            Settings::default()
+        } else {
             // SAFETY: non-NULL and, by the contract, a valid struct.
-            let c = unsafe { *settings };
-            s.relative_gap = c.relative_gap;
-            s.feasibility_tolerance = c.feasibility_tolerance;
-            s.max_iterations = c.max_iterations;
-            s.time_limit = (c.time_limit_ns > 0).then(|| Duration::from_nanos(c.time_limit_ns));
-        }
+            solver_settings(unsafe { &*settings })
+        };
         let solver = Solver::new(s).map_err(|e| Failure::new(LPRANK_INVALID_INPUT, e.to_string()))?;
-        Ok(Box::into_raw(Box::new(lprank_solver { solver, rules: Vec::new(), solved: false })))
+        Ok(Box::into_raw(Box::new(lprank_solver { solver, rules: RuleBuffer::default(), solved: false })))
     })
 }
 
@@ -226,43 +232,80 @@ pub unsafe extern "C" fn lprank_solver_solve(
         let weights =
             unsafe { slice_arg(p.position_weights, p.position_weights_len, "problem.position_weights")? };
         let c_rules = unsafe { slice_arg(p.rules, p.rules_len, "problem.rules")? };
-        let slots = if p.position_weights.is_null() && p.position_weights_len == 0 {
-            Slots::Count(p.slots)
-        } else if p.slots == 0 || p.slots == weights.len() {
-            Slots::Weights(weights)
-        } else if p.slots < weights.len() {
-            Slots::Weights(&weights[..p.slots])
-        } else {
-            return Err(Failure::new(
-                LPRANK_LENGTH_MISMATCH,
-                format!("problem.slots: {} slots but only {} position weights", p.slots, weights.len()),
-            ));
+        let slots = slots_arg(p.slots, p.position_weights, weights, "problem")?;
+        // SAFETY: every rule's arrays have the lengths beside them (the caller's contract).
+        let s = unsafe {
+            handle.rules.with(c_rules, |rules| {
+                let problem = Problem::new(scores, slots).with_rules(rules);
+                let solution = handle.solver.solve(&problem).map_err(problem_failure)?;
+                Ok(summary(solution))
+            })?
         };
-        let mut rules: Vec<Rule<'_>> = std::mem::take(&mut handle.rules);
-        rules.clear();
-        let converted = c_rules.iter().enumerate().try_for_each(|(k, r)| {
-            // SAFETY: the rule's arrays have the lengths given beside them.
-            rules.push(unsafe { convert_rule(k, r)? });
-            Ok(())
-        });
-        let result = converted.and_then(|()| {
-            let problem = Problem::new(scores, slots).with_rules(&rules);
-            let solution = handle
-                .solver
-                .solve(&problem)
-                .map_err(|e| Failure::new(LPRANK_INVALID_INPUT, e.to_string()))?;
-            Ok(summary(solution))
-        });
-        rules.clear();
-        // SAFETY: the vector is empty, so no `Rule` borrowing the caller's data survives;
-        // only the allocation is kept for the next call.
-        handle.rules = unsafe { std::mem::transmute::<Vec<Rule<'_>>, Vec<Rule<'static>>>(rules) };
-        let s = result?;
         handle.solved = true;
         // SAFETY: checked non-NULL above.
         unsafe { *out = s };
         Ok(())
     })
+}
+
+/// The slots of a problem: a count with the default weights when no weights are given,
+/// otherwise the weights (all of them for `slots` 0, else the first `slots`).
+/// `owner` prefixes the field names in messages (`problem`, `request`).
+pub(crate) fn slots_arg<'a>(
+    slots: usize,
+    weights_ptr: *const f64,
+    weights: &'a [f64],
+    owner: &str,
+) -> Result<Slots<'a>, Failure> {
+    if weights_ptr.is_null() && weights.is_empty() {
+        Ok(Slots::Count(slots))
+    } else if slots == 0 || slots == weights.len() {
+        Ok(Slots::Weights(weights))
+    } else if slots < weights.len() {
+        Ok(Slots::Weights(&weights[..slots]))
+    } else {
+        Err(Failure::new(
+            LPRANK_LENGTH_MISMATCH,
+            format!("{owner}.slots: {slots} slots but only {} position weights", weights.len()),
+        ))
+    }
+}
+
+/// A problem the solver refused: the message names the field.
+pub(crate) fn problem_failure(e: ProblemError) -> Failure {
+    Failure::new(LPRANK_INVALID_INPUT, e.to_string())
+}
+
+/// The `Vec<Rule>` a handle converts C rules into, kept between calls so that a warm call
+/// allocates nothing. Always empty outside [`RuleBuffer::with`], so no `Rule` borrowing a
+/// caller's arrays outlives the call that lent them.
+#[derive(Debug, Default)]
+pub(crate) struct RuleBuffer(Vec<Rule<'static>>);
+
+impl RuleBuffer {
+    /// Converts `c_rules` and runs `body` on them.
+    ///
+    /// # Safety
+    /// Every rule's pointers are valid for the lengths beside them during the call.
+    pub(crate) unsafe fn with<'a, R>(
+        &mut self,
+        c_rules: &'a [lprank_rule],
+        body: impl FnOnce(&[Rule<'a>]) -> Result<R, Failure>,
+    ) -> Result<R, Failure> {
+        let mut rules: Vec<Rule<'a>> = std::mem::take(&mut self.0);
+        rules.clear();
+        let converted = c_rules.iter().enumerate().try_for_each(|(k, r)| {
+            // SAFETY: forwarded contract.
+            rules.push(unsafe { convert_rule(k, r)? });
+            Ok(())
+        });
+        let result = converted.and_then(|()| body(&rules));
+        rules.clear();
+        // SAFETY: the vector is empty, so no `Rule` borrowing the caller's data survives;
+        // only the allocation is kept for the next call.
+        self.0 = unsafe { std::mem::transmute::<Vec<Rule<'a>>, Vec<Rule<'static>>>(rules) };
+        result
+    }
 }
 
 /// # Safety
@@ -304,7 +347,7 @@ unsafe fn convert_rule<'a>(k: usize, r: &lprank_rule) -> Result<Rule<'a>, Failur
     })
 }
 
-fn summary(s: &Solution) -> lprank_summary {
+pub(crate) fn summary(s: &Solution) -> lprank_summary {
     lprank_summary {
         solution_status: match s.status() {
             Status::Optimal => LPRANK_SOLUTION_OPTIMAL,
@@ -372,27 +415,9 @@ pub unsafe extern "C" fn lprank_solver_lottery(
     rankings: *mut usize,
     rankings_len: usize,
 ) -> lprank_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { solved(solver)? };
-        let probabilities = unsafe { slice_out(probabilities, probabilities_len, "probabilities")? };
-        let rankings = unsafe { slice_out(rankings, rankings_len, "rankings")? };
-        let (count, m) = (s.lottery_len(), s.slate_len());
-        if !probabilities.is_empty() {
-            need("probabilities", count, probabilities.len())?;
-        }
-        if !rankings.is_empty() {
-            need("rankings", count * m, rankings.len())?;
-        }
-        for (t, r) in s.lottery().enumerate() {
-            if !probabilities.is_empty() {
-                probabilities[t] = r.probability;
-            }
-            if !rankings.is_empty() {
-                rankings[t * m..(t + 1) * m].copy_from_slice(r.items);
-            }
-        }
-        Ok(())
+    // SAFETY: forwarded contract.
+    guard(|| unsafe {
+        write_lottery(solved(solver)?, probabilities, probabilities_len, rankings, rankings_len)
     })
 }
 
@@ -408,16 +433,8 @@ pub unsafe extern "C" fn lprank_solver_sample(
     ranking: *mut usize,
     ranking_len: usize,
 ) -> lprank_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { solved(solver)? };
-        let out = unsafe { slice_out(ranking, ranking_len, "ranking")? };
-        let items =
-            s.sample(u).ok_or_else(|| Failure::new(LPRANK_NO_SOLUTION, "the last solve has no lottery"))?;
-        need("ranking", items.len(), out.len())?;
-        out[..items.len()].copy_from_slice(items);
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    guard(|| unsafe { write_sample(solved(solver)?, u, ranking, ranking_len) })
 }
 
 /// Copies each rule's value, dual and violation (`rules_len` entries).
@@ -430,16 +447,8 @@ pub unsafe extern "C" fn lprank_solver_rule_outcomes(
     out: *mut lprank_rule_outcome,
     out_len: usize,
 ) -> lprank_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { solved(solver)? };
-        let out = unsafe { slice_out(out, out_len, "out")? };
-        need("out", s.rules().len(), out.len())?;
-        for (o, r) in out.iter_mut().zip(s.rules()) {
-            *o = lprank_rule_outcome { value: r.value, dual: r.dual, violation: r.violation };
-        }
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    guard(|| unsafe { write_rule_outcomes(solved(solver)?, out, out_len) })
 }
 
 /// For an infeasible solve: the Farkas ray, one signed number per rule (`rules_len`).
@@ -453,15 +462,95 @@ pub unsafe extern "C" fn lprank_solver_infeasibility_ray(
     out: *mut f64,
     out_len: usize,
 ) -> lprank_status {
-    guard(|| {
-        // SAFETY: forwarded contract.
-        let s = unsafe { solved(solver)? };
-        let out = unsafe { slice_out(out, out_len, "out")? };
-        let ray = s
-            .infeasibility_ray()
-            .ok_or_else(|| Failure::new(LPRANK_NO_SOLUTION, "the last solve is not infeasible"))?;
-        need("out", ray.len(), out.len())?;
-        out[..ray.len()].copy_from_slice(ray);
-        Ok(())
-    })
+    // SAFETY: forwarded contract.
+    guard(|| unsafe { write_infeasibility_ray(solved(solver)?, out, out_len) })
+}
+
+// ---- Readers shared by the solver and the ranker handles ----------------------------
+
+/// See `lprank_solver_lottery`.
+///
+/// # Safety
+/// The buffers hold the lengths given (or are NULL).
+pub(crate) unsafe fn write_lottery(
+    s: &Solution,
+    probabilities: *mut f64,
+    probabilities_len: usize,
+    rankings: *mut usize,
+    rankings_len: usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded contract.
+    let probabilities = unsafe { slice_out(probabilities, probabilities_len, "probabilities")? };
+    let rankings = unsafe { slice_out(rankings, rankings_len, "rankings")? };
+    let (count, m) = (s.lottery_len(), s.slate_len());
+    if !probabilities.is_empty() {
+        need("probabilities", count, probabilities.len())?;
+    }
+    if !rankings.is_empty() {
+        need("rankings", count * m, rankings.len())?;
+    }
+    for (t, r) in s.lottery().enumerate() {
+        if !probabilities.is_empty() {
+            probabilities[t] = r.probability;
+        }
+        if !rankings.is_empty() {
+            rankings[t * m..(t + 1) * m].copy_from_slice(r.items);
+        }
+    }
+    Ok(())
+}
+
+/// See `lprank_solver_sample`.
+///
+/// # Safety
+/// `ranking` holds `ranking_len` entries (or is NULL).
+pub(crate) unsafe fn write_sample(
+    s: &Solution,
+    u: f64,
+    ranking: *mut usize,
+    ranking_len: usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded contract.
+    let out = unsafe { slice_out(ranking, ranking_len, "ranking")? };
+    let items = s.sample(u).ok_or_else(|| Failure::new(LPRANK_NO_SOLUTION, "the solution has no lottery"))?;
+    need("ranking", items.len(), out.len())?;
+    out[..items.len()].copy_from_slice(items);
+    Ok(())
+}
+
+/// See `lprank_solver_rule_outcomes`.
+///
+/// # Safety
+/// `out` holds `out_len` entries (or is NULL).
+pub(crate) unsafe fn write_rule_outcomes(
+    s: &Solution,
+    out: *mut lprank_rule_outcome,
+    out_len: usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded contract.
+    let out = unsafe { slice_out(out, out_len, "out")? };
+    need("out", s.rules().len(), out.len())?;
+    for (o, r) in out.iter_mut().zip(s.rules()) {
+        *o = lprank_rule_outcome { value: r.value, dual: r.dual, violation: r.violation };
+    }
+    Ok(())
+}
+
+/// See `lprank_solver_infeasibility_ray`.
+///
+/// # Safety
+/// `out` holds `out_len` entries (or is NULL).
+pub(crate) unsafe fn write_infeasibility_ray(
+    s: &Solution,
+    out: *mut f64,
+    out_len: usize,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded contract.
+    let out = unsafe { slice_out(out, out_len, "out")? };
+    let ray = s
+        .infeasibility_ray()
+        .ok_or_else(|| Failure::new(LPRANK_NO_SOLUTION, "the solution is not infeasible"))?;
+    need("out", ray.len(), out.len())?;
+    out[..ray.len()].copy_from_slice(ray);
+    Ok(())
 }

@@ -92,21 +92,9 @@ pub enum RequestError {
 impl Model {
     /// Checks a request of `n` candidates against the model's input schema.
     pub fn validate(&self, request: &Request<'_>, n: usize) -> Result<(), RequestError> {
+        self.validate_lengths(request, n)?;
         let inputs = &self.config.inputs;
-        let (dr, sr) = (inputs.request_dense.len(), inputs.request_sparse.len());
         let (di, si) = (inputs.item_dense.len(), inputs.item_sparse.len());
-        if request.request_dense.len() != dr {
-            return Err(RequestError::RequestDense { want: dr, got: request.request_dense.len() });
-        }
-        if request.request_ids.len() != sr {
-            return Err(RequestError::RequestIds { want: sr, got: request.request_ids.len() });
-        }
-        if request.item_dense.len() != n * di {
-            return Err(RequestError::ItemDense { want: n * di, n, per: di, got: request.item_dense.len() });
-        }
-        if request.item_ids.len() != n * si {
-            return Err(RequestError::ItemIds { want: n * si, n, per: si, got: request.item_ids.len() });
-        }
         if let Some(j) = request.request_dense.iter().position(|v| !v.is_finite()) {
             return Err(RequestError::NonFinite {
                 feature: inputs.request_dense[j].clone(),
@@ -140,6 +128,30 @@ impl Model {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Checks only the lengths of a request of `n` candidates (O(1)): what a caller must
+    /// know before sizing buffers by `n`. [`Model::validate`] does this and checks the values.
+    pub fn validate_lengths(&self, request: &Request<'_>, n: usize) -> Result<(), RequestError> {
+        let inputs = &self.config.inputs;
+        let (dr, sr) = (inputs.request_dense.len(), inputs.request_sparse.len());
+        let (di, si) = (inputs.item_dense.len(), inputs.item_sparse.len());
+        if request.request_dense.len() != dr {
+            return Err(RequestError::RequestDense { want: dr, got: request.request_dense.len() });
+        }
+        if request.request_ids.len() != sr {
+            return Err(RequestError::RequestIds { want: sr, got: request.request_ids.len() });
+        }
+        // `n × width` saturates rather than wraps, so that no huge `n` can pass for a small one.
+        let got = request.item_dense.len();
+        if n.saturating_mul(di) != got {
+            return Err(RequestError::ItemDense { want: n.saturating_mul(di), n, per: di, got });
+        }
+        let got = request.item_ids.len();
+        if n.saturating_mul(si) != got {
+            return Err(RequestError::ItemIds { want: n.saturating_mul(si), n, per: si, got });
         }
         Ok(())
     }
