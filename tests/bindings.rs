@@ -526,3 +526,220 @@ fn java_scorer_on_jdk17() {
         assert_same_scores(&got, &want, &format!("Java ({p})"));
     }
 }
+
+// ---- The ranker's C ABI ---------------------------------------------------------------
+
+/// A synthetic feed request (`n` candidates, `m` slots, the feed rules) in the plain-number
+/// format the ranker test programs read, and the lines they must print: what the Rust
+/// `Ranker` gives for it at `precision`, ranking by the calibrated probability.
+///
+/// ```text
+/// n slots dr sr di si u
+/// request_dense / request_ids / item_dense (n rows) / item_ids (n rows), one line each
+/// W w_0 … w_{W-1}            (W = 0: default position weights)
+/// K, then K rules in the problem-file format of tests/c/test_solver.c
+/// ```
+fn write_rank_request(
+    name: &str,
+    n: usize,
+    m: usize,
+    seed: u64,
+    weights: &[f64],
+    precision: Precision,
+) -> (PathBuf, String) {
+    use lprank::ranker::{RankRequest, Ranker};
+    use lprank::scorer::Request;
+    use lprank::synthetic::{feed_candidates, feed_features, feed_rules};
+    let candidates = feed_candidates(n, seed);
+    let features = feed_features(&candidates, seed);
+    let slots = if m == 0 { weights.len() } else { m };
+    let data = ProblemData {
+        scores: vec![],
+        slots: Some(slots),
+        position_weights: None,
+        rules: feed_rules(&candidates, slots),
+    };
+    let u = 0.37;
+    let join = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(" ");
+    let (dr, sr) = (features.request_dense.len(), features.request_ids.len());
+    let (di, si) = (features.item_dense.len() / n, features.item_ids.len() / n);
+    let mut text = format!("{n} {m} {dr} {sr} {di} {si} {u}\n");
+    text += &join(&mut features.request_dense.iter().map(|x| format!("{x}")));
+    text += "\n";
+    text += &join(&mut features.request_ids.iter().map(|x| x.to_string()));
+    text += "\n";
+    text += &join(&mut features.item_dense.iter().map(|x| format!("{x}")));
+    text += "\n";
+    text += &join(&mut features.item_ids.iter().map(|x| x.to_string()));
+    text += "\n";
+    // The rules in the problem-file format, without its score lines.
+    let problem_file = std::fs::read_to_string(write_problem(&data, &format!("{name}_rules"))).unwrap();
+    let rule_lines: Vec<&str> = problem_file.lines().skip(3).collect();
+    text += &format!("{} {}\n", weights.len(), join(&mut weights.iter().map(|&w| fmt17(w))));
+    text += &format!("{}\n{}\n", data.rules.len(), rule_lines.join("\n"));
+    let path = work_dir().join(format!("{name}.txt"));
+    std::fs::write(&path, text).unwrap();
+
+    let model = Model::load(feed_dcn()).unwrap();
+    let rules = data.rules();
+    let mut ranker =
+        Ranker::new(ScorerSettings { precision, ..ScorerSettings::default() }, lprank::Settings::default())
+            .unwrap();
+    let request = RankRequest {
+        features: Request {
+            request_dense: &features.request_dense,
+            request_ids: &features.request_ids,
+            item_dense: &features.item_dense,
+            item_ids: &features.item_ids,
+        },
+        candidates: n,
+        // As the C ABI reads `slots` with weights: 0 means all of them.
+        slots: match (weights.is_empty(), m) {
+            (true, _) => lprank::Slots::Count(m),
+            (false, 0) => lprank::Slots::Weights(weights),
+            (false, _) => lprank::Slots::Weights(&weights[..m]),
+        },
+        rules: &rules,
+        u,
+    };
+    let ranked = ranker.rank(&model, &request).unwrap();
+    let s = ranked.solution;
+    let mut want = format!(
+        "status {}\nobjective {}\nbound {}\nlottery {}\n",
+        s.status() as u32,
+        fmt17(s.objective()),
+        fmt17(s.bound()),
+        s.lottery_len()
+    );
+    for r in s.lottery() {
+        want += &format!(
+            "ranking {} {}\n",
+            fmt17(r.probability),
+            join(&mut r.items.iter().map(|i| i.to_string()))
+        );
+    }
+    for o in s.rules() {
+        want += &format!("rule {} {} {}\n", fmt17(o.value), fmt17(o.dual), fmt17(o.violation));
+    }
+    match ranked.slate {
+        Some(items) => want += &format!("slate {}\n", join(&mut items.iter().map(|i| i.to_string()))),
+        None => want += "slate none\n",
+    }
+    want += &format!("scores {}\n", join(&mut ranked.scores.iter().map(|&x| fmt17(x))));
+    (path, want)
+}
+
+/// The rank requests every ranker program is checked on, each in both precisions: a full
+/// feed request; explicit position weights; a slate longer than the candidate list, whose
+/// rules cannot all hold (no slate, a Farkas ray).
+fn rank_requests(tag: &str) -> Vec<(String, PathBuf, String)> {
+    let mut out = Vec::new();
+    let weights: Vec<f64> = (0..12).map(|j| 1.0 - 0.05 * j as f64).collect();
+    for (precision, p) in [(Precision::F32, "f32"), (Precision::Int8, "int8")] {
+        for (n, m, seed, w) in [(1000, 50, 1, &[][..]), (200, 0, 3, &weights[..]), (30, 40, 2, &[][..])] {
+            let name = format!("rank_{tag}_{p}_{n}");
+            let (path, want) = write_rank_request(&name, n, m, seed, w, precision);
+            out.push((p.to_string(), path, want));
+        }
+    }
+    out
+}
+
+/// Runs `exe rank MODEL FILE PRECISION` (under `wrapper`, if any) on every rank request.
+fn check_ranker_program(exe: &Path, wrapper: &[&str], tag: &str) {
+    for (precision, file, want) in rank_requests(tag) {
+        let mut cmd = Command::new(wrapper.first().copied().unwrap_or(exe.to_str().unwrap()));
+        if !wrapper.is_empty() {
+            cmd.args(&wrapper[1..]).arg(exe);
+        }
+        let got = run(cmd.arg("rank").arg(feed_dcn()).arg(&file).arg(&precision));
+        assert_eq!(
+            normalise(&got),
+            normalise(&want),
+            "{}: {} differs from Rust",
+            file.display(),
+            exe.display()
+        );
+    }
+}
+
+#[test]
+fn c_ranker_under_address_sanitizer() {
+    let exe = compile(
+        "gcc",
+        &[root().join("tests/c/test_ranker.c")],
+        "test_ranker_asan",
+        &[&["-std=c11"], STRICT_SANITIZED].concat(),
+    );
+    let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
+    assert!(out.starts_with("ok "), "{out}");
+    check_ranker_program(&exe, &[], "c_asan");
+}
+
+#[test]
+fn c_ranker_under_valgrind() {
+    let exe =
+        compile("gcc", &[root().join("tests/c/test_ranker.c")], "test_ranker_plain", &["-std=c11", "-O1"]);
+    let valgrind = VALGRIND;
+    let out = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors").arg(feed_dcn()));
+    assert!(out.starts_with("ok "), "{out}");
+    // One request under Valgrind (it is slow): the small int8 one.
+    let (file, want) =
+        write_rank_request("rank_c_valgrind", 200, 0, 3, &[1.0, 0.8, 0.6, 0.5], Precision::Int8);
+    let got = run(Command::new(valgrind[0])
+        .args(&valgrind[1..])
+        .arg(&exe)
+        .arg("rank")
+        .arg(feed_dcn())
+        .arg(&file)
+        .arg("int8"));
+    assert_eq!(normalise(&got), normalise(&want));
+}
+
+#[test]
+fn cpp_ranker_under_address_sanitizer() {
+    let exe = compile(
+        "g++",
+        &[root().join("tests/cpp/test_ranker.cpp")],
+        "test_ranker_cpp",
+        &[&["-std=c++17", "-pthread"], STRICT_SANITIZED].concat(),
+    );
+    let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
+    assert!(out.starts_with("ok "), "{out}");
+    check_ranker_program(&exe, &[], "cpp");
+}
+
+#[test]
+fn java_ranker_on_jdk17() {
+    let home = java_home();
+    let dir = work_dir().join("java-ranker");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    sources.push(root().join("tests/java/RankerTest.java"));
+    run(Command::new(home.join("bin/javac"))
+        .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
+        .arg(dir.join("classes"))
+        .args(&sources));
+    build_jni_shim(&home, &dir.join("liblprank_jni.so"));
+    let java = |args: &[&std::ffi::OsStr]| {
+        let out = run(Command::new(home.join("bin/java"))
+            .arg("-Xcheck:jni")
+            .arg(format!("-Djava.library.path={}", dir.display()))
+            .arg("-cp")
+            .arg(dir.join("classes"))
+            .arg("RankerTest")
+            .args(args));
+        assert!(!out.contains("WARNING"), "-Xcheck:jni: {out}");
+        out
+    };
+    let model = feed_dcn();
+    let out = java(&["errors".as_ref(), model.as_os_str()]);
+    assert!(out.starts_with("ok "), "{out}");
+    for (precision, file, want) in rank_requests("java") {
+        let got = java(&["rank".as_ref(), model.as_os_str(), file.as_os_str(), precision.as_ref()]);
+        assert_eq!(normalise(&got), normalise(&want), "{}: Java differs from Rust", file.display());
+    }
+}

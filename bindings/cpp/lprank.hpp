@@ -10,6 +10,10 @@
 //   std::vector<float> p = scorer.score(*model, request_dense, request_ids, item_dense, item_ids,
 //                                       n, lprank::Output::Probability);
 //
+//   lprank::Ranker ranker;                                   // score + solve + sample, one call
+//   std::vector<size_t> slate;
+//   auto r = ranker.rank(*model, features, n, /*slots=*/50, rules, u, slate);
+//
 // Errors throw lprank::Error, which carries the C status and lprank_last_error()'s text.
 // Scores and request features are passed as pointer + size and never copied.
 #ifndef LPRANK_HPP
@@ -82,6 +86,43 @@ struct Ranking {
     std::vector<size_t> items;
 };
 
+namespace detail {
+/// The C view of `rules` (pointing into them) in `out`, whose capacity is reused.
+inline void to_c_rules(const std::vector<Rule> &rules, std::vector<lprank_rule> &out) {
+    out.clear();
+    for (const Rule &r : rules) {
+        lprank_rule c{};
+        c.name = r.name.c_str();
+        c.items = r.items.empty() ? nullptr : r.items.data();
+        c.items_len = r.items.size();
+        c.coefficients = r.coefficients.empty() ? nullptr : r.coefficients.data();
+        c.coefficients_len = r.coefficients.size();
+        c.profile = r.profile.kind;
+        c.top = r.profile.depth;
+        c.has_max = r.max.has_value();
+        c.max = r.max.value_or(0.0);
+        c.has_min = r.min.has_value();
+        c.min = r.min.value_or(0.0);
+        c.has_penalty = r.penalty.has_value();
+        c.penalty = r.penalty.value_or(0.0);
+        out.push_back(c);
+    }
+}
+
+/// The lottery behind `read` (a C reader of probabilities and rankings) as Rankings.
+template <class Read>
+std::vector<Ranking> lottery(const lprank_summary &s, Read read) {
+    std::vector<double> p(s.lottery_len);
+    std::vector<size_t> items(s.lottery_len * s.slate_len);
+    check(read(p.data(), p.size(), items.data(), items.size()));
+    std::vector<Ranking> out;
+    for (size_t t = 0; t < s.lottery_len; t++)
+        out.push_back({p[t], std::vector<size_t>(items.begin() + t * s.slate_len,
+                                                 items.begin() + (t + 1) * s.slate_len)});
+    return out;
+}
+}  // namespace detail
+
 /// Owns an lprank_solver; move-only. Not thread-safe: one per thread.
 class Solver {
   public:
@@ -105,24 +146,7 @@ class Solver {
     /// weights unless `position_weights` is non-empty) and `rules`.
     lprank_summary solve(const double *scores, size_t n, size_t slots, const std::vector<Rule> &rules,
                          const std::vector<double> &position_weights = {}) {
-        c_rules_.clear();
-        for (const Rule &r : rules) {
-            lprank_rule c{};
-            c.name = r.name.c_str();
-            c.items = r.items.empty() ? nullptr : r.items.data();
-            c.items_len = r.items.size();
-            c.coefficients = r.coefficients.empty() ? nullptr : r.coefficients.data();
-            c.coefficients_len = r.coefficients.size();
-            c.profile = r.profile.kind;
-            c.top = r.profile.depth;
-            c.has_max = r.max.has_value();
-            c.max = r.max.value_or(0.0);
-            c.has_min = r.min.has_value();
-            c.min = r.min.value_or(0.0);
-            c.has_penalty = r.penalty.has_value();
-            c.penalty = r.penalty.value_or(0.0);
-            c_rules_.push_back(c);
-        }
+        detail::to_c_rules(rules, c_rules_);
         lprank_problem p{scores, n, slots, position_weights.empty() ? nullptr : position_weights.data(),
                          position_weights.size(), c_rules_.empty() ? nullptr : c_rules_.data(), c_rules_.size()};
         lprank_summary s{};
@@ -138,15 +162,9 @@ class Solver {
 
     /// The lottery of the last solve.
     std::vector<Ranking> lottery() const {
-        lprank_summary s = summary();
-        std::vector<double> p(s.lottery_len);
-        std::vector<size_t> items(s.lottery_len * s.slate_len);
-        check(lprank_solver_lottery(handle_, p.data(), p.size(), items.data(), items.size()));
-        std::vector<Ranking> out;
-        for (size_t t = 0; t < s.lottery_len; t++)
-            out.push_back({p[t], std::vector<size_t>(items.begin() + t * s.slate_len,
-                                                     items.begin() + (t + 1) * s.slate_len)});
-        return out;
+        return detail::lottery(summary(), [this](double *p, size_t np, size_t *r, size_t nr) {
+            return lprank_solver_lottery(handle_, p, np, r, nr);
+        });
     }
 
     /// The ranking to serve for `u ∈ [0, 1)`.
@@ -279,6 +297,122 @@ class Scorer {
   private:
     lprank_scorer *handle_ = nullptr;
     size_t last_n_ = 0;
+};
+
+/// How a Ranker scores and solves.
+struct RankerSettings {
+    Precision precision = Precision::F32;
+    Kernels kernels = Kernels::Auto;
+    Output output = Output::Probability;  ///< what the LP maximises
+    lprank_settings solver = lprank_settings_default();
+};
+
+/// Owns an lprank_ranker: scores a request's candidates with a shared Model, solves the
+/// slate LP under its rules and picks the slate, in one call; move-only. Not thread-safe:
+/// one per thread (the Model may be shared). A warm Ranker and warm vectors allocate
+/// nothing per request.
+class Ranker {
+  public:
+    explicit Ranker(const RankerSettings &settings = {}) {
+        lprank_ranker_settings s = lprank_ranker_settings_default();
+        s.scorer.precision = static_cast<uint32_t>(settings.precision);
+        s.scorer.kernels = static_cast<uint32_t>(settings.kernels);
+        s.output = static_cast<uint32_t>(settings.output);
+        s.solver = settings.solver;
+        handle_ = lprank_ranker_new(&s);
+        if (!handle_) throw Error(LPRANK_INVALID_INPUT, lprank_last_error());
+    }
+    ~Ranker() { lprank_ranker_free(handle_); }
+    Ranker(const Ranker &) = delete;
+    Ranker &operator=(const Ranker &) = delete;
+    Ranker(Ranker &&other) noexcept
+        : handle_(std::exchange(other.handle_, nullptr)),
+          last_(std::exchange(other.last_, {})),
+          candidates_(std::exchange(other.candidates_, 0)),
+          c_rules_(std::move(other.c_rules_)) {}
+    Ranker &operator=(Ranker &&other) noexcept {
+        if (this != &other) {
+            lprank_ranker_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+            last_ = std::exchange(other.last_, {});
+            candidates_ = std::exchange(other.candidates_, 0);
+            c_rules_ = std::move(other.c_rules_);
+        }
+        return *this;
+    }
+
+    /// Ranks `candidates` candidates whose features `features` holds (read in place, laid
+    /// out as for Scorer::score) on `slots` slots (default position weights unless
+    /// `position_weights` is non-empty, as in Solver::solve) under `rules`, and writes the
+    /// slate for the uniform number `u` to `slate` (resized; emptied when there is no
+    /// lottery, e.g. infeasible rules: see the summary's solution_status).
+    lprank_rank_result rank(const Model &model, const lprank_score_request &features, size_t candidates, size_t slots,
+                            const std::vector<Rule> &rules, double u, std::vector<size_t> &slate,
+                            const std::vector<double> &position_weights = {}) {
+        detail::to_c_rules(rules, c_rules_);
+        lprank_rank_request request{features,
+                                    candidates,
+                                    slots,
+                                    position_weights.empty() ? nullptr : position_weights.data(),
+                                    position_weights.size(),
+                                    c_rules_.empty() ? nullptr : c_rules_.data(),
+                                    c_rules_.size(),
+                                    u};
+        size_t m = position_weights.empty() || (slots != 0 && slots < position_weights.size())
+                       ? slots
+                       : position_weights.size();
+        slate.resize(m < candidates ? m : candidates);
+        last_ = {};
+        candidates_ = 0;
+        lprank_rank_result result{};
+        check(lprank_ranker_rank(handle_, model.get(), &request, slate.empty() ? nullptr : slate.data(),
+                                 slate.size(), &result));
+        if (!result.has_slate) slate.clear();
+        last_ = result.summary;
+        candidates_ = candidates;
+        return result;
+    }
+
+    /// The candidates' scores of the last request (what the LP maximised).
+    std::vector<double> scores() const {
+        std::vector<double> out(candidates_);
+        check(lprank_ranker_scores(handle_, out.data(), out.size()));
+        return out;
+    }
+
+    /// The lottery of the last request.
+    std::vector<Ranking> lottery() const {
+        return detail::lottery(last_, [this](double *p, size_t np, size_t *r, size_t nr) {
+            return lprank_ranker_lottery(handle_, p, np, r, nr);
+        });
+    }
+
+    /// The last request's slate for another uniform number `u`.
+    std::vector<size_t> sample(double u) const {
+        std::vector<size_t> ranking(last_.slate_len);
+        check(lprank_ranker_sample(handle_, u, ranking.data(), ranking.size()));
+        return ranking;
+    }
+
+    /// Value, dual and violation of each rule of the last request.
+    std::vector<lprank_rule_outcome> rule_outcomes() const {
+        std::vector<lprank_rule_outcome> out(last_.rules_len);
+        check(lprank_ranker_rule_outcomes(handle_, out.data(), out.size()));
+        return out;
+    }
+
+    /// The Farkas ray when the last request's rules are infeasible.
+    std::vector<double> infeasibility_ray() const {
+        std::vector<double> out(last_.rules_len);
+        check(lprank_ranker_infeasibility_ray(handle_, out.data(), out.size()));
+        return out;
+    }
+
+  private:
+    lprank_ranker *handle_ = nullptr;
+    lprank_summary last_{};
+    size_t candidates_ = 0;
+    std::vector<lprank_rule> c_rules_;
 };
 
 }  // namespace lprank

@@ -20,6 +20,7 @@
 #include "lprank.h"
 
 #include "check.h"
+#include "read_input.h"
 
 #define HAS(text) (strstr(lprank_last_error(), (text)) != NULL)
 
@@ -220,21 +221,6 @@ static void check_errors(const char *dir) {
     lprank_scorer_free(portable);
     lprank_scorer_free(scorer);
     lprank_model_free(model);
-}
-
-static int read_floats(FILE *f, float *v, size_t count) {
-    for (size_t i = 0; i < count; i++)
-        if (fscanf(f, "%f", &v[i]) != 1) return 0;
-    return 1;
-}
-
-static int read_ids(FILE *f, uint64_t *v, size_t count) {
-    for (size_t i = 0; i < count; i++) {
-        unsigned long long x;
-        if (fscanf(f, "%llu", &x) != 1) return 0;
-        v[i] = (uint64_t)x;
-    }
-    return 1;
 }
 
 static int score_file(const char *dir, const char *path, const char *precision) {

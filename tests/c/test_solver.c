@@ -20,6 +20,7 @@
 #include "lprank.h"
 
 #include "check.h"
+#include "read_input.h"
 
 static void check_errors(void) {
     double scores[4] = {0.9, 0.8, 0.7, 0.3};
@@ -168,48 +169,24 @@ static void check_errors(void) {
 static int read_problem(const char *path, lprank_problem *problem, lprank_rule **rules_out) {
     FILE *f = fopen(path, "r");
     if (!f) return 0;
-    size_t n, slots, k;
-    if (fscanf(f, "%zu %zu %zu", &n, &slots, &k) != 3) return 0;
-    double *scores = malloc(n * sizeof(double));
-    for (size_t i = 0; i < n; i++)
-        if (fscanf(f, "%lf", &scores[i]) != 1) return 0;
-    size_t wn;
-    if (fscanf(f, "%zu", &wn) != 1) return 0;
-    double *weights = wn ? malloc(wn * sizeof(double)) : NULL;
-    for (size_t j = 0; j < wn; j++)
-        if (fscanf(f, "%lf", &weights[j]) != 1) return 0;
-    lprank_rule *rules = calloc(k ? k : 1, sizeof(lprank_rule));
-    for (size_t r = 0; r < k; r++) {
-        unsigned profile, has_max, has_min, has_penalty, kind;
-        size_t top, count;
-        double max, min, penalty;
-        if (fscanf(f, "%u %zu %u %lf %u %lf %u %lf %u %zu", &profile, &top, &has_max, &max, &has_min, &min,
-                   &has_penalty, &penalty, &kind, &count) != 10)
-            return 0;
-        lprank_rule *rule = &rules[r];
-        rule->profile = profile;
-        rule->top = top;
-        rule->has_max = (uint8_t)has_max;
-        rule->max = max;
-        rule->has_min = (uint8_t)has_min;
-        rule->min = min;
-        rule->has_penalty = (uint8_t)has_penalty;
-        rule->penalty = penalty;
-        if (kind == 0) {
-            size_t *items = malloc((count ? count : 1) * sizeof(size_t));
-            for (size_t i = 0; i < count; i++)
-                if (fscanf(f, "%zu", &items[i]) != 1) return 0;
-            rule->items = items;
-            rule->items_len = count;
-        } else {
-            double *c = malloc((count ? count : 1) * sizeof(double));
-            for (size_t i = 0; i < count; i++)
-                if (fscanf(f, "%lf", &c[i]) != 1) return 0;
-            rule->coefficients = c;
-            rule->coefficients_len = count;
-        }
+    size_t n, slots, k, wn;
+    double *scores = NULL, *weights = NULL;
+    lprank_rule *rules = NULL;
+    int ok = fscanf(f, "%zu %zu %zu", &n, &slots, &k) == 3;
+    if (ok) {
+        scores = malloc((n ? n : 1) * sizeof(double));
+        ok = read_doubles(f, scores, n) && fscanf(f, "%zu", &wn) == 1;
+    }
+    if (ok) {
+        weights = wn ? malloc(wn * sizeof(double)) : NULL;
+        ok = read_doubles(f, weights, wn) && (rules = read_rules(f, k)) != NULL;
     }
     fclose(f);
+    if (!ok) {
+        free(scores);
+        free(weights);
+        return 0;
+    }
     problem->scores = scores;
     problem->scores_len = n;
     problem->slots = slots;
@@ -255,11 +232,7 @@ static int solve_file(const char *path) {
         free(o);
     }
     lprank_solver_free(solver);
-    for (size_t k = 0; k < problem.rules_len; k++) {
-        free((void *)rules[k].items);
-        free((void *)rules[k].coefficients);
-    }
-    free(rules);
+    free_rules(rules, problem.rules_len);
     free((void *)problem.scores);
     free((void *)problem.position_weights);
     return 0;
