@@ -294,13 +294,16 @@ fn java_binding_on_jdk17() {
         .args(&sources));
     build_jni_shim(&home, &dir.join("liblprank_jni.so"));
     let java = |args: &[&str]| {
-        run(Command::new(home.join("bin/java"))
+        let out = run(Command::new(home.join("bin/java"))
             .arg("-Xcheck:jni")
             .arg(format!("-Djava.library.path={}", dir.display()))
             .arg("-cp")
             .arg(dir.join("classes"))
             .arg("SolverTest")
-            .args(args))
+            .args(args));
+        // -Xcheck:jni reports misuse (e.g. too many local references) as a warning.
+        assert!(!out.contains("WARNING"), "-Xcheck:jni: {out}");
+        out
     };
     assert!(java(&["errors"]).starts_with("ok "));
     for (name, data) in problems() {

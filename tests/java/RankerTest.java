@@ -1,0 +1,263 @@
+import dev.lprank.LprankException;
+import dev.lprank.Model;
+import dev.lprank.Ranked;
+import dev.lprank.Ranker;
+import dev.lprank.Rule;
+import dev.lprank.Scorer;
+import dev.lprank.Solution;
+
+import java.io.File;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Scanner;
+
+/**
+ * The Java ranker binding: its error paths, and ranked requests that tests/bindings.rs
+ * compares with the Rust Ranker (request file and output format of tests/c/test_ranker.c).
+ *
+ * <pre>
+ *   RankerTest errors MODEL_DIR
+ *   RankerTest rank MODEL_DIR FILE f32|int8
+ * </pre>
+ */
+public final class RankerTest {
+    private static int checks = 0, failures = 0;
+
+    private static void check(boolean ok, String what) {
+        checks++;
+        if (!ok) {
+            failures++;
+            System.err.println("FAILED: " + what);
+        }
+    }
+
+    private interface Call {
+        void run();
+    }
+
+    private static String lastMessage = "";
+
+    private static int statusOf(Call call) {
+        lastMessage = "";
+        try {
+            call.run();
+        } catch (LprankException e) {
+            lastMessage = e.getMessage();
+            return e.status();
+        }
+        return 0;
+    }
+
+    private static final double U = 0.37;
+
+    private static void errors(String dir) throws Exception {
+        check(statusOf(() -> new Ranker(7, Scorer.KERNELS_AUTO, Scorer.PROBABILITY, 1e-9, 1e-9, 10_000, 0).close())
+                == LprankException.INVALID_INPUT && lastMessage.contains("settings.scorer"),
+                "unknown precision: " + lastMessage);
+        check(statusOf(() -> new Ranker(Scorer.F32, Scorer.KERNELS_AUTO, 3, 1e-9, 1e-9, 10_000, 0).close())
+                == LprankException.INVALID_INPUT && lastMessage.contains("settings.output"),
+                "unknown output: " + lastMessage);
+        check(statusOf(() -> new Ranker(Scorer.F32, Scorer.KERNELS_AUTO, -1, 1e-9, 1e-9, 10_000, 0).close())
+                == LprankException.INVALID_INPUT && lastMessage.contains("settings.output"),
+                "negative output: " + lastMessage);
+        check(statusOf(() -> new Ranker(Scorer.F32, Scorer.KERNELS_AUTO, Scorer.LOGIT, -1, 1e-9, 10_000, 0).close())
+                == LprankException.INVALID_INPUT && lastMessage.contains("settings.solver"),
+                "bad solver settings: " + lastMessage);
+
+        // The request of tests/java/ScorerTest.java: feed-dcn widths 4, 3, 4 and 5.
+        final int n = 3;
+        float[] requestDense = {0.5f, 1.0f, 0.0f, 1.0f};
+        long[] requestIds = {1, 2, 0};
+        float[] itemDense = {0.1f, 0.2f, 0.3f, 0.4f, 1.5f, 0.5f, 0.5f, 0.2f, 3.0f, 0.0f, 0.9f, 0.05f};
+        long[] itemIds = {0, 1, 2, 123456789, 987, 1, 2, 3, 42, 7, 4, 3, 23, 99999, 123456};
+        Rule cap = Rule.atMost(new long[] {0, 1}, Rule.TOP, 1, 1.0).named("cap");
+        try (Model model = new Model(dir); Ranker ranker = new Ranker(); Scorer scorer = new Scorer()) {
+            Ranked r = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null, new Rule[] {cap}, U);
+            check(r.solution.status == Solution.OPTIMAL, "optimal: " + r.solution.status);
+            check(r.scores.length == n, "n scores");
+            for (double s : r.scores) check(s >= 0 && s <= 1, "probability in [0, 1]: " + s);
+            float[] p = scorer.score(model, requestDense, requestIds, itemDense, itemIds, n, Scorer.PROBABILITY);
+            for (int i = 0; i < n; i++) check(r.scores[i] == p[i], "the scorer's probabilities");
+            check(r.slate != null && r.slate.length == 2, "a slate of min(slots, n)");
+            check(Arrays.equals(r.slate, r.solution.sample(U)), "the slate is the lottery's draw for u");
+            check(r.solution.ruleValues.length == 1 && r.solution.ruleValues[0] <= 1.0 + 1e-9, "cap holds");
+            check(r.solution.infeasibilityRay == null, "no ray");
+            check(r.scoreNanos >= 0 && r.solveNanos >= 0, "timings");
+
+            check(ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 5, null, null, U).slate.length
+                    == n, "more slots than candidates: the slate has them all");
+            double[] weights = {1.0, 0.5, 0.25};
+            check(ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 0, weights, null, U).slate.length
+                    == 3, "slots 0 with weights: all of them");
+            check(ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, weights, null, U).slate.length
+                    == 2, "the first slots of the weights");
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 4, weights, null,
+                    U)) == LprankException.LENGTH_MISMATCH && lastMessage.contains("slots"),
+                    "more slots than weights: " + lastMessage);
+
+            check(statusOf(() -> ranker.rank(null, requestDense, requestIds, itemDense, itemIds, n, 2, null, null, U))
+                    == LprankException.NULL_POINTER && lastMessage.contains("model"), "null model: " + lastMessage);
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, Arrays.copyOf(itemDense, 11), itemIds,
+                    n, 2, null, null, U)) == LprankException.LENGTH_MISMATCH
+                    && lastMessage.contains("request.features.item_dense"), "item_dense length: " + lastMessage);
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n - 1, 2, null,
+                    null, U)) == LprankException.LENGTH_MISMATCH, "candidates vs item rows");
+            float[] nan = itemDense.clone();
+            nan[5] = Float.NaN;
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, nan, itemIds, n, 2, null, null, U))
+                    == LprankException.INVALID_INPUT && lastMessage.contains("request.features"),
+                    "NaN feature: " + lastMessage);
+            Rule outside = Rule.atMost(new long[] {n}, Rule.TOP, 1, 1.0);
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null,
+                    new Rule[] {outside}, U)) == LprankException.INVALID_INPUT
+                    && lastMessage.contains("constraints[0].items[0]"), "member >= candidates: " + lastMessage);
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null,
+                    new Rule[] {null}, U)) == LprankException.INVALID_INPUT, "null rule");
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, itemDense, itemIds, -1, 2, null, null,
+                    U)) == LprankException.LENGTH_MISMATCH, "negative candidates");
+            check(statusOf(() -> ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, -1, null, null,
+                    U)) == LprankException.LENGTH_MISMATCH, "negative slots");
+
+            // More rules than the JVM's default local-reference capacity: -Xcheck:jni stays quiet.
+            Rule[] many = new Rule[40];
+            for (int k = 0; k < many.length; k++)
+                many[k] = Rule.atMost(new long[] {k % n}, Rule.WHOLE_SLATE, 0, 1.0).named("rule " + k);
+            Ranked manyRanked = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null, many, U);
+            check(manyRanked.solution.status == Solution.OPTIMAL && manyRanked.solution.ruleValues.length == 40,
+                    "40 rules");
+
+            Rule impossible = Rule.atLeast(new long[] {0}, Rule.TOP, 1, 2.0).named("impossible");
+            Ranked inf = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null,
+                    new Rule[] {impossible}, U);
+            check(inf.solution.status == Solution.INFEASIBLE, "infeasible");
+            check(inf.slate == null, "no slate");
+            check(inf.solution.infeasibilityRay != null && inf.solution.infeasibilityRay.length == 1
+                    && inf.solution.infeasibilityRay[0] < 0, "ray negative for the min rule");
+            check(inf.solution.rankings.length == 0 && inf.solution.sample(U) == null, "nothing to sample");
+            check(Double.isNaN(inf.solution.objective), "no objective");
+            check(inf.scores.length == n, "scores even when infeasible");
+
+            // A failed call in between does not disturb the next one.
+            Ranked again = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null,
+                    new Rule[] {cap}, U);
+            check(Arrays.equals(again.slate, r.slate) && Arrays.equals(again.scores, r.scores), "a warm ranker agrees");
+
+            try (Ranker int8 = new Ranker(Scorer.INT8, Scorer.KERNELS_PORTABLE, Scorer.LOGIT, 1e-9, 1e-9, 10_000, 0);
+                    Scorer int8Scorer = new Scorer(Scorer.INT8, Scorer.KERNELS_AUTO)) {
+                Ranked logits = int8.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null, null, U);
+                float[] want = int8Scorer.score(model, requestDense, requestIds, itemDense, itemIds, n, Scorer.LOGIT);
+                for (int i = 0; i < n; i++) check(logits.scores[i] == want[i], "int8 logits as the scorer gives them");
+            }
+        }
+
+        Ranker closed = new Ranker();
+        closed.close();
+        closed.close(); /* idempotent */
+        check(statusOf(() -> closed.rank(null, null, null, null, null, 0, 0, null, null, U))
+                == LprankException.NULL_POINTER, "closed ranker");
+    }
+
+    private static void rankFile(String dir, String path, String precision) throws Exception {
+        Scanner in = new Scanner(new File(path)).useLocale(Locale.ROOT);
+        int n = in.nextInt(), slots = in.nextInt(), dr = in.nextInt(), sr = in.nextInt(), di = in.nextInt(),
+                si = in.nextInt();
+        double u = Double.parseDouble(in.next());
+        float[] requestDense = floats(in, dr);
+        long[] requestIds = ids(in, sr);
+        float[] itemDense = floats(in, n * di);
+        long[] itemIds = ids(in, n * si);
+        int wn = in.nextInt();
+        double[] weights = wn == 0 ? null : new double[wn];
+        for (int j = 0; j < wn; j++) weights[j] = Double.parseDouble(in.next());
+        Rule[] rules = readRules(in);
+
+        int p = precision.equals("int8") ? Scorer.INT8 : Scorer.F32;
+        try (Model model = new Model(dir);
+                Ranker ranker = new Ranker(p, Scorer.KERNELS_AUTO, Scorer.PROBABILITY, 1e-9, 1e-9, 10_000, 0)) {
+            ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, slots, weights, rules, u);
+            Ranked r = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, slots, weights, rules, u);
+            Solution s = r.solution;
+            StringBuilder out = new StringBuilder();
+            out.append("status ").append(s.status).append('\n');
+            out.append("objective ").append(s.objective).append('\n');
+            out.append("bound ").append(s.bound).append('\n');
+            out.append("lottery ").append(s.rankings.length).append('\n');
+            for (int t = 0; t < s.rankings.length; t++) {
+                out.append("ranking ").append(s.probabilities[t]);
+                for (long i : s.rankings[t]) out.append(' ').append(i);
+                out.append('\n');
+            }
+            for (int k = 0; k < s.ruleValues.length; k++)
+                out.append("rule ").append(s.ruleValues[k]).append(' ').append(s.ruleDuals[k]).append(' ')
+                        .append(s.ruleViolations[k]).append('\n');
+            if (r.slate == null) {
+                out.append("slate none\n");
+            } else {
+                out.append("slate");
+                for (long i : r.slate) out.append(' ').append(i);
+                out.append('\n');
+            }
+            out.append("scores");
+            for (double x : r.scores) out.append(' ').append(x);
+            out.append('\n');
+            System.out.print(out);
+        }
+    }
+
+    /** K, then K rules in the problem-file format of tests/java/SolverTest.java. */
+    private static Rule[] readRules(Scanner in) {
+        int k = in.nextInt();
+        Rule[] rules = new Rule[k];
+        for (int r = 0; r < k; r++) {
+            int profile = in.nextInt();
+            long top = in.nextLong();
+            boolean hasMax = in.nextInt() != 0;
+            double max = Double.parseDouble(in.next());
+            boolean hasMin = in.nextInt() != 0;
+            double min = Double.parseDouble(in.next());
+            boolean hasPenalty = in.nextInt() != 0;
+            double penalty = Double.parseDouble(in.next());
+            int kind = in.nextInt(), count = in.nextInt();
+            long[] items = null;
+            double[] coefficients = null;
+            if (kind == 0) {
+                items = new long[count];
+                for (int i = 0; i < count; i++) items[i] = in.nextLong();
+            } else {
+                coefficients = new double[count];
+                for (int i = 0; i < count; i++) coefficients[i] = Double.parseDouble(in.next());
+            }
+            Rule rule = Rule.between(items, coefficients, profile, top, hasMin ? min : null, hasMax ? max : null);
+            rules[r] = hasPenalty ? rule.soft(penalty) : rule;
+        }
+        return rules;
+    }
+
+    private static float[] floats(Scanner in, int count) {
+        float[] v = new float[count];
+        for (int k = 0; k < count; k++) v[k] = Float.parseFloat(in.next());
+        return v;
+    }
+
+    private static long[] ids(Scanner in, int count) {
+        long[] v = new long[count];
+        for (int k = 0; k < count; k++) v[k] = Long.parseUnsignedLong(in.next());
+        return v;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length >= 2 && args[0].equals("errors")) {
+            errors(args[1]);
+            if (failures > 0) {
+                System.err.println(failures + " of " + checks + " checks failed");
+                System.exit(1);
+            }
+            System.out.println("ok " + checks);
+        } else if (args.length >= 4 && args[0].equals("rank")) {
+            rankFile(args[1], args[2], args[3]);
+        } else {
+            System.err.println("usage: RankerTest errors MODEL_DIR | rank MODEL_DIR FILE f32|int8");
+            System.exit(2);
+        }
+    }
+}
