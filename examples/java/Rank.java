@@ -1,14 +1,13 @@
 import dev.lprank.Model;
+import dev.lprank.Ranked;
+import dev.lprank.Ranker;
 import dev.lprank.Rule;
-import dev.lprank.Scorer;
-import dev.lprank.Solution;
-import dev.lprank.Solver;
 
 /**
- * A minimal Java caller: score six candidates with the bundled click model, then rank them
- * under "at most one job post in the top 3". Build and run from the repository root (after
- * cargo build --release and compiling the JNI shim bindings/java/jni/lprank_jni.c into
- * liblprank_jni.so):
+ * A minimal Java caller: rank six candidates of one feed request with the bundled click
+ * model under "at most one job post in the top 3", in one call. Build and run from the
+ * repository root (after cargo build --release and compiling the JNI shim
+ * bindings/java/jni/lprank_jni.c into liblprank_jni.so):
  *   javac -d classes bindings/java/src/dev/lprank/*.java examples/java/Rank.java
  *   java -Djava.library.path=DIR_WITH_SHIM -cp classes Rank [MODEL_DIR]
  * (MODEL_DIR defaults to ranking-models/feed-dcn).
@@ -24,21 +23,15 @@ public final class Rank {
         long[] itemIds = {1, 0, 11, 1001, 17, 1, 2, 3, 1002, 18, 1, 1, 11, 1003, 19, 0, 0, 11, 1004, 20, 2, 3, 5,
                 1005, 21, 3, 1, 11, 1006, 22};
         Rule[] rules = {Rule.atMost(new long[] {0, 1, 2}, Rule.TOP, 3, 1.0).named("jobs_top3")};
-        // The model is loaded once and may be shared by threads; scorers and solvers are per thread.
-        try (Model model = new Model(dir); Scorer scorer = new Scorer(); Solver solver = new Solver()) {
-            float[] p = scorer.score(model, requestDense, requestIds, itemDense, itemIds, 6, Scorer.PROBABILITY);
-            double[] scores = new double[p.length];
+        // The model is loaded once and may be shared by threads; a ranker is per thread.
+        try (Model model = new Model(dir); Ranker ranker = new Ranker()) {
+            Ranked r = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, 6, 4, null, rules, 0.42);
             StringBuilder probabilities = new StringBuilder("click probabilities:");
-            for (int i = 0; i < p.length; i++) {
-                scores[i] = p[i];
-                probabilities.append(String.format(java.util.Locale.ROOT, " %.4f", p[i]));
-            }
-            Solution s = solver.solve(scores, 4, rules);
-            long[] slate = s.sample(0.42);
+            for (double p : r.scores) probabilities.append(String.format(java.util.Locale.ROOT, " %.4f", p));
             StringBuilder line = new StringBuilder("slate:");
-            for (long i : slate) line.append(' ').append(i);
-            System.out.printf("%s%nstatus %d, objective %.6f%n%s%njobs in the top 3: %.3f%n", probabilities, s.status,
-                    s.objective, line, s.ruleValues[0]);
+            for (long i : r.slate) line.append(' ').append(i);
+            System.out.printf("%s%nstatus %d, objective %.6f%n%s%njobs in the top 3: %.3f%n", probabilities,
+                    r.solution.status, r.solution.objective, line, r.solution.ruleValues[0]);
         }
     }
 }
