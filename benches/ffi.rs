@@ -1,7 +1,8 @@
 //! The C ABI's overhead on the demo request, in one run: its 1,000 candidates scored
 //! through `lprank_scorer_score` and through `Model::score` (int8), and its slate LP solved
 //! through `lprank_solver_solve` and through `Solver::solve` (problem structs, validation
-//! of every pointer and length, the panic boundary, the summary), all warm.
+//! of every pointer and length, the panic boundary, the summary), and the whole request
+//! ranked through `lprank_ranker_rank` and through `Ranker::rank` (int8), all warm.
 //!
 //! ```sh
 //! cargo bench --bench ffi
@@ -12,7 +13,7 @@ use std::ffi::CString;
 use criterion::{criterion_group, criterion_main, Criterion};
 use lprank::ffi::lprank_status;
 use lprank::ffi::solver::*;
-use lprank::json::MembersData;
+use lprank::json::{MembersData, RuleData};
 use lprank::synthetic::feed_request;
 use lprank::{SlotProfile, Solver};
 
@@ -25,35 +26,8 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("demo_request");
     group.bench_function("rust_api", |b| b.iter(|| solver.solve(&problem).unwrap().objective()));
 
-    let names: Vec<CString> = data.rules.iter().map(|r| CString::new(r.name.clone()).unwrap()).collect();
-    let c_rules: Vec<lprank_rule> = data
-        .rules
-        .iter()
-        .zip(&names)
-        .map(|(r, name)| {
-            let MembersData::Items(items) = &r.members else { unreachable!("the demo uses member lists") };
-            let (profile, top) = match r.profile {
-                SlotProfile::WholeSlate => (LPRANK_PROFILE_WHOLE_SLATE, 0),
-                SlotProfile::Top(d) => (LPRANK_PROFILE_TOP, d),
-                SlotProfile::Exposure => (LPRANK_PROFILE_EXPOSURE, 0),
-            };
-            lprank_rule {
-                name: name.as_ptr(),
-                items: items.as_ptr(),
-                items_len: items.len(),
-                coefficients: std::ptr::null(),
-                coefficients_len: 0,
-                profile,
-                top,
-                has_max: r.max.is_some().into(),
-                has_min: r.min.is_some().into(),
-                has_penalty: r.penalty.is_some().into(),
-                max: r.max.unwrap_or(0.0),
-                min: r.min.unwrap_or(0.0),
-                penalty: r.penalty.unwrap_or(0.0),
-            }
-        })
-        .collect();
+    let names = rule_names(&data.rules);
+    let c_rules = c_rules(&data.rules, &names);
     let c_problem = lprank_problem {
         scores: data.scores.as_ptr(),
         scores_len: data.scores.len(),
@@ -138,5 +112,122 @@ fn bench_scorer(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, bench_scorer);
+fn rule_names(rules: &[RuleData]) -> Vec<CString> {
+    rules.iter().map(|r| CString::new(r.name.clone()).unwrap()).collect()
+}
+
+/// The feed rules as C structs pointing into `rules` and `names`.
+fn c_rules(rules: &[RuleData], names: &[CString]) -> Vec<lprank_rule> {
+    rules
+        .iter()
+        .zip(names)
+        .map(|(r, name)| {
+            let MembersData::Items(items) = &r.members else { unreachable!("the demo uses member lists") };
+            let (profile, top) = match r.profile {
+                SlotProfile::WholeSlate => (LPRANK_PROFILE_WHOLE_SLATE, 0),
+                SlotProfile::Top(d) => (LPRANK_PROFILE_TOP, d),
+                SlotProfile::Exposure => (LPRANK_PROFILE_EXPOSURE, 0),
+            };
+            lprank_rule {
+                name: name.as_ptr(),
+                items: items.as_ptr(),
+                items_len: items.len(),
+                coefficients: std::ptr::null(),
+                coefficients_len: 0,
+                profile,
+                top,
+                has_max: r.max.is_some().into(),
+                has_min: r.min.is_some().into(),
+                has_penalty: r.penalty.is_some().into(),
+                max: r.max.unwrap_or(0.0),
+                min: r.min.unwrap_or(0.0),
+                penalty: r.penalty.unwrap_or(0.0),
+            }
+        })
+        .collect()
+}
+
+fn bench_ranker(c: &mut Criterion) {
+    use lprank::ffi::ranker::*;
+    use lprank::ffi::scorer::*;
+    use lprank::ranker::{RankRequest, Ranker};
+    use lprank::scorer::{Model, Request, ScorerSettings};
+    use lprank::synthetic::{feed_candidates, feed_features, feed_rules};
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/ranking-models/feed-dcn");
+    let model = Model::load(dir).unwrap();
+    let candidates = feed_candidates(1000, 7);
+    let f = feed_features(&candidates, 7);
+    let rules_data = feed_rules(&candidates, 50);
+    let data = lprank::json::ProblemData {
+        scores: vec![],
+        slots: Some(50),
+        position_weights: None,
+        rules: rules_data,
+    };
+    let rules = data.rules();
+    let request = RankRequest {
+        features: Request {
+            request_dense: &f.request_dense,
+            request_ids: &f.request_ids,
+            item_dense: &f.item_dense,
+            item_ids: &f.item_ids,
+        },
+        candidates: 1000,
+        slots: lprank::Slots::Count(50),
+        rules: &rules,
+        u: 0.5,
+    };
+    let mut ranker = Ranker::new(ScorerSettings::int8(), lprank::Settings::default()).unwrap();
+    let mut group = c.benchmark_group("demo_request_ranking");
+    group.bench_function("rust_api", |b| {
+        b.iter(|| ranker.rank(&model, &request).unwrap().solution.objective())
+    });
+
+    let names = rule_names(&data.rules);
+    let c_rules = c_rules(&data.rules, &names);
+    let c_request = lprank_rank_request {
+        features: lprank_score_request {
+            request_dense: f.request_dense.as_ptr(),
+            request_dense_len: f.request_dense.len(),
+            request_ids: f.request_ids.as_ptr(),
+            request_ids_len: f.request_ids.len(),
+            item_dense: f.item_dense.as_ptr(),
+            item_dense_len: f.item_dense.len(),
+            item_ids: f.item_ids.as_ptr(),
+            item_ids_len: f.item_ids.len(),
+        },
+        candidates: 1000,
+        slots: 50,
+        position_weights: std::ptr::null(),
+        position_weights_len: 0,
+        rules: c_rules.as_ptr(),
+        rules_len: c_rules.len(),
+        u: 0.5,
+    };
+    let c_dir = CString::new(dir).unwrap();
+    let mut slate = [0usize; 50];
+    let mut result = lprank_rank_result::default();
+    // SAFETY: a NUL-terminated path; int8 with the best kernels; the handles are freed below
+    // and every array outlives the calls.
+    unsafe {
+        let c_model = lprank_model_load(c_dir.as_ptr());
+        let mut settings = lprank_ranker_settings_default();
+        settings.scorer.precision = LPRANK_PRECISION_INT8;
+        let handle = lprank_ranker_new(&settings);
+        group.bench_function("c_abi", |b| {
+            b.iter(|| {
+                let status =
+                    lprank_ranker_rank(handle, c_model, &c_request, slate.as_mut_ptr(), 50, &mut result);
+                assert_eq!(status, lprank_status::LPRANK_OK);
+                result.summary.objective
+            })
+        });
+        lprank_ranker_free(handle);
+        lprank_model_free(c_model);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_scorer, bench_ranker);
 criterion_main!(benches);
