@@ -276,39 +276,60 @@ fn build_jni_shim(home: &Path, output: &Path) {
         .arg(output));
 }
 
-#[test]
-fn java_binding_on_jdk17() {
-    let home = java_home();
-    let dir = work_dir().join("java");
-    std::fs::create_dir_all(&dir).unwrap();
-    let version = run(Command::new(home.join("bin/javac")).arg("-version"));
-    assert!(version.contains("javac 17") || version.contains("javac 2"), "JDK 17+ expected, found {version}");
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    sources.push(root().join("tests/java/SolverTest.java"));
-    run(Command::new(home.join("bin/javac"))
-        .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
-        .arg(dir.join("classes"))
-        .args(&sources));
-    build_jni_shim(&home, &dir.join("liblprank_jni.so"));
-    let java = |args: &[&str]| {
-        let out = run(Command::new(home.join("bin/java"))
-            .arg("-Xcheck:jni")
-            .arg(format!("-Djava.library.path={}", dir.display()))
-            .arg("-cp")
+/// A Java test program: `tests/java/<class>.java` compiled with the binding's sources
+/// (warnings are errors) and run against the test build of the JNI shim.
+struct JavaProgram {
+    home: PathBuf,
+    dir: PathBuf,
+    class: &'static str,
+}
+
+impl JavaProgram {
+    fn build(class: &'static str) -> Self {
+        let home = java_home();
+        let dir = work_dir().join(format!("java-{class}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let version = run(Command::new(home.join("bin/javac")).arg("-version"));
+        assert!(
+            version.contains("javac 17") || version.contains("javac 2"),
+            "JDK 17+ expected, found {version}"
+        );
+        let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        sources.push(root().join(format!("tests/java/{class}.java")));
+        sources.push(root().join("tests/java/TestInput.java"));
+        run(Command::new(home.join("bin/javac"))
+            .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
             .arg(dir.join("classes"))
-            .arg("SolverTest")
+            .args(&sources));
+        build_jni_shim(&home, &dir.join("liblprank_jni.so"));
+        JavaProgram { home, dir, class }
+    }
+
+    /// Runs the program with `-Xcheck:jni`, which reports JNI misuse (a JNI call inside a
+    /// critical region, too many local references) as a warning: any warning fails.
+    fn run(&self, args: &[&std::ffi::OsStr]) -> String {
+        let out = run(Command::new(self.home.join("bin/java"))
+            .arg("-Xcheck:jni")
+            .arg(format!("-Djava.library.path={}", self.dir.display()))
+            .arg("-cp")
+            .arg(self.dir.join("classes"))
+            .arg(self.class)
             .args(args));
-        // -Xcheck:jni reports misuse (e.g. too many local references) as a warning.
         assert!(!out.contains("WARNING"), "-Xcheck:jni: {out}");
         out
-    };
-    assert!(java(&["errors"]).starts_with("ok "));
+    }
+}
+
+#[test]
+fn java_binding_on_jdk17() {
+    let java = JavaProgram::build("SolverTest");
+    assert!(java.run(&["errors".as_ref()]).starts_with("ok "));
     for (name, data) in problems() {
         let file = write_problem(&data, &format!("{name}_java"));
-        let got = java(&["solve", file.to_str().unwrap()]);
+        let got = java.run(&["solve".as_ref(), file.as_os_str()]);
         assert_eq!(normalise(&got), normalise(&expected_output(&data)), "{name}: Java differs from Rust");
     }
 }
@@ -495,31 +516,8 @@ fn cpp_scorer_under_address_sanitizer() {
 
 #[test]
 fn java_scorer_on_jdk17() {
-    let home = java_home();
-    let dir = work_dir().join("java-scorer");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    sources.push(root().join("tests/java/ScorerTest.java"));
-    run(Command::new(home.join("bin/javac"))
-        .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
-        .arg(dir.join("classes"))
-        .args(&sources));
-    build_jni_shim(&home, &dir.join("liblprank_jni.so"));
-    let java = |args: &[&std::ffi::OsStr]| {
-        let out = run(Command::new(home.join("bin/java"))
-            .arg("-Xcheck:jni")
-            .arg(format!("-Djava.library.path={}", dir.display()))
-            .arg("-cp")
-            .arg(dir.join("classes"))
-            .arg("ScorerTest")
-            .args(args));
-        // -Xcheck:jni reports misuse (e.g. a JNI call inside a critical region) as a warning.
-        assert!(!out.contains("WARNING"), "-Xcheck:jni: {out}");
-        out
-    };
+    let program = JavaProgram::build("ScorerTest");
+    let java = |args: &[&std::ffi::OsStr]| program.run(args);
     let model = feed_dcn();
     let out = java(&["errors".as_ref(), model.as_os_str()]);
     assert!(out.starts_with("ok "), "{out}");
@@ -714,30 +712,8 @@ fn cpp_ranker_under_address_sanitizer() {
 
 #[test]
 fn java_ranker_on_jdk17() {
-    let home = java_home();
-    let dir = work_dir().join("java-ranker");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(root().join("bindings/java/src/dev/lprank"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    sources.push(root().join("tests/java/RankerTest.java"));
-    run(Command::new(home.join("bin/javac"))
-        .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
-        .arg(dir.join("classes"))
-        .args(&sources));
-    build_jni_shim(&home, &dir.join("liblprank_jni.so"));
-    let java = |args: &[&std::ffi::OsStr]| {
-        let out = run(Command::new(home.join("bin/java"))
-            .arg("-Xcheck:jni")
-            .arg(format!("-Djava.library.path={}", dir.display()))
-            .arg("-cp")
-            .arg(dir.join("classes"))
-            .arg("RankerTest")
-            .args(args));
-        assert!(!out.contains("WARNING"), "-Xcheck:jni: {out}");
-        out
-    };
+    let program = JavaProgram::build("RankerTest");
+    let java = |args: &[&std::ffi::OsStr]| program.run(args);
     let model = feed_dcn();
     let out = java(&["errors".as_ref(), model.as_os_str()]);
     assert!(out.starts_with("ok "), "{out}");

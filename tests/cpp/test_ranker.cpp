@@ -13,31 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "check.hpp"
 #include "lprank.hpp"
-
-static int checks = 0, failures = 0;
-#define CHECK(cond, what)                                                                  \
-    do {                                                                                   \
-        checks++;                                                                          \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            std::cerr << "FAILED " << __FILE__ << ":" << __LINE__ << ": " << what << "\n"; \
-        }                                                                                  \
-    } while (0)
-
-// The status of the lprank::Error `f` throws (LPRANK_OK when it throws none), and its text.
-template <class F>
-static lprank_status status_of(F f, std::string *message = nullptr) {
-    try {
-        f();
-    } catch (const lprank::Error &e) {
-        if (message) *message = e.what();
-        return e.status();
-    }
-    return LPRANK_OK;
-}
-
-static bool contains(const std::string &text, const char *part) { return text.find(part) != std::string::npos; }
 
 /// A small request of feed-dcn's widths.
 struct Request {

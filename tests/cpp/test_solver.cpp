@@ -8,27 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "check.hpp"
 #include "lprank.hpp"
-
-static int checks = 0, failures = 0;
-#define CHECK(cond, what)                                                               \
-    do {                                                                                \
-        checks++;                                                                       \
-        if (!(cond)) {                                                                  \
-            failures++;                                                                 \
-            std::cerr << "FAILED " << __FILE__ << ":" << __LINE__ << ": " << what << "\n"; \
-        }                                                                               \
-    } while (0)
-
-template <class F>
-static lprank_status status_of(F f) {
-    try {
-        f();
-    } catch (const lprank::Error &e) {
-        return e.status();
-    }
-    return LPRANK_OK;
-}
 
 static void check_errors() {
     std::vector<double> scores{0.9, 0.8, 0.7, 0.3};

@@ -162,14 +162,14 @@ public final class RankerTest {
         int n = in.nextInt(), slots = in.nextInt(), dr = in.nextInt(), sr = in.nextInt(), di = in.nextInt(),
                 si = in.nextInt();
         double u = Double.parseDouble(in.next());
-        float[] requestDense = floats(in, dr);
-        long[] requestIds = ids(in, sr);
-        float[] itemDense = floats(in, n * di);
-        long[] itemIds = ids(in, n * si);
+        float[] requestDense = TestInput.floats(in, dr);
+        long[] requestIds = TestInput.ids(in, sr);
+        float[] itemDense = TestInput.floats(in, n * di);
+        long[] itemIds = TestInput.ids(in, n * si);
         int wn = in.nextInt();
         double[] weights = wn == 0 ? null : new double[wn];
         for (int j = 0; j < wn; j++) weights[j] = Double.parseDouble(in.next());
-        Rule[] rules = readRules(in);
+        Rule[] rules = TestInput.rules(in.nextInt(), in);
 
         int p = precision.equals("int8") ? Scorer.INT8 : Scorer.F32;
         try (Model model = new Model(dir);
@@ -202,47 +202,6 @@ public final class RankerTest {
             out.append('\n');
             System.out.print(out);
         }
-    }
-
-    /** K, then K rules in the problem-file format of tests/java/SolverTest.java. */
-    private static Rule[] readRules(Scanner in) {
-        int k = in.nextInt();
-        Rule[] rules = new Rule[k];
-        for (int r = 0; r < k; r++) {
-            int profile = in.nextInt();
-            long top = in.nextLong();
-            boolean hasMax = in.nextInt() != 0;
-            double max = Double.parseDouble(in.next());
-            boolean hasMin = in.nextInt() != 0;
-            double min = Double.parseDouble(in.next());
-            boolean hasPenalty = in.nextInt() != 0;
-            double penalty = Double.parseDouble(in.next());
-            int kind = in.nextInt(), count = in.nextInt();
-            long[] items = null;
-            double[] coefficients = null;
-            if (kind == 0) {
-                items = new long[count];
-                for (int i = 0; i < count; i++) items[i] = in.nextLong();
-            } else {
-                coefficients = new double[count];
-                for (int i = 0; i < count; i++) coefficients[i] = Double.parseDouble(in.next());
-            }
-            Rule rule = Rule.between(items, coefficients, profile, top, hasMin ? min : null, hasMax ? max : null);
-            rules[r] = hasPenalty ? rule.soft(penalty) : rule;
-        }
-        return rules;
-    }
-
-    private static float[] floats(Scanner in, int count) {
-        float[] v = new float[count];
-        for (int k = 0; k < count; k++) v[k] = Float.parseFloat(in.next());
-        return v;
-    }
-
-    private static long[] ids(Scanner in, int count) {
-        long[] v = new long[count];
-        for (int k = 0; k < count; k++) v[k] = Long.parseUnsignedLong(in.next());
-        return v;
     }
 
     public static void main(String[] args) throws Exception {

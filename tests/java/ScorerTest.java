@@ -138,10 +138,10 @@ public final class ScorerTest {
         try (Model model = new Model(dir);
                 Scorer scorer = new Scorer(precision.equals("int8") ? Scorer.INT8 : Scorer.F32, Scorer.KERNELS_AUTO)) {
             for (int r = 0; r < requests; r++) {
-                float[] rd = floats(in, dr);
-                long[] rs = ids(in, sr);
-                float[] id = floats(in, n * di);
-                long[] is = ids(in, n * si);
+                float[] rd = TestInput.floats(in, dr);
+                long[] rs = TestInput.ids(in, sr);
+                float[] id = TestInput.floats(in, n * di);
+                long[] is = TestInput.ids(in, n * si);
                 for (int o = Scorer.LOGIT; o <= Scorer.PROBABILITY; o++) {
                     float[] s = scorer.score(model, rd, rs, id, is, n, o);
                     out.append("scores ").append(r).append(' ').append(o);
@@ -159,18 +159,6 @@ public final class ScorerTest {
     private static float[] nan(float[] values) {
         float[] v = values.clone();
         v[0] = Float.NaN;
-        return v;
-    }
-
-    private static float[] floats(Scanner in, int count) {
-        float[] v = new float[count];
-        for (int k = 0; k < count; k++) v[k] = Float.parseFloat(in.next());
-        return v;
-    }
-
-    private static long[] ids(Scanner in, int count) {
-        long[] v = new long[count];
-        for (int k = 0; k < count; k++) v[k] = Long.parseUnsignedLong(in.next());
         return v;
     }
 

@@ -99,29 +99,7 @@ public final class SolverTest {
         int wn = in.nextInt();
         double[] weights = wn == 0 ? null : new double[wn];
         for (int j = 0; j < wn; j++) weights[j] = Double.parseDouble(in.next());
-        Rule[] rules = new Rule[k];
-        for (int r = 0; r < k; r++) {
-            int profile = in.nextInt();
-            long top = in.nextLong();
-            boolean hasMax = in.nextInt() != 0;
-            double max = Double.parseDouble(in.next());
-            boolean hasMin = in.nextInt() != 0;
-            double min = Double.parseDouble(in.next());
-            boolean hasPenalty = in.nextInt() != 0;
-            double penalty = Double.parseDouble(in.next());
-            int kind = in.nextInt(), count = in.nextInt();
-            long[] items = null;
-            double[] coefficients = null;
-            if (kind == 0) {
-                items = new long[count];
-                for (int i = 0; i < count; i++) items[i] = in.nextLong();
-            } else {
-                coefficients = new double[count];
-                for (int i = 0; i < count; i++) coefficients[i] = Double.parseDouble(in.next());
-            }
-            Rule rule = Rule.between(items, coefficients, profile, top, hasMin ? min : null, hasMax ? max : null);
-            rules[r] = hasPenalty ? rule.soft(penalty) : rule;
-        }
+        Rule[] rules = TestInput.rules(k, in);
         return new Object[] {scores, slots, weights, rules};
     }
 

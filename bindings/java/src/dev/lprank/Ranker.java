@@ -75,24 +75,15 @@ public final class Ranker implements AutoCloseable {
         double[] probabilities = new double[lotteryLen];
         long[] flat = new long[lotteryLen * slateLen];
         check(nativeLottery(handle, probabilities, flat));
-        long[][] rankings = new long[lotteryLen][];
-        for (int t = 0; t < lotteryLen; t++)
-            rankings[t] = java.util.Arrays.copyOfRange(flat, t * slateLen, (t + 1) * slateLen);
         double[] outcomes = new double[3 * rulesLen];
         check(nativeRuleOutcomes(handle, outcomes));
-        double[] values = new double[rulesLen], duals = new double[rulesLen], violations = new double[rulesLen];
-        for (int k = 0; k < rulesLen; k++) {
-            values[k] = outcomes[3 * k];
-            duals[k] = outcomes[3 * k + 1];
-            violations[k] = outcomes[3 * k + 2];
-        }
         double[] ray = null;
         if (status == Solution.INFEASIBLE) {
             ray = new double[rulesLen];
             check(nativeRay(handle, ray));
         }
-        Solution solution = new Solution(status, summary[1], summary[2], summary[3], summary[4], probabilities,
-                rankings, values, duals, violations, ray);
+        Solution solution = Solution.fromNative(status, summary[1], summary[2], summary[3], summary[4], probabilities,
+                flat, slateLen, outcomes, ray);
         long[] served = counts[5] == 0 ? null
                 : slate.length == slateLen ? slate : java.util.Arrays.copyOf(slate, slateLen);
         return new Ranked(served, scores, solution, counts[3], counts[4]);

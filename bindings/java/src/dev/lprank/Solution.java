@@ -33,6 +33,27 @@ public final class Solution {
     }
 
     /**
+     * A solution from the flat arrays the native readers fill: {@code flatRankings} holds the
+     * rankings one after another ({@code slateLen} items each), {@code outcomes} three numbers
+     * per rule (value, dual, violation).
+     */
+    static Solution fromNative(int status, double objective, double bound, double gap, double relativeGap,
+            double[] probabilities, long[] flatRankings, int slateLen, double[] outcomes, double[] ray) {
+        long[][] rankings = new long[probabilities.length][];
+        for (int t = 0; t < rankings.length; t++)
+            rankings[t] = java.util.Arrays.copyOfRange(flatRankings, t * slateLen, (t + 1) * slateLen);
+        int rules = outcomes.length / 3;
+        double[] values = new double[rules], duals = new double[rules], violations = new double[rules];
+        for (int k = 0; k < rules; k++) {
+            values[k] = outcomes[3 * k];
+            duals[k] = outcomes[3 * k + 1];
+            violations[k] = outcomes[3 * k + 2];
+        }
+        return new Solution(status, objective, bound, gap, relativeGap, probabilities, rankings, values, duals,
+                violations, ray);
+    }
+
+    /**
      * The ranking to serve for a uniform u in [0, 1) (clamped; NaN reads as 0): ranking t
      * for u in [P_{t-1}, P_t). Null when there is no lottery. Same rule as the Rust API.
      */

@@ -43,23 +43,15 @@ public final class Solver implements AutoCloseable {
         double[] probabilities = new double[lotteryLen];
         long[] flat = new long[lotteryLen * slate];
         check(nativeLottery(handle, probabilities, flat));
-        long[][] rankings = new long[lotteryLen][];
-        for (int t = 0; t < lotteryLen; t++) rankings[t] = java.util.Arrays.copyOfRange(flat, t * slate, (t + 1) * slate);
         double[] outcomes = new double[3 * rulesLen];
         check(nativeRuleOutcomes(handle, outcomes));
-        double[] values = new double[rulesLen], duals = new double[rulesLen], violations = new double[rulesLen];
-        for (int k = 0; k < rulesLen; k++) {
-            values[k] = outcomes[3 * k];
-            duals[k] = outcomes[3 * k + 1];
-            violations[k] = outcomes[3 * k + 2];
-        }
         double[] ray = null;
         if (status == Solution.INFEASIBLE) {
             ray = new double[rulesLen];
             check(nativeRay(handle, ray));
         }
-        return new Solution(status, summary[1], summary[2], summary[3], summary[4], probabilities, rankings, values,
-                duals, violations, ray);
+        return Solution.fromNative(status, summary[1], summary[2], summary[3], summary[4], probabilities, flat, slate,
+                outcomes, ray);
     }
 
     @Override
