@@ -13,7 +13,22 @@
 #include <thread>
 #include <vector>
 
+#include <cstdlib>
+#include <new>
+
 #include "check.hpp"
+
+// Counts the C++ allocations this program makes, so that a test can show that a warm
+// lprank::Ranker with warm vectors allocates nothing per request (the library's own side
+// is shown allocation-free by tests/ffi_ranker.rs).
+static thread_local long cpp_allocations = 0;
+void *operator new(std::size_t size) {
+    cpp_allocations++;
+    if (void *p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
 #include "lprank.hpp"
 
 /// A small request of feed-dcn's widths.
@@ -83,6 +98,12 @@ static void check_errors(const std::string &dir) {
     CHECK(r.summary.solution_status == LPRANK_SOLUTION_INFEASIBLE && r.has_slate == 0 && slate.empty(),
           "infeasible: no slate");
     CHECK(ranker.infeasibility_ray().at(0) < 0, "the ray proves the min");
+
+    // Warm: the same request again allocates nothing on the C++ side.
+    ranker.rank(*model, q.features(), Request::n, 4, rules, 0.5, slate);
+    long before = cpp_allocations;
+    for (int k = 0; k < 3; k++) ranker.rank(*model, q.features(), Request::n, 4, rules, 0.25 * k, slate);
+    CHECK(cpp_allocations == before, "a warm rank allocated " << cpp_allocations - before << " times");
 
     // Moves keep the handle working.
     lprank::Ranker moved = std::move(ranker);
