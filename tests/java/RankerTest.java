@@ -157,6 +157,43 @@ public final class RankerTest {
                 == LprankException.NULL_POINTER, "closed ranker");
     }
 
+    /**
+     * {@code bench MODEL_DIR FILE PRECISION N}: ranks the request N times and prints the
+     * median wall time of {@code Ranker.rank} beside the median of the time lprank itself
+     * reports (score + solve) for the same calls: the difference is what the JNI layer and
+     * the Java result objects cost.
+     */
+    private static void benchFile(String dir, String path, String precision, int repeats) throws Exception {
+        Scanner in = new Scanner(new File(path)).useLocale(Locale.ROOT);
+        int n = in.nextInt(), slots = in.nextInt(), dr = in.nextInt(), sr = in.nextInt(), di = in.nextInt(),
+                si = in.nextInt();
+        double u = Double.parseDouble(in.next());
+        float[] requestDense = TestInput.floats(in, dr);
+        long[] requestIds = TestInput.ids(in, sr);
+        float[] itemDense = TestInput.floats(in, n * di);
+        long[] itemIds = TestInput.ids(in, n * si);
+        int wn = in.nextInt();
+        double[] weights = wn == 0 ? null : TestInput.doubles(in, wn);
+        Rule[] rules = TestInput.rules(in.nextInt(), in);
+        int p = precision.equals("int8") ? Scorer.INT8 : Scorer.F32;
+        long[] total = new long[repeats], inside = new long[repeats];
+        try (Model model = new Model(dir);
+                Ranker ranker = new Ranker(p, Scorer.KERNELS_AUTO, Scorer.PROBABILITY, 1e-9, 1e-9, 10_000, 0)) {
+            for (int k = 0; k < 5; k++)
+                ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, slots, weights, rules, u);
+            for (int k = 0; k < repeats; k++) {
+                long start = System.nanoTime();
+                Ranked r = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, slots, weights, rules, u);
+                total[k] = System.nanoTime() - start;
+                inside[k] = r.scoreNanos + r.solveNanos;
+            }
+        }
+        java.util.Arrays.sort(total);
+        java.util.Arrays.sort(inside);
+        System.out.printf(Locale.ROOT, "java rank p50 %d ns, lprank score+solve p50 %d ns, n %d%n", total[repeats / 2],
+                inside[repeats / 2], repeats);
+    }
+
     private static void rankFile(String dir, String path, String precision) throws Exception {
         Scanner in = new Scanner(new File(path)).useLocale(Locale.ROOT);
         int n = in.nextInt(), slots = in.nextInt(), dr = in.nextInt(), sr = in.nextInt(), di = in.nextInt(),
@@ -214,8 +251,10 @@ public final class RankerTest {
             System.out.println("ok " + checks);
         } else if (args.length >= 4 && args[0].equals("rank")) {
             rankFile(args[1], args[2], args[3]);
+        } else if (args.length >= 5 && args[0].equals("bench")) {
+            benchFile(args[1], args[2], args[3], Integer.parseInt(args[4]));
         } else {
-            System.err.println("usage: RankerTest errors MODEL_DIR | rank MODEL_DIR FILE f32|int8");
+            System.err.println("usage: RankerTest errors MODEL_DIR | rank MODEL_DIR FILE f32|int8 | bench MODEL_DIR FILE f32|int8 N");
             System.exit(2);
         }
     }
