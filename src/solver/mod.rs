@@ -114,6 +114,7 @@ impl Solver {
         ws.best_y.resize(k, 0.0);
         init_working_set(ws);
         ws.purges = 0;
+        ws.oracle.forget_warm_start();
 
         // The unconstrained best ranking: the first column, and g(0) the first bound.
         let first = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);

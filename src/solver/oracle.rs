@@ -103,6 +103,11 @@ impl Oracle {
         Inner { value, assignment: true }
     }
 
+    /// Forgets what earlier inner solves learned (see [`oracle_assign::Scratch::forget_warm_start`]).
+    pub(crate) fn forget_warm_start(&mut self) {
+        self.scratch.forget_warm_start();
+    }
+
     /// Reserves every buffer for `m` slots, `kept` items and `rules` rules.
     pub(crate) fn reserve(&mut self, m: usize, kept: usize, rules: usize) {
         use super::workspace::reserve;

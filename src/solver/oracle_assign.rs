@@ -18,11 +18,18 @@ use super::workspace::reset;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scratch {
     values: Vec<f64>,
+    values_low: Vec<f64>,
+    band_items: Vec<usize>,
     in_union: Vec<bool>,
     candidates: Vec<usize>,
     cost: Vec<f64>,
     row_col: Vec<usize>,
     assignment: super::assignment::Assignment,
+    /// Each kept item's column potential after the last assignment of this solve (0 for
+    /// items outside it), the next assignment's warm start; `warm` is empty until then.
+    previous_potential: Vec<f64>,
+    warm: Vec<f64>,
+    warm_previous: Vec<f64>,
 }
 
 impl Scratch {
@@ -32,11 +39,22 @@ impl Scratch {
         // The candidates are the union of m lists of m + 1 (or all items when fewer).
         let cols = kept.min(m * (m + 1)).max(m + 1);
         reserve(&mut self.values, kept);
+        reserve(&mut self.values_low, kept);
+        reserve(&mut self.band_items, kept);
         reserve(&mut self.in_union, kept);
         reserve(&mut self.candidates, kept);
         reserve(&mut self.cost, m * cols);
         reserve(&mut self.row_col, m);
+        reserve(&mut self.previous_potential, kept);
+        reserve(&mut self.warm, cols);
+        reserve(&mut self.warm_previous, cols);
         self.assignment.reserve(m, cols);
+    }
+
+    /// Starts the next assignment cold: called when a solve begins, so that its answer
+    /// depends on the problem alone, never on what the solver solved before.
+    pub(crate) fn forget_warm_start(&mut self) {
+        self.previous_potential.clear();
     }
 }
 
@@ -52,22 +70,18 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
         }
     } else {
         reset(&mut s.values, kept, 0.0);
-        for j in 0..m {
-            // Slots with the same weight in the same band rank items identically.
-            if j > 0 && model.w[j] == model.w[j - 1] && oracle.band_of_slot[j] == oracle.band_of_slot[j - 1] {
-                continue;
+        reset(&mut s.values_low, kept, 0.0);
+        let mut start = 0;
+        let mut band_items = std::mem::take(&mut s.band_items);
+        for b in 0..oracle.band_end.len() {
+            let end = oracle.band_end[b];
+            band_survivors(oracle, model, items, &mut s, start, end, &mut band_items);
+            for j in start..end {
+                slot_candidates(oracle, model, &band_items, &mut s, j);
             }
-            for &t in items {
-                s.values[t] = oracle.reduced_value(model, t, j);
-            }
-            let values = &s.values;
-            oracle.order.clear();
-            oracle.order.extend_from_slice(items);
-            oracle.order.select_nth_unstable_by(m, |a, b| values[*b].total_cmp(&values[*a]).then(a.cmp(b)));
-            for &t in &oracle.order[..=m] {
-                s.in_union[t] = true;
-            }
+            start = end;
         }
+        s.band_items = band_items;
     }
     s.candidates.clear();
     s.candidates.extend(items.iter().copied().filter(|&t| s.in_union[t]));
@@ -79,7 +93,29 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
         }
     }
     reset(&mut s.row_col, m, 0);
-    s.assignment.solve(m, cols, &s.cost, &mut s.row_col);
+    // Warm start from the previous assignment's item potentials: the duals moved little
+    // since, so most slots find their item at once (see assignment.rs).
+    // Warm start (see assignment.rs): the greedy ranking's potentials, or the previous
+    // assignment's when the duals moved little since and they fit the costs better.
+    reset(&mut s.warm, cols, 0.0);
+    s.assignment.greedy_potentials(m, cols, &s.cost, &mut s.warm);
+    if s.previous_potential.len() == kept {
+        reset(&mut s.warm_previous, cols, 0.0);
+        for (w, &t) in s.warm_previous.iter_mut().zip(&s.candidates) {
+            *w = s.previous_potential[t];
+        }
+        let greedy = s.assignment.distinct_cheapest(m, cols, &s.cost, &s.warm);
+        let previous = s.assignment.distinct_cheapest(m, cols, &s.cost, &s.warm_previous);
+        if previous > greedy {
+            std::mem::swap(&mut s.warm, &mut s.warm_previous);
+        }
+    }
+    let warm = Some(&s.warm[..]);
+    s.assignment.solve_from(m, cols, &s.cost, warm, &mut s.row_col);
+    reset(&mut s.previous_potential, kept, 0.0);
+    for (c, &t) in s.candidates.iter().enumerate() {
+        s.previous_potential[t] = s.assignment.col_potential(c);
+    }
     let mut value = 0.0;
     s.in_union.fill(false);
     for j in 0..m {
@@ -108,4 +144,59 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
     }
     oracle.scratch = s;
     value
+}
+
+/// The items of `items` in slot `j`'s top `m + 1` (by `c(·, j)`; ties by index), marked in
+/// `s.in_union`. Skips `j` when slot `j − 1` is in the same band with the same weight, as it
+/// ranks items identically.
+fn slot_candidates(oracle: &mut Oracle, model: &Model, items: &[usize], s: &mut Scratch, j: usize) {
+    let m = model.m;
+    if j > 0 && model.w[j] == model.w[j - 1] && oracle.band_of_slot[j] == oracle.band_of_slot[j - 1] {
+        return;
+    }
+    for &t in items {
+        s.values[t] = oracle.reduced_value(model, t, j);
+    }
+    let values = &s.values;
+    oracle.order.clear();
+    oracle.order.extend_from_slice(items);
+    oracle.order.select_nth_unstable_by(m, |a, b| values[*b].total_cmp(&values[*a]).then(a.cmp(b)));
+    for &t in &oracle.order[..=m] {
+        s.in_union[t] = true;
+    }
+}
+
+/// The items that can be in the top `m + 1` of some slot of the band `start..end`, into
+/// `out`, so that the selection per slot runs over them rather than over all items.
+/// `c(t, j) = u_t w_j − q_t(band)` is affine in `w_j`, so over the band it lies between its
+/// values at the first and the last slot (in floating point too: the rounding is
+/// monotone). Let `S` be the `m + 1` best items at the first slot and `L` the least value any
+/// of them takes at either end: at every slot of the band all of `S` are worth at least `L`,
+/// so an item worth less than `L` at both ends is strictly below `m + 1` others everywhere
+/// in the band. Dropping such items leaves every slot's top `m + 1` as it was.
+fn band_survivors(
+    oracle: &mut Oracle,
+    model: &Model,
+    items: &[usize],
+    s: &mut Scratch,
+    start: usize,
+    end: usize,
+    out: &mut Vec<usize>,
+) {
+    let m = model.m;
+    out.clear();
+    if end - start < 2 {
+        out.extend_from_slice(items);
+        return;
+    }
+    for &t in items {
+        s.values[t] = oracle.reduced_value(model, t, start);
+        s.values_low[t] = oracle.reduced_value(model, t, end - 1);
+    }
+    let (high, low) = (&s.values, &s.values_low);
+    oracle.order.clear();
+    oracle.order.extend_from_slice(items);
+    oracle.order.select_nth_unstable_by(m, |a, b| high[*b].total_cmp(&high[*a]).then(a.cmp(b)));
+    let floor = oracle.order[..=m].iter().map(|&t| high[t].min(low[t])).fold(f64::INFINITY, f64::min);
+    out.extend(items.iter().copied().filter(|&t| high[t].max(low[t]) >= floor));
 }
