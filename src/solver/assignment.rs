@@ -200,15 +200,20 @@ impl Assignment {
             let base = current_dist - self.row_potential[current];
             let mut best_pos = 0;
             let mut best = f64::INFINITY;
+            let mut best_free = false;
             for (pos, &c) in self.unsettled.iter().enumerate() {
                 let d = base + cost_row[c] - self.col_potential[c];
                 if d < self.dist[c] {
                     self.dist[c] = d;
                     self.pred_row[c] = current;
                 }
-                if self.dist[c] < best {
+                // Among equally near columns a free one ends the search at once (ties are
+                // common: dummy rows see every unpriced column at distance 0).
+                let free = self.col_row[c] == NONE;
+                if self.dist[c] < best || (self.dist[c] == best && free && !best_free) {
                     best = self.dist[c];
                     best_pos = pos;
+                    best_free = free;
                 }
             }
             let c = self.unsettled.swap_remove(best_pos);

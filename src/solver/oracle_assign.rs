@@ -28,6 +28,10 @@ pub(crate) struct Scratch {
     /// Each kept item's column potential after the last assignment of this solve (0 for
     /// items outside it), the next assignment's warm start; `warm` is empty until then.
     previous_potential: Vec<f64>,
+    /// The slot each kept item had in the previous assignment (`usize::MAX`: none), and its
+    /// cost there.
+    previous_slot: Vec<usize>,
+    previous_cost: Vec<f64>,
     warm: Vec<f64>,
     warm_previous: Vec<f64>,
 }
@@ -46,6 +50,8 @@ impl Scratch {
         reserve(&mut self.cost, m * cols);
         reserve(&mut self.row_col, m);
         reserve(&mut self.previous_potential, kept);
+        reserve(&mut self.previous_slot, kept);
+        reserve(&mut self.previous_cost, kept);
         reserve(&mut self.warm, cols);
         reserve(&mut self.warm_previous, cols);
         self.assignment.reserve(m, cols);
@@ -93,16 +99,20 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
         }
     }
     reset(&mut s.row_col, m, 0);
-    // Warm start from the previous assignment's item potentials: the duals moved little
-    // since, so most slots find their item at once (see assignment.rs).
     // Warm start (see assignment.rs): the greedy ranking's potentials, or the previous
     // assignment's when the duals moved little since and they fit the costs better.
     reset(&mut s.warm, cols, 0.0);
     s.assignment.greedy_potentials(m, cols, &s.cost, &mut s.warm);
     if s.previous_potential.len() == kept {
         reset(&mut s.warm_previous, cols, 0.0);
-        for (w, &t) in s.warm_previous.iter_mut().zip(&s.candidates) {
+        for (c, (w, &t)) in s.warm_previous.iter_mut().zip(&s.candidates).enumerate() {
+            // A column that kept its slot moves with its cost, so that the slot's reduced
+            // cost on it stays what it was (0: tight).
+            let j = s.previous_slot[t];
             *w = s.previous_potential[t];
+            if j != usize::MAX {
+                *w += s.cost[j * cols + c] - s.previous_cost[t];
+            }
         }
         let greedy = s.assignment.distinct_cheapest(m, cols, &s.cost, &s.warm);
         let previous = s.assignment.distinct_cheapest(m, cols, &s.cost, &s.warm_previous);
@@ -113,8 +123,15 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
     let warm = Some(&s.warm[..]);
     s.assignment.solve_from(m, cols, &s.cost, warm, &mut s.row_col);
     reset(&mut s.previous_potential, kept, 0.0);
+    reset(&mut s.previous_slot, kept, usize::MAX);
+    reset(&mut s.previous_cost, kept, 0.0);
     for (c, &t) in s.candidates.iter().enumerate() {
         s.previous_potential[t] = s.assignment.col_potential(c);
+    }
+    for (j, &c) in s.row_col.iter().enumerate() {
+        let t = s.candidates[c];
+        s.previous_slot[t] = j;
+        s.previous_cost[t] = s.cost[j * cols + c];
     }
     let mut value = 0.0;
     s.in_union.fill(false);
