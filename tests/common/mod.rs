@@ -149,10 +149,31 @@ pub fn highs_min_ray_value(data: &ProblemData, ray: &[f64]) -> f64 {
     sol.eval(&objective)
 }
 
-/// `Σ_j w_j · max_i |s_i|`, the scale of relative comparisons.
+/// The scale of relative comparisons, as `Solution::relative_gap` documents it:
+/// `Σ_j w_j · max_i |s_i|`, plus for each soft rule `ρ · (its largest value + its largest
+/// bound)`, where the largest value is `max |a_i|` times the rule's slots (its depth, or
+/// `Σ w` for exposure).
 pub fn objective_scale(data: &ProblemData) -> f64 {
-    let (_, w) = slate(data);
-    w.iter().sum::<f64>() * data.scores.iter().fold(0.0f64, |a, s| a.max(s.abs()))
+    let (m, w) = slate(data);
+    let n = data.scores.len();
+    let total_weight: f64 = w.iter().sum();
+    let scores = total_weight * data.scores.iter().fold(0.0f64, |a, s| a.max(s.abs()));
+    let penalties: f64 = data
+        .rules
+        .iter()
+        .filter_map(|r| r.penalty.map(|rho| (r, rho)))
+        .map(|(r, rho)| {
+            let slots = match r.profile {
+                SlotProfile::Top(d) => d.min(m) as f64,
+                SlotProfile::WholeSlate => m as f64,
+                SlotProfile::Exposure => total_weight,
+            };
+            let coef = coefficients(r, n).iter().fold(0.0f64, |a, c| a.max(c.abs()));
+            let bound = r.max.unwrap_or(0.0).abs().max(r.min.unwrap_or(0.0).abs());
+            rho * (slots * coef + bound)
+        })
+        .sum();
+    scores + penalties
 }
 
 /// Verifies a solution from the lottery alone (and the certificate), panicking with a
