@@ -16,6 +16,39 @@
 //! Each iteration is one `feasibility_step` or `optimality_step`; limits are checked in
 //! one place, `check_termination`.
 
+/// Lottery weights below this are dropped as floating-point residue (see `finish`).
+const MIN_LOTTERY_WEIGHT: f64 = 1e-12;
+
+/// Whether the master's lottery without its residue weights (below [`MIN_LOTTERY_WEIGHT`],
+/// the rest renormalised) still meets every hard rule within its tolerance. `values` is
+/// scratch.
+fn residue_free_lottery_is_feasible(
+    master: &master::Master,
+    column_values: &[f64],
+    model: &model::Model,
+    values: &mut Vec<f64>,
+) -> bool {
+    let k = model.rules.len();
+    let weight = |x: f64| if x >= MIN_LOTTERY_WEIGHT { x } else { 0.0 };
+    let total: f64 = master.weights().map(|(_, x)| weight(x)).sum();
+    if total <= 0.0 {
+        return false;
+    }
+    values.clear();
+    values.resize(k, 0.0);
+    for (t, x) in master.weights() {
+        let p = weight(x) / total;
+        for (v, &c) in values.iter_mut().zip(&column_values[t * k..(t + 1) * k]) {
+            *v += p * c;
+        }
+    }
+    model
+        .rules
+        .iter()
+        .zip(values.iter())
+        .all(|(rule, &value)| !rule.is_hard() || rule.violation(value) <= rule.tol)
+}
+
 mod assignment;
 mod certificate;
 mod dual;
@@ -207,12 +240,19 @@ impl Solver {
             sol.status = Status::IterationLimit;
             return;
         }
-        let total: f64 = ws.master.weights().map(|(_, x)| x.max(0.0)).sum();
+        // A basic column of the master may sit at a weight of a few ulps (a degenerate
+        // basis): residue of floating point, not a ranking anyone should serve. Weights
+        // below `MIN_LOTTERY_WEIGHT` are dropped and the rest renormalised — unless that
+        // would take a hard rule past its tolerance (huge coefficients), then all stay.
+        let feasible = residue_free_lottery_is_feasible(&ws.master, &ws.column_values, model, &mut ws.values);
+        let floor = if feasible { MIN_LOTTERY_WEIGHT } else { 0.0 };
+        let kept_weight = |x: f64| if x >= floor { x.max(0.0) } else { 0.0 };
+        let total: f64 = ws.master.weights().map(|(_, x)| kept_weight(x)).sum();
         ws.values.clear();
         ws.values.resize(k, 0.0);
         let mut score = 0.0;
         for (t, x) in ws.master.weights() {
-            let p = x.max(0.0) / total;
+            let p = kept_weight(x) / total;
             if p <= 0.0 {
                 continue;
             }
