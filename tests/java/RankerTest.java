@@ -1,5 +1,6 @@
 import dev.lprank.LprankException;
 import dev.lprank.Model;
+import dev.lprank.RankBuffers;
 import dev.lprank.Ranked;
 import dev.lprank.Ranker;
 import dev.lprank.Rule;
@@ -237,8 +238,46 @@ public final class RankerTest {
             out.append("scores");
             for (double x : r.scores) out.append(' ').append(x);
             out.append('\n');
+            // rankInto must give the same answer and allocate nothing once warm; any
+            // difference is printed, which the comparison with Rust then reports.
+            RankBuffers buffers = new RankBuffers(n, wn == 0 ? slots : wn, rules.length);
+            ranker.rankInto(model, requestDense, requestIds, itemDense, itemIds, n, slots, weights, rules, u, buffers);
+            String differs = sameAnswer(r, buffers);
+            if (differs != null) out.append("rankInto differs: ").append(differs).append('\n');
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int k = 0; k < 20; k++)
+                ranker.rankInto(model, requestDense, requestIds, itemDense, itemIds, n, slots, weights, rules, u,
+                        buffers);
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            if (allocated != 0) out.append("rankInto allocated ").append(allocated).append(" bytes in 20 calls\n");
             System.out.print(out);
         }
+    }
+
+    /** Null when the buffers hold exactly the answer in {@code r}, else what differs. */
+    private static String sameAnswer(Ranked r, RankBuffers b) {
+        Solution s = r.solution;
+        if (b.status != s.status || Double.doubleToLongBits(b.objective) != Double.doubleToLongBits(s.objective)
+                || Double.doubleToLongBits(b.bound) != Double.doubleToLongBits(s.bound))
+            return "status, objective or bound";
+        if (b.hasSlate != (r.slate != null)) return "hasSlate";
+        if (r.slate != null && !Arrays.equals(Arrays.copyOf(b.slate, b.slateLength), r.slate)) return "slate";
+        if (!Arrays.equals(Arrays.copyOf(b.scores, b.candidates), r.scores)) return "scores";
+        if (b.lotteryLength != s.rankings.length) return "lottery length";
+        for (int t = 0; t < b.lotteryLength; t++) {
+            if (b.probabilities[t] != s.probabilities[t]) return "probability " + t;
+            long[] ranking = Arrays.copyOfRange(b.rankings, t * b.slateLength, (t + 1) * b.slateLength);
+            if (!Arrays.equals(ranking, s.rankings[t])) return "ranking " + t;
+        }
+        for (int k = 0; k < b.ruleCount; k++)
+            if (b.ruleOutcomes[3 * k] != s.ruleValues[k] || b.ruleOutcomes[3 * k + 1] != s.ruleDuals[k])
+                return "rule " + k;
+        if (s.infeasibilityRay != null
+                && !Arrays.equals(Arrays.copyOf(b.infeasibilityRay, b.ruleCount), s.infeasibilityRay))
+            return "ray";
+        return null;
     }
 
     public static void main(String[] args) throws Exception {

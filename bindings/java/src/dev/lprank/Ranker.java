@@ -89,6 +89,44 @@ public final class Ranker implements AutoCloseable {
         return new Ranked(served, scores, solution, counts[3], counts[4]);
     }
 
+    /**
+     * {@link #rank} into caller-owned buffers: the same request and answer, without a Java
+     * allocation per call. Throws {@code LENGTH_MISMATCH} before any work when the request
+     * exceeds the buffers' capacities.
+     */
+    public void rankInto(Model model, float[] requestDense, long[] requestIds, float[] itemDense, long[] itemIds,
+            int candidates, int slots, double[] positionWeights, Rule[] rules, double u, RankBuffers out) {
+        if (out == null) throw new LprankException(LprankException.NULL_POINTER, "out is null");
+        if (candidates < 0)
+            throw new LprankException(LprankException.LENGTH_MISMATCH, "candidates: negative (" + candidates + ")");
+        if (slots < 0) throw new LprankException(LprankException.LENGTH_MISMATCH, "slots: negative (" + slots + ")");
+        int slotCount = positionWeights == null || slots != 0 ? slots : positionWeights.length;
+        int ruleCount = rules == null ? 0 : rules.length;
+        if (candidates > out.maxCandidates || slotCount > out.maxSlots || ruleCount > out.maxRules)
+            throw new LprankException(LprankException.LENGTH_MISMATCH, "out: buffers for " + out.maxCandidates
+                    + " candidates, " + out.maxSlots + " slots and " + out.maxRules + " rules, request has "
+                    + candidates + ", " + slotCount + " and " + ruleCount);
+        out.hasSlate = false;
+        check(nativeRank(handle, model == null ? 0 : model.handle(), requestDense, requestIds, itemDense, itemIds,
+                candidates, slots, positionWeights, rules, u, out.slate, out.summary, out.counts));
+        out.status = (int) out.summary[0];
+        out.objective = out.summary[1];
+        out.bound = out.summary[2];
+        out.gap = out.summary[3];
+        out.relativeGap = out.summary[4];
+        out.candidates = candidates;
+        out.slateLength = (int) out.counts[0];
+        out.lotteryLength = (int) out.counts[1];
+        out.ruleCount = (int) out.counts[2];
+        out.scoreNanos = out.counts[3];
+        out.solveNanos = out.counts[4];
+        out.hasSlate = out.counts[5] != 0;
+        check(nativeScores(handle, out.scores));
+        check(nativeLottery(handle, out.probabilities, out.rankings));
+        check(nativeRuleOutcomes(handle, out.ruleOutcomes));
+        if (out.status == Solution.INFEASIBLE) check(nativeRay(handle, out.infeasibilityRay));
+    }
+
     @Override
     public void close() {
         nativeFree(handle);
