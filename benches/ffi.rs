@@ -10,12 +10,15 @@
 
 use std::ffi::CString;
 
+#[path = "../tests/ffi_common/mod.rs"]
+mod ffi_common;
+
 use criterion::{criterion_group, criterion_main, Criterion};
+use ffi_common::{c_rules, rule_names, score_request};
 use lprank::ffi::lprank_status;
 use lprank::ffi::solver::*;
-use lprank::json::{MembersData, RuleData};
 use lprank::synthetic::feed_request;
-use lprank::{SlotProfile, Solver};
+use lprank::Solver;
 
 fn bench(c: &mut Criterion) {
     let request = feed_request(1000, 50, 7);
@@ -76,16 +79,7 @@ fn bench_scorer(c: &mut Criterion) {
     });
 
     let c_dir = CString::new(dir).unwrap();
-    let c_request = lprank_score_request {
-        request_dense: f.request_dense.as_ptr(),
-        request_dense_len: f.request_dense.len(),
-        request_ids: f.request_ids.as_ptr(),
-        request_ids_len: f.request_ids.len(),
-        item_dense: f.item_dense.as_ptr(),
-        item_dense_len: f.item_dense.len(),
-        item_ids: f.item_ids.as_ptr(),
-        item_ids_len: f.item_ids.len(),
-    };
+    let c_request = score_request(&f);
     // SAFETY: a NUL-terminated path; int8 with the best kernels; the handles
     // are freed below and every array outlives the calls.
     unsafe {
@@ -110,41 +104,6 @@ fn bench_scorer(c: &mut Criterion) {
         lprank_model_free(c_model);
     }
     group.finish();
-}
-
-fn rule_names(rules: &[RuleData]) -> Vec<CString> {
-    rules.iter().map(|r| CString::new(r.name.clone()).unwrap()).collect()
-}
-
-/// The feed rules as C structs pointing into `rules` and `names`.
-fn c_rules(rules: &[RuleData], names: &[CString]) -> Vec<lprank_rule> {
-    rules
-        .iter()
-        .zip(names)
-        .map(|(r, name)| {
-            let MembersData::Items(items) = &r.members else { unreachable!("the demo uses member lists") };
-            let (profile, top) = match r.profile {
-                SlotProfile::WholeSlate => (LPRANK_PROFILE_WHOLE_SLATE, 0),
-                SlotProfile::Top(d) => (LPRANK_PROFILE_TOP, d),
-                SlotProfile::Exposure => (LPRANK_PROFILE_EXPOSURE, 0),
-            };
-            lprank_rule {
-                name: name.as_ptr(),
-                items: items.as_ptr(),
-                items_len: items.len(),
-                coefficients: std::ptr::null(),
-                coefficients_len: 0,
-                profile,
-                top,
-                has_max: r.max.is_some().into(),
-                has_min: r.min.is_some().into(),
-                has_penalty: r.penalty.is_some().into(),
-                max: r.max.unwrap_or(0.0),
-                min: r.min.unwrap_or(0.0),
-                penalty: r.penalty.unwrap_or(0.0),
-            }
-        })
-        .collect()
 }
 
 fn bench_ranker(c: &mut Criterion) {
@@ -187,16 +146,7 @@ fn bench_ranker(c: &mut Criterion) {
     let names = rule_names(&data.rules);
     let c_rules = c_rules(&data.rules, &names);
     let c_request = lprank_rank_request {
-        features: lprank_score_request {
-            request_dense: f.request_dense.as_ptr(),
-            request_dense_len: f.request_dense.len(),
-            request_ids: f.request_ids.as_ptr(),
-            request_ids_len: f.request_ids.len(),
-            item_dense: f.item_dense.as_ptr(),
-            item_dense_len: f.item_dense.len(),
-            item_ids: f.item_ids.as_ptr(),
-            item_ids_len: f.item_ids.len(),
-        },
+        features: score_request(&f),
         candidates: 1000,
         slots: 50,
         position_weights: std::ptr::null(),

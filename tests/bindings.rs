@@ -182,13 +182,22 @@ fn problems() -> Vec<(String, ProblemData)> {
     out
 }
 
+/// A command running `exe`, under `wrapper` (e.g. [`VALGRIND`]) when it is not empty.
+fn program(exe: &Path, wrapper: &[&str]) -> Command {
+    match wrapper.split_first() {
+        Some((tool, args)) => {
+            let mut cmd = Command::new(tool);
+            cmd.args(args).arg(exe);
+            cmd
+        }
+        None => Command::new(exe),
+    }
+}
+
 fn check_program(exe: &Path, wrapper: &[&str]) {
     for (name, data) in problems() {
         let file = write_problem(&data, &name);
-        let mut cmd = Command::new(wrapper.first().copied().unwrap_or(exe.to_str().unwrap()));
-        if !wrapper.is_empty() {
-            cmd.args(&wrapper[1..]).arg(exe);
-        }
+        let mut cmd = program(exe, wrapper);
         let got = run(cmd.arg("solve").arg(&file));
         assert_eq!(
             normalise(&got),
@@ -229,12 +238,11 @@ fn c_program_under_address_sanitizer() {
 fn c_program_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_solver.c")], "test_solver_plain", &["-std=c11", "-O1"]);
-    let valgrind = VALGRIND;
-    assert!(run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors")).starts_with("ok "));
-    assert_eq!(run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("panic")), "ok panic\n");
+    assert!(run(program(&exe, &VALGRIND).arg("errors")).starts_with("ok "));
+    assert_eq!(run(program(&exe, &VALGRIND).arg("panic")), "ok panic\n");
     let (name, data) = problems().pop().unwrap();
     let file = write_problem(&data, &format!("{name}_valgrind"));
-    let got = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("solve").arg(&file));
+    let got = run(program(&exe, &VALGRIND).arg("solve").arg(&file));
     assert_eq!(normalise(&got), normalise(&expected_output(&data)));
 }
 
@@ -300,6 +308,7 @@ impl JavaProgram {
             .collect();
         sources.push(root().join(format!("tests/java/{class}.java")));
         sources.push(root().join("tests/java/TestInput.java"));
+        sources.push(root().join("tests/java/Checks.java"));
         run(Command::new(home.join("bin/javac"))
             .args(["--release", "17", "-Xlint:all", "-Werror", "-d"])
             .arg(dir.join("classes"))
@@ -469,10 +478,7 @@ fn check_scorer_program(exe: &Path, wrapper: &[&str], tag: &str, precisions: &[P
     for &precision in precisions {
         let p = if precision == Precision::Int8 { "int8" } else { "f32" };
         let (file, want) = write_golden_requests(&format!("golden_{tag}_{p}"), precision);
-        let mut cmd = Command::new(wrapper.first().copied().unwrap_or(exe.to_str().unwrap()));
-        if !wrapper.is_empty() {
-            cmd.args(&wrapper[1..]).arg(exe);
-        }
+        let mut cmd = program(exe, wrapper);
         let got = run(cmd.arg("score").arg(feed_dcn()).arg(&file).arg(p));
         assert_same_scores(&got, &want, &format!("{} ({p})", exe.display()));
     }
@@ -495,10 +501,9 @@ fn c_scorer_under_address_sanitizer() {
 fn c_scorer_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_scorer.c")], "test_scorer_plain", &["-std=c11", "-O1"]);
-    let valgrind = VALGRIND;
-    let out = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors").arg(feed_dcn()));
+    let out = run(program(&exe, &VALGRIND).arg("errors").arg(feed_dcn()));
     assert!(out.starts_with("ok "), "{out}");
-    check_scorer_program(&exe, &valgrind, "c_valgrind", &[Precision::F32]);
+    check_scorer_program(&exe, &VALGRIND, "c_valgrind", &[Precision::F32]);
 }
 
 #[test]
@@ -649,10 +654,7 @@ fn rank_requests(tag: &str) -> Vec<(String, PathBuf, String)> {
 /// Runs `exe rank MODEL FILE PRECISION` (under `wrapper`, if any) on every rank request.
 fn check_ranker_program(exe: &Path, wrapper: &[&str], tag: &str) {
     for (precision, file, want) in rank_requests(tag) {
-        let mut cmd = Command::new(wrapper.first().copied().unwrap_or(exe.to_str().unwrap()));
-        if !wrapper.is_empty() {
-            cmd.args(&wrapper[1..]).arg(exe);
-        }
+        let mut cmd = program(exe, wrapper);
         let got = run(cmd.arg("rank").arg(feed_dcn()).arg(&file).arg(&precision));
         assert_eq!(
             normalise(&got),
@@ -681,19 +683,12 @@ fn c_ranker_under_address_sanitizer() {
 fn c_ranker_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_ranker.c")], "test_ranker_plain", &["-std=c11", "-O1"]);
-    let valgrind = VALGRIND;
-    let out = run(Command::new(valgrind[0]).args(&valgrind[1..]).arg(&exe).arg("errors").arg(feed_dcn()));
+    let out = run(program(&exe, &VALGRIND).arg("errors").arg(feed_dcn()));
     assert!(out.starts_with("ok "), "{out}");
-    // One request under Valgrind (it is slow): the small int8 one.
+    // One request under Valgrind (it is slow): 200 candidates, four explicit weights, int8.
     let (file, want) =
         write_rank_request("rank_c_valgrind", 200, 0, 3, &[1.0, 0.8, 0.6, 0.5], Precision::Int8);
-    let got = run(Command::new(valgrind[0])
-        .args(&valgrind[1..])
-        .arg(&exe)
-        .arg("rank")
-        .arg(feed_dcn())
-        .arg(&file)
-        .arg("int8"));
+    let got = run(program(&exe, &VALGRIND).arg("rank").arg(feed_dcn()).arg(&file).arg("int8"));
     assert_eq!(normalise(&got), normalise(&want));
 }
 

@@ -3,20 +3,22 @@
 //! is a status naming the field; a warm handle allocates nothing per request.
 
 mod alloc_counter;
+mod ffi_common;
 
 use std::ffi::CString;
 use std::ptr::{null, null_mut};
 
 use alloc_counter::allocations;
+use ffi_common::{c_rule, c_rules, rule_names, score_request};
 use lprank::ffi::lprank_status::{self, *};
 use lprank::ffi::ranker::*;
 use lprank::ffi::scorer::*;
 use lprank::ffi::solver::*;
-use lprank::json::{MembersData, RuleData};
+use lprank::json::RuleData;
 use lprank::ranker::{RankRequest, Ranker};
 use lprank::scorer::{Model, Request, ScorerSettings};
 use lprank::synthetic::{feed_candidates, feed_features, feed_rules, FeedFeatures};
-use lprank::{Settings, SlotProfile, Slots};
+use lprank::{Settings, Slots};
 
 const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ranking-models/feed-dcn");
 
@@ -32,55 +34,18 @@ struct Feed {
 fn feed(n: usize, m: usize, seed: u64) -> Feed {
     let candidates = feed_candidates(n, seed);
     let rules = feed_rules(&candidates, m);
-    let names = rules.iter().map(|r| CString::new(r.name.clone()).unwrap()).collect();
+    let names = rule_names(&rules);
     Feed { features: feed_features(&candidates, seed), rules, names, n, m }
-}
-
-fn c_rule(r: &RuleData, name: &CString) -> lprank_rule {
-    let (profile, top) = match r.profile {
-        SlotProfile::WholeSlate => (LPRANK_PROFILE_WHOLE_SLATE, 0),
-        SlotProfile::Top(d) => (LPRANK_PROFILE_TOP, d),
-        SlotProfile::Exposure => (LPRANK_PROFILE_EXPOSURE, 0),
-    };
-    let (items, coefficients): (&[usize], &[f64]) = match &r.members {
-        MembersData::Items(i) => (i, &[]),
-        MembersData::Coefficients(c) => (&[], c),
-    };
-    lprank_rule {
-        name: name.as_ptr(),
-        items: if items.is_empty() { null() } else { items.as_ptr() },
-        items_len: items.len(),
-        coefficients: if coefficients.is_empty() { null() } else { coefficients.as_ptr() },
-        coefficients_len: coefficients.len(),
-        profile,
-        top,
-        has_max: u8::from(r.max.is_some()),
-        has_min: u8::from(r.min.is_some()),
-        has_penalty: u8::from(r.penalty.is_some()),
-        max: r.max.unwrap_or(0.0),
-        min: r.min.unwrap_or(0.0),
-        penalty: r.penalty.unwrap_or(0.0),
-    }
 }
 
 impl Feed {
     fn c_rules(&self) -> Vec<lprank_rule> {
-        self.rules.iter().zip(&self.names).map(|(r, name)| c_rule(r, name)).collect()
+        c_rules(&self.rules, &self.names)
     }
 
     fn c_request(&self, rules: &[lprank_rule], u: f64) -> lprank_rank_request {
-        let f = &self.features;
         lprank_rank_request {
-            features: lprank_score_request {
-                request_dense: f.request_dense.as_ptr(),
-                request_dense_len: f.request_dense.len(),
-                request_ids: f.request_ids.as_ptr(),
-                request_ids_len: f.request_ids.len(),
-                item_dense: f.item_dense.as_ptr(),
-                item_dense_len: f.item_dense.len(),
-                item_ids: f.item_ids.as_ptr(),
-                item_ids_len: f.item_ids.len(),
-            },
+            features: score_request(&self.features),
             candidates: self.n,
             slots: self.m,
             position_weights: null(),

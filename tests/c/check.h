@@ -1,5 +1,6 @@
 /* The tiny check harness the C test programs share: CHECK counts every check, reports a
- * failed one with its location, message and lprank's last error, and keeps going. */
+ * failed one with its location, message and lprank's last error, and keeps going;
+ * check_report ends the run. */
 #ifndef LPRANK_TEST_CHECK_H
 #define LPRANK_TEST_CHECK_H
 
@@ -20,5 +21,16 @@ static int failures = 0;
             fprintf(stderr, " (last error: %s)\n", lprank_last_error()); \
         }                                                                \
     } while (0)
+
+/* After the checks: prints "ok <checks>" and returns 0, or reports the failures and
+ * returns 1 (the program's exit code). */
+static inline int check_report(void) {
+    if (failures) {
+        fprintf(stderr, "%d of %d checks failed\n", failures, checks);
+        return 1;
+    }
+    printf("ok %d\n", checks);
+    return 0;
+}
 
 #endif

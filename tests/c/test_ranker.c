@@ -299,12 +299,7 @@ static int rank_file(const char *dir, const char *path, const char *precision) {
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "errors") == 0) {
         check_errors(argv[2]);
-        if (failures) {
-            fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-            return 1;
-        }
-        printf("ok %d\n", checks);
-        return 0;
+        return check_report();
     }
     if (argc >= 5 && strcmp(argv[1], "rank") == 0) return rank_file(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: test_ranker errors MODEL_DIR | rank MODEL_DIR FILE f32|int8\n");

@@ -241,12 +241,7 @@ static int solve_file(const char *path) {
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "errors") == 0) {
         check_errors();
-        if (failures) {
-            fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-            return 1;
-        }
-        printf("ok %d\n", checks);
-        return 0;
+        return check_report();
     }
     if (argc >= 3 && strcmp(argv[1], "solve") == 0) return solve_file(argv[2]);
 #ifdef LPRANK_TEST_HOOKS

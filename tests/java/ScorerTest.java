@@ -18,40 +18,13 @@ import java.util.Scanner;
  * </pre>
  */
 public final class ScorerTest {
-    private static int checks = 0, failures = 0;
-
-    private static void check(boolean ok, String what) {
-        checks++;
-        if (!ok) {
-            failures++;
-            System.err.println("FAILED: " + what);
-        }
-    }
-
-    private interface Call {
-        void run();
-    }
-
-    private static String lastMessage = "";
-
-    private static int statusOf(Call call) {
-        lastMessage = "";
-        try {
-            call.run();
-        } catch (LprankException e) {
-            lastMessage = e.getMessage();
-            return e.status();
-        }
-        return 0;
-    }
-
     private static void errors(String dir) throws Exception {
-        check(statusOf(() -> new Model("/nonexistent/model").close()) == LprankException.INVALID_INPUT
-                && lastMessage.contains("config.json"), "bad model directory: " + lastMessage);
-        check(statusOf(() -> new Model(null).close()) == LprankException.NULL_POINTER, "null directory");
-        check(statusOf(() -> new Scorer(7, Scorer.KERNELS_AUTO).close()) == LprankException.INVALID_INPUT
-                && lastMessage.contains("precision"), "unknown precision: " + lastMessage);
-        check(statusOf(() -> new Scorer(Scorer.F32, -1).close()) == LprankException.INVALID_INPUT, "unknown tier");
+        Checks.check(Checks.statusOf(() -> new Model("/nonexistent/model").close()) == LprankException.INVALID_INPUT
+                && Checks.lastMessage.contains("config.json"), "bad model directory: " + Checks.lastMessage);
+        Checks.check(Checks.statusOf(() -> new Model(null).close()) == LprankException.NULL_POINTER, "null directory");
+        Checks.check(Checks.statusOf(() -> new Scorer(7, Scorer.KERNELS_AUTO).close()) == LprankException.INVALID_INPUT
+                && Checks.lastMessage.contains("precision"), "unknown precision: " + Checks.lastMessage);
+        Checks.check(Checks.statusOf(() -> new Scorer(Scorer.F32, -1).close()) == LprankException.INVALID_INPUT, "unknown tier");
 
         final int n = 3;
         float[] requestDense = {0.5f, 1.0f, 0.0f, 1.0f};
@@ -59,47 +32,47 @@ public final class ScorerTest {
         float[] itemDense = {0.1f, 0.2f, 0.3f, 0.4f, 1.5f, 0.5f, 0.5f, 0.2f, 3.0f, 0.0f, 0.9f, 0.05f};
         long[] itemIds = {0, 1, 2, 123456789, 987, 1, 2, 3, 42, 7, 4, 3, 23, 99999, 123456};
         try (Model model = new Model(dir); Scorer scorer = new Scorer()) {
-            check(model.requestDenseWidth() == 4 && model.requestIdsWidth() == 3 && model.itemDenseWidth() == 4
+            Checks.check(model.requestDenseWidth() == 4 && model.requestIdsWidth() == 3 && model.itemDenseWidth() == 4
                     && model.itemIdsWidth() == 5 && model.heads() == 2, "feed-dcn widths");
-            check(statusOf(() -> scorer.headLogits(model)) == LprankException.NO_SOLUTION, "head logits too early");
+            Checks.check(Checks.statusOf(() -> scorer.headLogits(model)) == LprankException.NO_SOLUTION, "head logits too early");
             float[] logit = scorer.score(model, requestDense, requestIds, itemDense, itemIds, n, Scorer.LOGIT);
             float[] p = scorer.score(model, requestDense, requestIds, itemDense, itemIds, n, Scorer.PROBABILITY);
-            check(logit.length == n && p.length == n, "n scores");
-            for (float x : p) check(x >= 0 && x <= 1, "probability in [0, 1]");
+            Checks.check(logit.length == n && p.length == n, "n scores");
+            for (float x : p) Checks.check(x >= 0 && x <= 1, "probability in [0, 1]");
             float[] into = new float[n];
             Arrays.fill(into, -7f);
-            check(statusOf(() -> scorer.score(model, nan(requestDense), requestIds, itemDense, itemIds, Scorer.LOGIT,
+            Checks.check(Checks.statusOf(() -> scorer.score(model, nan(requestDense), requestIds, itemDense, itemIds, Scorer.LOGIT,
                     into)) == LprankException.INVALID_INPUT, "NaN into a buffer");
-            check(Arrays.equals(into, new float[] {-7f, -7f, -7f}), "a failed call leaves the buffer untouched");
+            Checks.check(Arrays.equals(into, new float[] {-7f, -7f, -7f}), "a failed call leaves the buffer untouched");
             scorer.score(model, requestDense, requestIds, itemDense, itemIds, Scorer.PROBABILITY, into);
-            check(Arrays.equals(into, p), "scores into a caller's buffer");
+            Checks.check(Arrays.equals(into, p), "scores into a caller's buffer");
             float[] heads = scorer.headLogits(model);
-            check(heads.length == 2 * n, "n × heads");
+            Checks.check(heads.length == 2 * n, "n × heads");
             for (int i = 0; i < n; i++)
-                check(Math.abs(heads[2 * i] + 0.5f * heads[2 * i + 1] - logit[i]) < 1e-5f * (1 + Math.abs(logit[i])),
+                Checks.check(Math.abs(heads[2 * i] + 0.5f * heads[2 * i + 1] - logit[i]) < 1e-5f * (1 + Math.abs(logit[i])),
                         "heads combine into the logit");
 
-            check(statusOf(() -> scorer.score(null, requestDense, requestIds, itemDense, itemIds, n, 0))
-                    == LprankException.NULL_POINTER && lastMessage.contains("model"), "null model");
-            check(statusOf(() -> scorer.score(model, null, requestIds, itemDense, itemIds, n, 0))
-                    == LprankException.LENGTH_MISMATCH && lastMessage.contains("request_dense"),
-                    "null array: empty, so the length mismatches: " + lastMessage);
-            check(statusOf(() -> scorer.score(model, requestDense, new long[] {1, 2}, itemDense, itemIds, n, 0))
-                    == LprankException.LENGTH_MISMATCH && lastMessage.contains("request_ids"), "request_ids length");
-            check(statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, itemIds, n - 1, 0))
-                    == LprankException.LENGTH_MISMATCH && lastMessage.contains("item_dense"), "n vs item rows");
-            check(statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, itemIds, -1, 0))
+            Checks.check(Checks.statusOf(() -> scorer.score(null, requestDense, requestIds, itemDense, itemIds, n, 0))
+                    == LprankException.NULL_POINTER && Checks.lastMessage.contains("model"), "null model");
+            Checks.check(Checks.statusOf(() -> scorer.score(model, null, requestIds, itemDense, itemIds, n, 0))
+                    == LprankException.LENGTH_MISMATCH && Checks.lastMessage.contains("request_dense"),
+                    "null array: empty, so the length mismatches: " + Checks.lastMessage);
+            Checks.check(Checks.statusOf(() -> scorer.score(model, requestDense, new long[] {1, 2}, itemDense, itemIds, n, 0))
+                    == LprankException.LENGTH_MISMATCH && Checks.lastMessage.contains("request_ids"), "request_ids length");
+            Checks.check(Checks.statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, itemIds, n - 1, 0))
+                    == LprankException.LENGTH_MISMATCH && Checks.lastMessage.contains("item_dense"), "n vs item rows");
+            Checks.check(Checks.statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, itemIds, -1, 0))
                     == LprankException.LENGTH_MISMATCH, "negative n");
             float[] nan = requestDense.clone();
             nan[0] = Float.NaN;
-            check(statusOf(() -> scorer.score(model, nan, requestIds, itemDense, itemIds, n, 0))
-                    == LprankException.INVALID_INPUT && lastMessage.contains("user_activity"), "NaN: " + lastMessage);
+            Checks.check(Checks.statusOf(() -> scorer.score(model, nan, requestIds, itemDense, itemIds, n, 0))
+                    == LprankException.INVALID_INPUT && Checks.lastMessage.contains("user_activity"), "NaN: " + Checks.lastMessage);
             long[] badIds = itemIds.clone();
             badIds[5 + 1] = -1; /* unsigned: far past creator_group's 4 rows */
-            check(statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, badIds, n, 0))
-                    == LprankException.INVALID_INPUT && lastMessage.contains("creator_group"), "id: " + lastMessage);
-            check(statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, itemIds, n, 3))
-                    == LprankException.INVALID_INPUT && lastMessage.contains("output"), "unknown output");
+            Checks.check(Checks.statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, badIds, n, 0))
+                    == LprankException.INVALID_INPUT && Checks.lastMessage.contains("creator_group"), "id: " + Checks.lastMessage);
+            Checks.check(Checks.statusOf(() -> scorer.score(model, requestDense, requestIds, itemDense, itemIds, n, 3))
+                    == LprankException.INVALID_INPUT && Checks.lastMessage.contains("output"), "unknown output");
 
             // One model, several threads, each with its own scorer: the same scores.
             float[][] results = new float[4][];
@@ -116,17 +89,17 @@ public final class ScorerTest {
                 threads[t].start();
             }
             for (Thread t : threads) t.join();
-            for (float[] r : results) check(Arrays.equals(r, logit), "threads agree");
+            for (float[] r : results) Checks.check(Arrays.equals(r, logit), "threads agree");
 
             Model closed = new Model(dir);
             closed.close();
             closed.close(); /* idempotent */
-            check(statusOf(() -> scorer.score(closed, requestDense, requestIds, itemDense, itemIds, n, 0))
+            Checks.check(Checks.statusOf(() -> scorer.score(closed, requestDense, requestIds, itemDense, itemIds, n, 0))
                     == LprankException.NULL_POINTER, "closed model");
         }
         Scorer closed = new Scorer();
         closed.close();
-        check(statusOf(() -> closed.score(null, null, null, null, null, 0, 0)) == LprankException.NULL_POINTER,
+        Checks.check(Checks.statusOf(() -> closed.score(null, null, null, null, null, 0, 0)) == LprankException.NULL_POINTER,
                 "closed scorer");
     }
 
@@ -165,11 +138,7 @@ public final class ScorerTest {
     public static void main(String[] args) throws Exception {
         if (args.length >= 2 && args[0].equals("errors")) {
             errors(args[1]);
-            if (failures > 0) {
-                System.err.println(failures + " of " + checks + " checks failed");
-                System.exit(1);
-            }
-            System.out.println("ok " + checks);
+            Checks.finish();
         } else if (args.length >= 4 && args[0].equals("score")) {
             scoreFile(args[1], args[2], args[3]);
         } else {

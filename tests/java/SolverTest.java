@@ -9,62 +9,39 @@ import java.util.Scanner;
 
 /** The Java binding: errors, infeasible answers, and solves tests/bindings.rs compares with Rust. */
 public final class SolverTest {
-    private static int checks = 0, failures = 0;
-
-    private static void check(boolean ok, String what) {
-        checks++;
-        if (!ok) {
-            failures++;
-            System.err.println("FAILED: " + what);
-        }
-    }
-
-    private interface Call {
-        void run();
-    }
-
-    private static int statusOf(Call call) {
-        try {
-            call.run();
-        } catch (LprankException e) {
-            return e.status();
-        }
-        return 0;
-    }
-
     private static void errors() {
         double[] scores = {0.9, 0.8, 0.7, 0.3};
         try (Solver solver = new Solver()) {
             Rule cap = Rule.atMost(new long[] {0, 1}, Rule.TOP, 2, 1.0).named("jobs");
             Solution s = solver.solve(scores, 3, new Rule[] {cap});
-            check(s.status == Solution.OPTIMAL, "optimal");
-            check(s.sample(0.3).length == 3, "sample length");
-            check(s.ruleValues[0] <= 1.0 + 1e-9, "cap holds");
-            check(s.infeasibilityRay == null, "no ray");
+            Checks.check(s.status == Solution.OPTIMAL, "optimal");
+            Checks.check(s.sample(0.3).length == 3, "sample length");
+            Checks.check(s.ruleValues[0] <= 1.0 + 1e-9, "cap holds");
+            Checks.check(s.infeasibilityRay == null, "no ray");
 
-            check(statusOf(() -> solver.solve(new double[] {0.9, Double.NaN}, 1, new Rule[0])) == LprankException.INVALID_INPUT,
+            Checks.check(Checks.statusOf(() -> solver.solve(new double[] {0.9, Double.NaN}, 1, new Rule[0])) == LprankException.INVALID_INPUT,
                     "NaN score");
             try {
                 solver.solve(new double[] {0.9, Double.NaN}, 1, new Rule[0]);
             } catch (LprankException e) {
-                check(e.getMessage().contains("scores[1]"), "message names scores[1]: " + e.getMessage());
+                Checks.check(e.getMessage().contains("scores[1]"), "message names scores[1]: " + e.getMessage());
             }
-            check(statusOf(() -> solver.solve(null, 1, new Rule[0])) == LprankException.INVALID_INPUT, "null scores: empty");
-            check(statusOf(() -> solver.solve(scores, 3, new double[] {1.0, 0.5}, new Rule[0])) == LprankException.LENGTH_MISMATCH,
+            Checks.check(Checks.statusOf(() -> solver.solve(null, 1, new Rule[0])) == LprankException.INVALID_INPUT, "null scores: empty");
+            Checks.check(Checks.statusOf(() -> solver.solve(scores, 3, new double[] {1.0, 0.5}, new Rule[0])) == LprankException.LENGTH_MISMATCH,
                     "more slots than weights");
             Rule both = Rule.between(new long[] {0}, new double[] {1, 0, 0, 0}, Rule.EXPOSURE, 0, null, 1.0);
-            check(statusOf(() -> solver.solve(scores, 2, new Rule[] {both})) == LprankException.INVALID_INPUT,
+            Checks.check(Checks.statusOf(() -> solver.solve(scores, 2, new Rule[] {both})) == LprankException.INVALID_INPUT,
                     "items and coefficients");
-            check(statusOf(() -> solver.solve(scores, 2, new Rule[] {Rule.atMost(new long[] {-1}, Rule.TOP, 1, 1)}))
+            Checks.check(Checks.statusOf(() -> solver.solve(scores, 2, new Rule[] {Rule.atMost(new long[] {-1}, Rule.TOP, 1, 1)}))
                     == LprankException.INVALID_INPUT, "negative index is out of range");
-            check(statusOf(() -> solver.solve(scores, 2, new Rule[] {null})) == LprankException.INVALID_INPUT, "null rule");
+            Checks.check(Checks.statusOf(() -> solver.solve(scores, 2, new Rule[] {null})) == LprankException.INVALID_INPUT, "null rule");
 
             Solution inf = solver.solve(scores, 2, new Rule[] {Rule.atLeast(new long[] {0}, Rule.TOP, 1, 2.0)});
-            check(inf.status == Solution.INFEASIBLE, "infeasible");
-            check(inf.infeasibilityRay != null && inf.infeasibilityRay[0] < 0, "ray");
-            check(inf.sample(0.5) == null && inf.rankings.length == 0, "nothing to sample");
+            Checks.check(inf.status == Solution.INFEASIBLE, "infeasible");
+            Checks.check(inf.infeasibilityRay != null && inf.infeasibilityRay[0] < 0, "ray");
+            Checks.check(inf.sample(0.5) == null && inf.rankings.length == 0, "nothing to sample");
         }
-        check(statusOf(() -> new Solver(-1, 1e-9, 10, 0)) == LprankException.INVALID_INPUT, "bad settings");
+        Checks.check(Checks.statusOf(() -> new Solver(-1, 1e-9, 10, 0)) == LprankException.INVALID_INPUT, "bad settings");
     }
 
     /** Parses the problem file, then solves it {@code times} times; prints the median in ns. */
@@ -127,11 +104,7 @@ public final class SolverTest {
     public static void main(String[] args) throws Exception {
         if (args.length >= 1 && args[0].equals("errors")) {
             errors();
-            if (failures > 0) {
-                System.err.println(failures + " of " + checks + " checks failed");
-                System.exit(1);
-            }
-            System.out.println("ok " + checks);
+            Checks.finish();
         } else if (args.length >= 2 && args[0].equals("solve")) {
             solveFile(args[1]);
         } else if (args.length >= 3 && args[0].equals("bench")) {
