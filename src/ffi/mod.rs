@@ -107,6 +107,21 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> Result<T, Failu
     }
 }
 
+/// Frees a handle made by `Box::into_raw` (`NULL` does nothing), behind the panic
+/// boundary so that a panicking destructor cannot unwind into C.
+///
+/// # Safety
+/// `handle` is NULL or came from `Box::into_raw` and has not been freed yet.
+pub(crate) unsafe fn free_handle<T>(handle: *mut T) {
+    if !handle.is_null() {
+        let _ = guard(|| {
+            // SAFETY: a live handle from `Box::into_raw`, freed once (the caller's contract).
+            drop(unsafe { Box::from_raw(handle) });
+            Ok(())
+        });
+    }
+}
+
 /// (The `what` arguments below name the field for error messages; they are formatted only
 /// when there is an error, so the success path allocates nothing.)
 ///

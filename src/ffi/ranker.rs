@@ -25,7 +25,7 @@ use super::solver::{
     problem_failure, slots_arg, solver_settings, summary, write_infeasibility_ray, write_lottery,
     write_rule_outcomes, write_sample, RuleBuffer,
 };
-use super::{guard, guard_value, need, non_null, slice_arg, slice_out, Failure};
+use super::{free_handle, guard, guard_value, need, non_null, slice_arg, slice_out, Failure};
 use crate::ranker::{RankError, RankRequest, Ranker, RankerError};
 use crate::solution::Solution;
 
@@ -140,13 +140,8 @@ pub unsafe extern "C" fn lprank_ranker_new(settings: *const lprank_ranker_settin
 /// `ranker` is NULL or a handle from `lprank_ranker_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lprank_ranker_free(ranker: *mut lprank_ranker) {
-    if !ranker.is_null() {
-        let _ = guard(|| {
-            // SAFETY: a live handle from `lprank_ranker_new`, freed once.
-            drop(unsafe { Box::from_raw(ranker) });
-            Ok(())
-        });
-    }
+    // SAFETY: NULL or a live handle from `lprank_ranker_new`, freed once (the caller's contract).
+    unsafe { free_handle(ranker) }
 }
 
 /// Ranks one request: scores its candidates with `model`, solves the slate LP on those

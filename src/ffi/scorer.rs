@@ -12,7 +12,7 @@
 use std::ffi::c_char;
 
 use super::lprank_status::{self, *};
-use super::{guard, guard_value, need, non_null, slice_arg, slice_out, str_arg, Failure};
+use super::{free_handle, guard, guard_value, need, non_null, slice_arg, slice_out, str_arg, Failure};
 use crate::scorer::{
     KernelTier, Model, Output, Precision, Request, RequestError, ScorerSettings, ScorerWorkspace,
 };
@@ -135,13 +135,8 @@ pub unsafe extern "C" fn lprank_model_load(dir: *const c_char) -> *mut lprank_mo
 /// `model` is NULL or a handle from `lprank_model_load` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lprank_model_free(model: *mut lprank_model) {
-    if !model.is_null() {
-        let _ = guard(|| {
-            // SAFETY: a live handle from `lprank_model_load`, freed once.
-            drop(unsafe { Box::from_raw(model) });
-            Ok(())
-        });
-    }
+    // SAFETY: NULL or a live handle from `lprank_model_load`, freed once (the caller's contract).
+    unsafe { free_handle(model) }
 }
 
 /// Writes the model's input widths to `out`. Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`
@@ -276,13 +271,8 @@ pub unsafe extern "C" fn lprank_scorer_new(settings: *const lprank_scorer_settin
 /// `scorer` is NULL or a handle from `lprank_scorer_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lprank_scorer_free(scorer: *mut lprank_scorer) {
-    if !scorer.is_null() {
-        let _ = guard(|| {
-            // SAFETY: a live handle from `lprank_scorer_new`, freed once.
-            drop(unsafe { Box::from_raw(scorer) });
-            Ok(())
-        });
-    }
+    // SAFETY: NULL or a live handle from `lprank_scorer_new`, freed once (the caller's contract).
+    unsafe { free_handle(scorer) }
 }
 
 /// Scores the `scores_len` candidates of `request` with `model` and writes one float per

@@ -9,7 +9,7 @@ use std::ffi::c_char;
 use std::time::Duration;
 
 use super::lprank_status::{self, *};
-use super::{guard, guard_value, need, non_null, slice_arg, slice_out, str_arg, Failure};
+use super::{free_handle, guard, guard_value, need, non_null, slice_arg, slice_out, str_arg, Failure};
 use crate::problem::{Members, Problem, ProblemError, Rule, SlotProfile, Slots};
 use crate::solution::{Solution, Status};
 use crate::solver::{Settings, Solver};
@@ -197,13 +197,8 @@ pub unsafe extern "C" fn lprank_solver_new(settings: *const lprank_settings) -> 
 /// `solver` is NULL or a handle from `lprank_solver_new` not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lprank_solver_free(solver: *mut lprank_solver) {
-    if !solver.is_null() {
-        let _ = guard(|| {
-            // SAFETY: a live handle from `lprank_solver_new`, freed once.
-            drop(unsafe { Box::from_raw(solver) });
-            Ok(())
-        });
-    }
+    // SAFETY: NULL or a live handle from `lprank_solver_new`, freed once (the caller's contract).
+    unsafe { free_handle(solver) }
 }
 
 /// Solves `problem` and writes the summary to `out`. The problem's arrays are only read
