@@ -114,7 +114,8 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
     reset(&mut s.row_col, m, 0);
     // Warm start (see assignment.rs): the greedy ranking's potentials, or the previous
     // assignment's when the duals moved little since and they fit the costs better.
-    let warm = if m >= WARM_START_MIN_SLOTS {
+    let warm_start = m >= WARM_START_MIN_SLOTS;
+    let warm = if warm_start {
         reset(&mut s.warm, cols, 0.0);
         s.assignment.greedy_potentials(m, cols, &s.cost, &mut s.warm);
         if s.previous_potential.len() == kept {
@@ -139,16 +140,19 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
         None
     };
     s.assignment.solve_from(m, cols, &s.cost, warm, &mut s.row_col);
-    reset(&mut s.previous_potential, kept, 0.0);
-    reset(&mut s.previous_slot, kept, usize::MAX);
-    reset(&mut s.previous_cost, kept, 0.0);
-    for (c, &t) in s.candidates.iter().enumerate() {
-        s.previous_potential[t] = s.assignment.col_potential(c);
-    }
-    for (j, &c) in s.row_col.iter().enumerate() {
-        let t = s.candidates[c];
-        s.previous_slot[t] = j;
-        s.previous_cost[t] = s.cost[j * cols + c];
+    if warm_start {
+        // What the next assignment of this solve starts from.
+        reset(&mut s.previous_potential, kept, 0.0);
+        reset(&mut s.previous_slot, kept, usize::MAX);
+        reset(&mut s.previous_cost, kept, 0.0);
+        for (c, &t) in s.candidates.iter().enumerate() {
+            s.previous_potential[t] = s.assignment.col_potential(c);
+        }
+        for (j, &c) in s.row_col.iter().enumerate() {
+            let t = s.candidates[c];
+            s.previous_slot[t] = j;
+            s.previous_cost[t] = s.cost[j * cols + c];
+        }
     }
     let mut value = 0.0;
     s.in_union.fill(false);
