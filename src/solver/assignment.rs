@@ -17,8 +17,9 @@
 //! nearly sorted costs (every slot prefers the same best items; deep slots have nearly
 //! equal weights) that is most of them: `O(R²·C)` in practice, not only in theory. Column
 //! potentials close to the final ones ([`Assignment::greedy_potentials`], or the previous
-//! inner solve's when the duals moved little) let most rows reach a free column at once:
-//! on the benchmark instances a row settles 3–11 columns instead of about 25. But a warm start may give `v_c < 0`
+//! inner solve's when the duals moved little) let most rows reach a free column at once
+//! (counted once with a temporary counter on 1000×50 instances: 3–11 columns settled per
+//! row instead of about 25). But a warm start may give `v_c < 0`
 //! to a column that ends up unmatched, which the rectangular method above cannot undo, so
 //! the warm path solves the *square* problem with `C − R` dummy rows of cost 0: any
 //! potentials are a valid start there. Its optimal duals map back exactly: every dummy
