@@ -324,6 +324,9 @@ pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTim
     if let Some(ray) = solution.infeasibility_ray() {
         out["infeasibility_ray"] = json!(ray);
     }
+    if let Some(message) = solution.message() {
+        out["message"] = json!(message);
+    }
     out
 }
 

@@ -41,7 +41,8 @@ pub mod synthetic;
 pub mod verify;
 
 pub use problem::{
-    default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_RULES,
+    default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_MAGNITUDE,
+    MAX_RULES,
 };
 pub use ranker::{RankRequest, Ranked, Ranker};
 pub use scorer::{ScorerSettings, ScorerWorkspace};

@@ -24,6 +24,20 @@ pub const MAX_RULES: usize = 1024;
 /// at the cap); beyond it a request is refused instead of exhausting the host's memory.
 pub const MAX_PROBLEM_CELLS: usize = 1 << 27;
 
+/// The largest magnitude any number of a problem may have: scores, position weights, rule
+/// coefficients, bounds and penalties. Within it every product and sum the solver forms
+/// (`s_i w_j`, `ρ_k a_ki v_kj`, their sums over a slate) stays many orders of magnitude
+/// inside `f64`'s range, so nothing overflows to infinity. It does not promise that any
+/// mix of magnitudes can be solved to the tolerances: a problem whose numbers span too
+/// many orders (a weight of 1e12 beside a rule bound of 1e-6) ends in
+/// [`crate::Status::NumericalTrouble`], never in a wrong `Optimal`.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// Whether `v` is a finite number with `|v| ≤ MAX_MAGNITUDE`.
+fn in_range(v: f64) -> bool {
+    v.abs() <= MAX_MAGNITUDE
+}
+
 /// The default position weight of slot `j` (0-based): `1 / log2(j + 2)`, as in DCG.
 pub fn default_position_weight(slot: usize) -> f64 {
     1.0 / ((slot as f64) + 2.0).log2()
@@ -194,7 +208,7 @@ impl<'a> Problem<'a> {
         if n == 0 {
             return Err(ProblemError::EmptyScores);
         }
-        if let Some(index) = self.scores.iter().position(|s| !s.is_finite()) {
+        if let Some(index) = self.scores.iter().position(|&s| !in_range(s)) {
             return Err(ProblemError::NonFiniteScore { index, value: self.scores[index] });
         }
         match self.slots {
@@ -227,7 +241,7 @@ fn validate_weights(w: &[f64]) -> Result<(), ProblemError> {
         return Err(ProblemError::EmptyPositionWeights);
     }
     for (index, &value) in w.iter().enumerate() {
-        if !value.is_finite() || value < 0.0 {
+        if !in_range(value) || value < 0.0 {
             return Err(ProblemError::BadPositionWeight { index, value });
         }
         if index > 0 && value > w[index - 1] {
@@ -251,7 +265,7 @@ fn validate_rule(rule: usize, r: &Rule<'_>, n: usize, seen: &mut Vec<u64>) -> Re
             if c.len() != n {
                 return Err(ProblemError::CoefficientCount { rule, expected: n, got: c.len() });
             }
-            if let Some(index) = c.iter().position(|v| !v.is_finite()) {
+            if let Some(index) = c.iter().position(|&v| !in_range(v)) {
                 return Err(ProblemError::NonFiniteCoefficient { rule, index, value: c[index] });
             }
         }
@@ -264,7 +278,7 @@ fn validate_rule(rule: usize, r: &Rule<'_>, n: usize, seen: &mut Vec<u64>) -> Re
     }
     for (field, bound) in [("max", r.max), ("min", r.min)] {
         if let Some(value) = bound {
-            if !value.is_finite() {
+            if !in_range(value) {
                 return Err(ProblemError::NonFiniteBound { rule, field, value });
             }
         }
@@ -275,7 +289,7 @@ fn validate_rule(rule: usize, r: &Rule<'_>, n: usize, seen: &mut Vec<u64>) -> Re
         }
     }
     if let Some(value) = r.penalty {
-        if !value.is_finite() || value < 0.0 {
+        if !in_range(value) || value < 0.0 {
             return Err(ProblemError::BadPenalty { rule, value });
         }
     }
@@ -308,8 +322,8 @@ pub enum ProblemError {
     /// There are no items to rank.
     #[error("scores: must contain at least one item")]
     EmptyScores,
-    /// A score is NaN or infinite.
-    #[error("scores[{index}]: {value} is not a finite number")]
+    /// A score is NaN, infinite or beyond ±[`MAX_MAGNITUDE`].
+    #[error("scores[{index}]: {value} is not a finite number within ±{MAX_MAGNITUDE:e}")]
     NonFiniteScore {
         /// Position of the bad score.
         index: usize,
@@ -322,8 +336,8 @@ pub enum ProblemError {
     /// `Slots::Weights(&[])`.
     #[error("position_weights: must contain at least one weight")]
     EmptyPositionWeights,
-    /// A position weight is negative, NaN or infinite.
-    #[error("position_weights[{index}]: {value} is not a finite number ≥ 0")]
+    /// A position weight is negative, NaN, infinite or beyond [`MAX_MAGNITUDE`].
+    #[error("position_weights[{index}]: {value} is not a finite number in [0, {MAX_MAGNITUDE:e}]")]
     BadPositionWeight {
         /// Slot of the bad weight.
         index: usize,
@@ -393,8 +407,10 @@ pub enum ProblemError {
         /// Length given.
         got: usize,
     },
-    /// A coefficient is NaN or infinite.
-    #[error("constraints[{rule}].coefficients[{index}]: {value} is not a finite number")]
+    /// A coefficient is NaN, infinite or beyond ±[`MAX_MAGNITUDE`].
+    #[error(
+        "constraints[{rule}].coefficients[{index}]: {value} is not a finite number within ±{MAX_MAGNITUDE:e}"
+    )]
     NonFiniteCoefficient {
         /// The rule.
         rule: usize,
@@ -415,8 +431,8 @@ pub enum ProblemError {
         /// The rule.
         rule: usize,
     },
-    /// A bound is NaN or infinite.
-    #[error("constraints[{rule}].{field}: {value} is not a finite number")]
+    /// A bound is NaN, infinite or beyond ±[`MAX_MAGNITUDE`].
+    #[error("constraints[{rule}].{field}: {value} is not a finite number within ±{MAX_MAGNITUDE:e}")]
     NonFiniteBound {
         /// The rule.
         rule: usize,
@@ -435,8 +451,8 @@ pub enum ProblemError {
         /// Upper bound.
         max: f64,
     },
-    /// A penalty is negative, NaN or infinite.
-    #[error("constraints[{rule}].penalty: {value} is not a finite number ≥ 0")]
+    /// A penalty is negative, NaN, infinite or beyond [`MAX_MAGNITUDE`].
+    #[error("constraints[{rule}].penalty: {value} is not a finite number in [0, {MAX_MAGNITUDE:e}]")]
     BadPenalty {
         /// The rule.
         rule: usize,

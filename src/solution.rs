@@ -24,8 +24,17 @@ pub enum Status {
     /// The time budget ran out; the lottery (if any) is feasible, the gap says how far from
     /// optimal it may be.
     TimeLimit = 2,
-    /// The iteration cap was reached; as for `TimeLimit`.
+    /// The iteration cap (`Settings::max_iterations`) or the master's pivot cap
+    /// (`Settings::max_master_pivots`) was reached; as for `TimeLimit`.
     IterationLimit = 3,
+    /// Floating point could not carry the solve to an answer that can be trusted: the basis
+    /// of the master became singular, or rounding kept the gap open, or the final check
+    /// found a hard rule violated beyond its tolerance or the bound below the objective.
+    /// [`Solution::message`] says which. A lottery, if offered, meets the hard rules within
+    /// tolerance only if that check did not fail; serve it only after reading the message.
+    /// The usual cause is numbers of very different magnitudes in one problem (a position
+    /// weight of 1e12 next to a rule bound of 1e-6): rescale them.
+    NumericalTrouble = 4,
 }
 
 impl Status {
@@ -36,6 +45,7 @@ impl Status {
             Status::Infeasible => "infeasible",
             Status::TimeLimit => "time_limit",
             Status::IterationLimit => "iteration_limit",
+            Status::NumericalTrouble => "numerical_trouble",
         }
     }
 }
@@ -140,6 +150,9 @@ pub struct Solution {
     pub(crate) stats: Stats,
     /// The objective's natural magnitude (see [`Solution::relative_gap`]).
     pub(crate) scale: f64,
+    /// Why the status is what it is, when a number alone does not say (see
+    /// [`Solution::message`]).
+    pub(crate) message: Option<&'static std::ffi::CStr>,
 }
 
 /// `max(0, bound − objective) / max(|objective|, scale)`; NaN when either is NaN.
@@ -165,6 +178,7 @@ impl Default for Solution {
             infeasibility_ray: Vec::new(),
             stats: Stats::default(),
             scale: 0.0,
+            message: None,
         }
     }
 }
@@ -277,6 +291,17 @@ impl Solution {
     /// `None` otherwise.
     pub fn infeasibility_ray(&self) -> Option<&[f64]> {
         (self.status == Status::Infeasible).then_some(&self.infeasibility_ray[..])
+    }
+
+    /// For [`Status::NumericalTrouble`], what went wrong, in one sentence; for
+    /// [`Status::IterationLimit`] caused by the master's pivot cap, that; `None` otherwise.
+    pub fn message(&self) -> Option<&'static str> {
+        self.message.and_then(|m| m.to_str().ok())
+    }
+
+    /// [`Solution::message`] as a NUL-terminated C string (for the C ABI).
+    pub(crate) fn message_c(&self) -> Option<&'static std::ffi::CStr> {
+        self.message
     }
 
     /// Counters from the solve.

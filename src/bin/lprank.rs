@@ -54,7 +54,8 @@ USAGE:
         This text.
 
 EXIT CODES:
-    0  solved (whatever the status: optimal, infeasible, time_limit, iteration_limit)
+    0  solved (whatever the status: optimal, infeasible, time_limit, iteration_limit,
+       numerical_trouble)
     1  the file could not be read
     2  invalid input or usage; one line on stderr names the field and the problem
 ";

@@ -70,7 +70,7 @@ pub struct lprank_rank_request {
 
 /// What one request gave.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct lprank_rank_result {
     /// The solve's summary: status, objective, bound, sizes, iterations.
     pub summary: lprank_summary,

@@ -33,6 +33,9 @@ pub const LPRANK_SOLUTION_INFEASIBLE: u32 = 1;
 pub const LPRANK_SOLUTION_TIME_LIMIT: u32 = 2;
 /// Solution status: the iteration cap was reached (the lottery, if any, is feasible).
 pub const LPRANK_SOLUTION_ITERATION_LIMIT: u32 = 3;
+/// Solution status: floating point could not carry the solve to a trustworthy answer;
+/// `lprank_summary.message` says why. Do not serve its lottery without reading it.
+pub const LPRANK_SOLUTION_NUMERICAL_TROUBLE: u32 = 4;
 
 /// Solver settings; start from `lprank_settings_default()` and change what you need.
 #[repr(C)]
@@ -104,7 +107,7 @@ pub struct lprank_problem {
 
 /// What a solve found, in sizes and numbers; the arrays come from the other functions.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct lprank_summary {
     /// One of the `LPRANK_SOLUTION_*` values.
     pub solution_status: u32,
@@ -128,6 +131,10 @@ pub struct lprank_summary {
     pub inner_solves: u32,
     /// Items removed by static screening.
     pub screened_items: usize,
+    /// For `LPRANK_SOLUTION_NUMERICAL_TROUBLE` (and an iteration limit the master's pivot
+    /// cap caused), one sentence saying what went wrong: a static NUL-terminated string,
+    /// never to be freed. NULL otherwise.
+    pub message: *const c_char,
 }
 
 /// Per-rule outcome under the lottery.
@@ -349,6 +356,7 @@ pub(crate) fn summary(s: &Solution) -> lprank_summary {
             Status::Infeasible => LPRANK_SOLUTION_INFEASIBLE,
             Status::TimeLimit => LPRANK_SOLUTION_TIME_LIMIT,
             Status::IterationLimit => LPRANK_SOLUTION_ITERATION_LIMIT,
+            Status::NumericalTrouble => LPRANK_SOLUTION_NUMERICAL_TROUBLE,
         },
         objective: s.objective(),
         bound: s.bound(),
@@ -360,6 +368,7 @@ pub(crate) fn summary(s: &Solution) -> lprank_summary {
         iterations: s.stats().iterations,
         inner_solves: s.stats().inner_solves,
         screened_items: s.stats().screened_items,
+        message: s.message_c().map_or(std::ptr::null(), |m| m.as_ptr()),
     }
 }
 

@@ -45,6 +45,24 @@ pub(crate) enum MasterTrouble {
     Singular,
 }
 
+impl MasterTrouble {
+    /// The solve's status when the master stops with this trouble.
+    pub(crate) fn status(self) -> crate::Status {
+        match self {
+            MasterTrouble::PivotLimit => crate::Status::IterationLimit,
+            MasterTrouble::Singular => crate::Status::NumericalTrouble,
+        }
+    }
+
+    /// The one-sentence reason given in `Solution::message`.
+    pub(crate) fn message(self) -> &'static std::ffi::CStr {
+        match self {
+            MasterTrouble::PivotLimit => c"the master reached max_master_pivots simplex pivots in one solve",
+            MasterTrouble::Singular => c"the master's basis became numerically singular",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Master {
     /// Rule rows `R`; the convexity row is row `R`.

@@ -19,6 +19,36 @@
 /// Lottery weights below this are dropped as floating-point residue (see `finish`).
 const MIN_LOTTERY_WEIGHT: f64 = 1e-12;
 
+/// Master solves in a row in which the newest column did not enter before the loop gives
+/// up: rounding, not the method, is keeping the gap open then. (Each stall re-prices at
+/// the same duals; more than a few never closed the gap on the fuzz corpus.)
+const MAX_STALLS: u32 = 3;
+
+/// [`Status::NumericalTrouble`] messages (see [`Solution::message`]).
+const STALLED: &CStr =
+    c"rounding kept the gap open: the newest ranking did not enter the master in 4 solves running";
+const GAP_REOPENED: &CStr = c"the certificate computed at the end does not close the gap the loop stopped on";
+const RULE_BROKEN: &CStr = c"the lottery breaks a hard rule beyond its tolerance (rounding at this scale cannot represent the probabilities the rule needs)";
+const BOUND_BELOW_OBJECTIVE: &CStr =
+    c"the certified bound is below the lottery's objective, so one of them is wrong by rounding";
+
+/// The last check before an answer is trusted: every hard rule holds within its tolerance
+/// (`feasibility_tolerance · max(1, |bound|)`, relative to the rule's own bound) and the
+/// bound is not below the objective (beyond the rounding of `relative_gap`'s scale).
+/// Returns what is wrong, if anything.
+fn trust_check(model: &model::Model, sol: &Solution) -> Option<&'static CStr> {
+    let broken =
+        model.rules.iter().zip(&sol.rules).any(|(rule, out)| rule.is_hard() && !(out.violation <= rule.tol));
+    if broken {
+        return Some(RULE_BROKEN);
+    }
+    let slack = 1e-9 * sol.objective.abs().max(model.scale).max(f64::MIN_POSITIVE);
+    if sol.bound.is_nan() || sol.objective.is_nan() || sol.bound < sol.objective - slack {
+        return Some(BOUND_BELOW_OBJECTIVE);
+    }
+    None
+}
+
 /// Whether the master's lottery without its residue weights (below [`MIN_LOTTERY_WEIGHT`],
 /// the rest renormalised) still meets every hard rule within its tolerance. `values` is
 /// scratch.
@@ -61,6 +91,7 @@ mod screen;
 mod settings;
 mod workspace;
 
+use std::ffi::CStr;
 use std::time::Instant;
 
 use self::master::Phase;
@@ -109,6 +140,7 @@ impl Solver {
         self.ws.model.build(problem, self.settings.feasibility_tolerance);
         self.ws.reserve(problem.rules.len(), &mut self.solution);
         self.ws.has_lottery = false;
+        self.solution.message = None;
         let status = self.run(start);
         self.finish(status);
         Ok(&self.solution)
@@ -156,9 +188,9 @@ impl Solver {
         add_column(ws);
         let ws = &mut self.ws;
         let model = &ws.model;
-        if ws.master.start_from_first_column().is_err() {
+        if let Err(trouble) = ws.master.start_from_first_column() {
             self.solution.stats = stats;
-            return Status::IterationLimit;
+            return self.stop_on(trouble);
         }
         let mut state = LoopState {
             start,
@@ -183,15 +215,17 @@ impl Solver {
             stats.iterations += 1;
             let pivots_before = ws.master.pivots;
             let tol = if state.phase == Phase::Feasibility { 1e-12 } else { state.optimality_tol };
-            if ws.master.optimize(state.phase, tol, settings.max_master_pivots).is_err() {
-                break Status::IterationLimit;
+            if let Err(trouble) = ws.master.optimize(state.phase, tol, settings.max_master_pivots) {
+                self.solution.message = Some(trouble.message());
+                break trouble.status();
             }
             if stats.iterations > 1 && ws.master.pivots == pivots_before {
                 // The last column did not enter: rounding keeps the gap open. Give it a few
                 // chances, then stop with the certified gap we have.
                 stalls += 1;
-                if stalls > 3 {
-                    break Status::IterationLimit;
+                if stalls > MAX_STALLS {
+                    self.solution.message = Some(STALLED);
+                    break Status::NumericalTrouble;
                 }
             }
             let verdict = match state.phase {
@@ -236,8 +270,9 @@ impl Solver {
         if !ws.has_lottery {
             return;
         }
-        if ws.master.polish().is_err() {
-            sol.status = Status::IterationLimit;
+        if let Err(trouble) = ws.master.polish() {
+            sol.status = trouble.status();
+            sol.message = Some(trouble.message());
             return;
         }
         // A basic column of the master may sit at a weight of a few ulps (a degenerate
@@ -281,9 +316,21 @@ impl Solver {
             sol.stats.assignment_solves += 1;
         }
         sol.bound = certificate::build(model, &ws.oracle, &ws.best_y, &mut sol.certificate);
-        if status == Status::Optimal && sol.relative_gap() > self.settings.relative_gap * (1.0 + 1e-6) {
-            sol.status = Status::IterationLimit;
+        if let Some(message) = trust_check(model, sol) {
+            sol.status = Status::NumericalTrouble;
+            sol.message = Some(message);
+        } else if status == Status::Optimal && sol.relative_gap() > self.settings.relative_gap * (1.0 + 1e-6)
+        {
+            sol.status = Status::NumericalTrouble;
+            sol.message = Some(GAP_REOPENED);
         }
+    }
+
+    /// Ends a solve on master trouble before the loop starts: the status and message it
+    /// maps to, recorded in the solution.
+    fn stop_on(&mut self, trouble: master::MasterTrouble) -> Status {
+        self.solution.message = Some(trouble.message());
+        trouble.status()
     }
 }
 
