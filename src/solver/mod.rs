@@ -80,7 +80,7 @@ fn residue_free_lottery_is_feasible(
 }
 
 mod assignment;
-mod certificate;
+pub(crate) mod certificate;
 mod dual;
 mod master;
 mod model;
@@ -338,7 +338,8 @@ impl Solver {
 struct LoopState {
     start: Instant,
     /// The smallest hard-rule tolerance: phase 1 is done when the master's total hard
-    /// violation is below it, and a ray proves infeasibility when `g` drops below `−hard_tol`.
+    /// violation is below it, and a ray proves infeasibility when `g` drops below
+    /// `−max(hard_tol, Σ_k |y_k| tol_k)`.
     hard_tol: f64,
     /// Reduced cost below which the master counts as optimal (far below the gap we certify).
     optimality_tol: f64,
@@ -368,7 +369,10 @@ fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats
     let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, false, false);
     count_inner(stats, inner.assignment);
     let bound: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum();
-    if bound + inner.value < -state.hard_tol {
+    // What the rules' tolerances could explain: the ray proves infeasibility only beyond
+    // it (the same test `verify` applies to the ray).
+    let tolerated: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| y.abs() * r.tol).sum();
+    if bound + inner.value < -tolerated.max(state.hard_tol) {
         ws.check_y.clone_from(&ws.y);
         if confirm_working_set(ws, false, stats, None) {
             ws.best_y.copy_from_slice(&ws.y);
