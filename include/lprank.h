@@ -78,6 +78,13 @@
 #define LPRANK_MAX_RULES 1024
 
 /**
+ * The largest magnitude of any number in a problem (scores, position weights,
+ * coefficients, bounds, penalties; the Rust `MAX_MAGNITUDE`): beyond it a problem is
+ * refused with `LPRANK_INVALID_INPUT`.
+ */
+#define LPRANK_MAX_MAGNITUDE 1e12
+
+/**
  * Solution status: optimal, with a certificate.
  */
 #define LPRANK_SOLUTION_OPTIMAL 0
@@ -96,6 +103,12 @@
  * Solution status: the iteration cap was reached (the lottery, if any, is feasible).
  */
 #define LPRANK_SOLUTION_ITERATION_LIMIT 3
+
+/**
+ * Solution status: floating point could not carry the solve to a trustworthy answer;
+ * `lprank_summary.message` says why. Do not serve its lottery without reading it.
+ */
+#define LPRANK_SOLUTION_NUMERICAL_TROUBLE 4
 
 /**
  * What a call did. The numbers are part of the ABI and are never reused.
@@ -202,6 +215,12 @@ typedef struct lprank_settings {
    * Wall-clock budget per solve in nanoseconds; 0 means none (the default).
    */
   uint64_t time_limit_ns;
+  /**
+   * Cap on the memory one solve may reserve, in bytes (default 1 GiB, at least 1); a
+   * problem that would need more is refused with `LPRANK_INVALID_INPUT` and a message
+   * naming its sizes, before anything is allocated for it.
+   */
+  size_t max_memory_bytes;
 } lprank_settings;
 
 /**
@@ -412,6 +431,12 @@ typedef struct lprank_summary {
    * Items removed by static screening.
    */
   size_t screened_items;
+  /**
+   * For `LPRANK_SOLUTION_NUMERICAL_TROUBLE` (and an iteration limit the master's pivot
+   * cap caused), one sentence saying what went wrong: a static NUL-terminated string,
+   * never to be freed. NULL otherwise.
+   */
+  const char *message;
 } lprank_summary;
 
 /**
@@ -601,6 +626,17 @@ lprank_status lprank_ranker_rank(struct lprank_ranker *ranker,
                                  size_t *slate,
                                  size_t slate_len,
                                  struct lprank_rank_result *out);
+
+/**
+ * Writes the solve summary of the last successful request again (as `lprank_rank`'s
+ * result held it): status, objective, bound, sizes and, for numerical trouble, the
+ * message. Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`, `LPRANK_NO_SOLUTION`,
+ * `LPRANK_PANIC`.
+ *
+ * # Safety
+ * `ranker` is NULL or a live handle; `out` is NULL or a valid pointer.
+ */
+lprank_status lprank_ranker_summary(const struct lprank_ranker *ranker, struct lprank_summary *out);
 
 /**
  * Copies the scores the model gave the candidates of the last successful request (what

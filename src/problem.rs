@@ -19,11 +19,6 @@ use thiserror::Error;
 /// `(2K + 1)²` numbers, so the cap keeps a hostile request from asking for gigabytes.
 pub const MAX_RULES: usize = 1024;
 
-/// At most this many `items × (rules + 1)` cells per problem. The solver keeps a dense
-/// coefficient row per rule over the items, so the product bounds its memory (about 2 GiB
-/// at the cap); beyond it a request is refused instead of exhausting the host's memory.
-pub const MAX_PROBLEM_CELLS: usize = 1 << 27;
-
 /// The largest magnitude any number of a problem may have: scores, position weights, rule
 /// coefficients, bounds and penalties. Within it every product and sum the solver forms
 /// (`s_i w_j`, `ρ_k a_ki v_kj`, their sums over a slate) stays many orders of magnitude
@@ -216,7 +211,7 @@ impl<'a> Problem<'a> {
             Slots::Count(_) => {}
             Slots::Weights(w) => validate_weights(w)?,
         }
-        check_size(n, self.rules.len())?;
+        check_size(self.rules.len())?;
         for (rule, r) in self.rules.iter().enumerate() {
             validate_rule(rule, r, n, seen)?;
         }
@@ -224,14 +219,11 @@ impl<'a> Problem<'a> {
     }
 }
 
-/// Whether `n` items and `rules` rules are within [`MAX_RULES`] and [`MAX_PROBLEM_CELLS`]:
-/// O(1), so that a caller can refuse a request before sizing any buffer by `n`.
-pub(crate) fn check_size(n: usize, rules: usize) -> Result<(), ProblemError> {
+/// Whether `rules` is within [`MAX_RULES`]: O(1). (Memory is capped by the solver's
+/// settings: see [`ProblemError::TooLarge`].)
+pub(crate) fn check_size(rules: usize) -> Result<(), ProblemError> {
     if rules > MAX_RULES {
         return Err(ProblemError::TooManyRules { count: rules });
-    }
-    if n.saturating_mul(rules + 1) > MAX_PROBLEM_CELLS {
-        return Err(ProblemError::TooLarge { items: n, rules });
     }
     Ok(())
 }
@@ -363,17 +355,23 @@ pub enum ProblemError {
         /// Rules given.
         count: usize,
     },
-    /// `items × (rules + 1)` exceeds [`MAX_PROBLEM_CELLS`].
+    /// Solving would need more memory than `Settings::max_memory_bytes` allows (the
+    /// formula is in the solver's `memory` module doc). Refused before the buffers are sized.
     #[error(
-        "scores: {items} items with {rules} rules exceed the supported size \
-         (items × (rules + 1) ≤ {max})",
-        max = MAX_PROBLEM_CELLS
+        "scores: {items} items on {slots} slots with {rules} rules need {bytes} bytes of solver \
+         memory, more than max_memory_bytes ({limit})"
     )]
     TooLarge {
         /// Items given.
         items: usize,
+        /// Slots on the slate, `min(slots, items)`.
+        slots: usize,
         /// Rules given.
         rules: usize,
+        /// Bytes the solve would reserve (an upper bound before screening, exact after).
+        bytes: usize,
+        /// `Settings::max_memory_bytes`.
+        limit: usize,
     },
     /// A member index is `≥ n`.
     #[error("constraints[{rule}].items[{position}]: item {item} does not exist (there are {n} items)")]
@@ -512,13 +510,32 @@ mod tests {
     }
 
     #[test]
-    fn oversized_problems_are_refused_before_any_work() {
-        let scores = vec![0.5; 200_000];
-        let rules = vec![Rule::at_most(Members::Items(&[]), SlotProfile::Exposure, 1.0); 1000];
+    fn too_many_rules_are_refused() {
+        let scores = vec![0.5; 10];
+        let rules = vec![Rule::at_most(Members::Items(&[]), SlotProfile::Exposure, 1.0); MAX_RULES + 1];
         let err = Problem::new(&scores, Slots::Count(10)).with_rules(&rules).validate().unwrap_err();
-        assert_eq!(err, ProblemError::TooLarge { items: 200_000, rules: 1000 });
-        let rules = [Rule::at_most(Members::Items(&[]), SlotProfile::Exposure, 1.0)];
-        assert!(Problem::new(&scores, Slots::Count(10)).with_rules(&rules).validate().is_ok());
+        assert_eq!(err, ProblemError::TooManyRules { count: MAX_RULES + 1 });
+        assert!(Problem::new(&scores, Slots::Count(10)).with_rules(&rules[..MAX_RULES]).validate().is_ok());
+    }
+
+    #[test]
+    fn magnitudes_beyond_the_range_are_refused() {
+        let s = [1.0, 2.0, 3.0];
+        assert!(check(Problem::new(&[1.0, 2e12], Slots::Count(2))).starts_with("scores[1]"));
+        assert!(check(Problem::new(&s, Slots::Weights(&[1e13]))).starts_with("position_weights[0]"));
+        let big = [0.0, -1.5e12, 0.0];
+        let rules = [Rule::at_most(Members::Coefficients(&big), SlotProfile::Exposure, 1.0)];
+        assert!(check(Problem::new(&s, Slots::Count(2)).with_rules(&rules))
+            .starts_with("constraints[0].coefficients[1]"));
+        let rules = [Rule::at_least(Members::Items(&[0]), SlotProfile::Exposure, -2e12)];
+        assert!(check(Problem::new(&s, Slots::Count(2)).with_rules(&rules)).starts_with("constraints[0].min"));
+        let rules = [Rule::at_least(Members::Items(&[0]), SlotProfile::Exposure, 0.5).soft(1e13)];
+        assert!(
+            check(Problem::new(&s, Slots::Count(2)).with_rules(&rules)).starts_with("constraints[0].penalty")
+        );
+        let edge = [MAX_MAGNITUDE, -MAX_MAGNITUDE, 0.0];
+        let rules = [Rule::at_most(Members::Coefficients(&edge), SlotProfile::Exposure, MAX_MAGNITUDE)];
+        assert!(Problem::new(&edge, Slots::Weights(&[MAX_MAGNITUDE])).with_rules(&rules).validate().is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use thiserror::Error;
 
-use crate::problem::{check_size, Problem, ProblemError, Rule, Slots};
+use crate::problem::{Problem, ProblemError, Rule, Slots};
 use crate::scorer::{
     Model, Output, Request, RequestError, ScorerSettings, ScorerWorkspace, UnsupportedKernels,
 };
@@ -120,6 +120,22 @@ impl Ranker {
         self.solver.last_solution()
     }
 
+    /// Reserves the solver's and the score buffers for requests of at most `candidates`
+    /// candidates, these slots and as many rules (and bounds) as `rules`, so that no such
+    /// request allocates afterwards once the scorer has seen one of `candidates` (see
+    /// [`Solver::reserve_for`]). `Err` when that is over the memory cap.
+    pub fn reserve_for(
+        &mut self,
+        candidates: usize,
+        slots: Slots<'_>,
+        rules: &[Rule<'_>],
+    ) -> Result<(), ProblemError> {
+        self.solver.reserve_for(candidates, slots, rules)?;
+        self.scores32.reserve_exact(candidates.saturating_sub(self.scores32.len()));
+        self.scores.reserve_exact(candidates.saturating_sub(self.scores.len()));
+        Ok(())
+    }
+
     /// Scores, solves and samples one request.
     pub fn rank(&mut self, model: &Model, request: &RankRequest<'_>) -> Result<Ranked<'_>, RankError> {
         let n = request.candidates;
@@ -127,7 +143,7 @@ impl Ranker {
         // Refuse before sizing the score buffers by `n`: a huge `n` must be an error, not
         // an allocation failure.
         model.validate_lengths(&request.features, n)?;
-        check_size(n, request.rules.len())?;
+        self.solver.check_shape(n, request.slots, request.rules)?;
         self.scores32.clear();
         self.scores32.resize(n, 0.0);
         model.score(&mut self.scorer, &request.features, self.output, &mut self.scores32)?;

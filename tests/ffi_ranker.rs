@@ -359,8 +359,14 @@ fn a_warm_c_abi_ranker_allocates_nothing() {
     let mut slate = vec![0usize; 50];
     let mut out = lprank_rank_result::default();
     assert_eq!(h.rank(&big.c_request(&big_rules, 0.5), &mut slate, &mut out), LPRANK_OK);
-    for seed in 0..3u64 {
-        let f = feed(1000 - 150 * seed as usize, 50, 20 + seed);
+    let feeds: Vec<_> = (0..3u64).map(|seed| feed(1000 - 150 * seed as usize, 50, 20 + seed)).collect();
+    // Warm: the solver's buffers are sized by the work a request needs (the items
+    // screening keeps, the assignment's candidates), so each request is ranked once first.
+    for f in &feeds {
+        let rules = f.c_rules();
+        assert_eq!(h.rank(&f.c_request(&rules, 0.25), &mut slate, &mut out), LPRANK_OK);
+    }
+    for (seed, f) in feeds.iter().enumerate() {
         let rules = f.c_rules();
         let request = f.c_request(&rules, 0.25);
         let mut probabilities = [0.0; 64];

@@ -70,7 +70,7 @@ pub struct lprank_rank_request {
 
 /// What one request gave.
 #[repr(C)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct lprank_rank_result {
     /// The solve's summary: status, objective, bound, sizes, iterations.
     pub summary: lprank_summary,
@@ -251,6 +251,28 @@ unsafe fn ranked<'a>(ranker: *const lprank_ranker) -> Result<&'a Ranker, Failure
 unsafe fn solution<'a>(ranker: *const lprank_ranker) -> Result<&'a Solution, Failure> {
     // SAFETY: forwarded contract.
     Ok(unsafe { ranked(ranker)? }.last_solution())
+}
+
+/// Writes the solve summary of the last successful request again (as `lprank_rank`'s
+/// result held it): status, objective, bound, sizes and, for numerical trouble, the
+/// message. Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`, `LPRANK_NO_SOLUTION`,
+/// `LPRANK_PANIC`.
+///
+/// # Safety
+/// `ranker` is NULL or a live handle; `out` is NULL or a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lprank_ranker_summary(
+    ranker: *const lprank_ranker,
+    out: *mut lprank_summary,
+) -> lprank_status {
+    guard(|| {
+        non_null(out, "out")?;
+        // SAFETY: forwarded contract.
+        let s = summary(unsafe { solution(ranker)? });
+        // SAFETY: checked non-NULL.
+        unsafe { *out = s };
+        Ok(())
+    })
 }
 
 /// Copies the scores the model gave the candidates of the last successful request (what

@@ -25,6 +25,12 @@ pub const LPRANK_PROFILE_EXPOSURE: u32 = 2;
 pub const LPRANK_MAX_RULES: usize = 1024;
 const _: () = assert!(LPRANK_MAX_RULES == crate::problem::MAX_RULES);
 
+/// The largest magnitude of any number in a problem (scores, position weights,
+/// coefficients, bounds, penalties; the Rust `MAX_MAGNITUDE`): beyond it a problem is
+/// refused with `LPRANK_INVALID_INPUT`.
+pub const LPRANK_MAX_MAGNITUDE: f64 = 1e12;
+const _: () = assert!(LPRANK_MAX_MAGNITUDE == crate::problem::MAX_MAGNITUDE);
+
 /// Solution status: optimal, with a certificate.
 pub const LPRANK_SOLUTION_OPTIMAL: u32 = 0;
 /// Solution status: the hard rules cannot all hold (see `lprank_solver_infeasibility_ray`).
@@ -49,6 +55,10 @@ pub struct lprank_settings {
     pub max_iterations: u32,
     /// Wall-clock budget per solve in nanoseconds; 0 means none (the default).
     pub time_limit_ns: u64,
+    /// Cap on the memory one solve may reserve, in bytes (default 1 GiB, at least 1); a
+    /// problem that would need more is refused with `LPRANK_INVALID_INPUT` and a message
+    /// naming its sizes, before anything is allocated for it.
+    pub max_memory_bytes: usize,
 }
 
 /// One rule. Members are either `items` (indices, coefficient 1) or `coefficients` (one
@@ -137,6 +147,25 @@ pub struct lprank_summary {
     pub message: *const c_char,
 }
 
+impl Default for lprank_summary {
+    fn default() -> Self {
+        lprank_summary {
+            solution_status: 0,
+            objective: 0.0,
+            bound: 0.0,
+            gap: 0.0,
+            relative_gap: 0.0,
+            slate_len: 0,
+            lottery_len: 0,
+            rules_len: 0,
+            iterations: 0,
+            inner_solves: 0,
+            screened_items: 0,
+            message: std::ptr::null(),
+        }
+    }
+}
+
 /// Per-rule outcome under the lottery.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -165,6 +194,7 @@ pub extern "C" fn lprank_settings_default() -> lprank_settings {
         feasibility_tolerance: s.feasibility_tolerance,
         max_iterations: s.max_iterations,
         time_limit_ns: 0,
+        max_memory_bytes: s.max_memory_bytes,
     }
 }
 
@@ -175,6 +205,7 @@ pub(crate) fn solver_settings(c: &lprank_settings) -> Settings {
         feasibility_tolerance: c.feasibility_tolerance,
         max_iterations: c.max_iterations,
         time_limit: (c.time_limit_ns > 0).then(|| Duration::from_nanos(c.time_limit_ns)),
+        max_memory_bytes: c.max_memory_bytes,
         ..Settings::default()
     }
 }

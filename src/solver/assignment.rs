@@ -267,6 +267,12 @@ impl Assignment {
         reserve(&mut self.row_col, cols);
     }
 
+    /// The bytes [`Assignment::reserve`] reserves (see `memory.rs`): nine vectors of `cols`
+    /// (the warm path's square problem has a row per column, and `rows ≤ cols`).
+    pub(crate) fn reserved_bytes(rows: usize, cols: usize) -> usize {
+        cols.max(rows).saturating_mul(9 * std::mem::size_of::<f64>())
+    }
+
     /// `u_r` for row `r` after [`Assignment::solve`].
     pub(crate) fn row_potential(&self, r: usize) -> f64 {
         self.row_potential[r]

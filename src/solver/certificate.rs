@@ -40,7 +40,7 @@ pub(crate) fn ray_duals(problem: &Problem<'_>, y: &[f64], alpha: &mut Vec<f64>, 
     let mut model = Model::default();
     model.build(problem, 0.0);
     let mut oracle = Oracle::default();
-    oracle.reserve(model.m, model.kept_len(), model.rules.len());
+    oracle.reserve(model.m, model.kept_len(), model.rules.len(), true);
     let items: Vec<usize> = (0..model.kept_len()).collect();
     oracle.solve(&model, &items, y, false, true);
     alpha.clear();

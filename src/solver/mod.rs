@@ -83,6 +83,7 @@ mod assignment;
 pub(crate) mod certificate;
 mod dual;
 mod master;
+mod memory;
 mod model;
 mod oracle;
 mod oracle_assign;
@@ -96,9 +97,10 @@ use std::time::Instant;
 
 use self::master::Phase;
 use self::workspace::Workspace;
-use crate::problem::{Problem, ProblemError};
+use crate::problem::{check_size, Problem, ProblemError, Rule, Slots};
 use crate::solution::{relative_gap, RuleOutcome, Solution, Stats, Status};
-pub use settings::{Settings, SettingsError};
+pub use memory::{memory_formula, peak_memory_bound};
+pub use settings::{Settings, SettingsError, DEFAULT_MAX_MEMORY_BYTES};
 
 /// Solves slate LPs, reusing its buffers from one solve to the next. One per thread.
 #[derive(Clone, Debug, Default)]
@@ -132,13 +134,56 @@ impl Solver {
         &self.settings
     }
 
+    /// Reserves every buffer for the largest problem this solver will be given, so that
+    /// from now on no solve of a problem with at most `items` items, `slots` slots, as
+    /// many rules and as many rule bounds as `rules` allocates (whatever screening keeps
+    /// and whatever its rules' profiles). Without it the buffers grow to the work of the
+    /// largest problem solved so far: the same guarantee once every kind of request has
+    /// been seen. `Err(TooLarge)` when that worst case is over `Settings::max_memory_bytes`
+    /// (nothing is reserved then); the rules' other fields are not read.
+    pub fn reserve_for(
+        &mut self,
+        items: usize,
+        slots: Slots<'_>,
+        rules: &[Rule<'_>],
+    ) -> Result<(), ProblemError> {
+        check_size(rules.len())?;
+        let shape = memory::Shape { assignment: true, ..memory::Shape::new(items, slots, rules) };
+        memory::check(&shape, memory::peak(&shape, shape.items), self.settings.max_memory_bytes)?;
+        self.ws.model.reserve(shape.items, shape.slots, shape.rules);
+        self.ws.model.reserve_kept(shape.items, shape.rules);
+        self.ws.reserve(&shape, shape.items, &mut self.solution);
+        Ok(())
+    }
+
+    /// `Err(TooLarge)` if a problem of `items` items, these slots and these rules could need
+    /// more memory than `Settings::max_memory_bytes` even before screening: O(K), for
+    /// callers (the ranker) that must refuse a request before sizing their own buffers.
+    pub(crate) fn check_shape(
+        &self,
+        items: usize,
+        slots: Slots<'_>,
+        rules: &[Rule<'_>],
+    ) -> Result<(), ProblemError> {
+        check_size(rules.len())?;
+        let shape = memory::Shape::new(items, slots, rules);
+        memory::check(&shape, memory::before_screening(&shape), self.settings.max_memory_bytes)
+    }
+
     /// Solves `problem`. `Err` only for invalid input; infeasible rules and exhausted
     /// budgets are statuses of the returned [`Solution`], which lives until the next solve.
     pub fn solve(&mut self, problem: &Problem<'_>) -> Result<&Solution, ProblemError> {
         let start = Instant::now();
+        let shape = memory::Shape::of(problem);
+        let limit = self.settings.max_memory_bytes;
+        // The shape's part before anything is sized; the kept items' part once screening
+        // has counted them, before their buffers are sized.
+        memory::check(&shape, memory::before_screening(&shape), limit)?;
         problem.validate_with(&mut self.ws.seen)?;
-        self.ws.model.build(problem, self.settings.feasibility_tolerance);
-        self.ws.reserve(problem.rules.len(), &mut self.solution);
+        self.ws.model.screen(problem);
+        memory::check(&shape, memory::peak(&shape, self.ws.model.kept_len()), limit)?;
+        self.ws.model.build_kept(problem, self.settings.feasibility_tolerance);
+        self.ws.reserve(&shape, self.ws.model.kept_len(), &mut self.solution);
         self.ws.has_lottery = false;
         self.solution.message = None;
         let status = self.run(start);

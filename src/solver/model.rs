@@ -72,6 +72,14 @@ pub(crate) struct Model {
 impl Model {
     /// Rebuilds the model for a validated `problem`, reusing every buffer.
     pub(crate) fn build(&mut self, problem: &Problem<'_>, feasibility_tolerance: f64) {
+        self.screen(problem);
+        self.build_kept(problem, feasibility_tolerance);
+    }
+
+    /// First half of [`Model::build`]: the weights, the rules' coefficients over all items
+    /// and static screening, which fills `kept` (so that the caller can check the memory
+    /// the kept items will need before [`Model::build_kept`] sizes their buffers).
+    pub(crate) fn screen(&mut self, problem: &Problem<'_>) {
         let n = problem.item_count();
         let m = problem.slate_len();
         let k = problem.rules.len();
@@ -93,7 +101,15 @@ impl Model {
             _ => Favour::Equal,
         }));
         self.screen.keep_undominated(problem.scores, &self.full_coef, &self.favour, m + 1, &mut self.kept);
+    }
 
+    /// Second half of [`Model::build`], after [`Model::screen`]: the kept items' scores and
+    /// coefficients, the normalised rules and the scale.
+    pub(crate) fn build_kept(&mut self, problem: &Problem<'_>, feasibility_tolerance: f64) {
+        let (n, k) = (self.n, problem.rules.len());
+
+        // Sized by what screening kept, not by n (see memory.rs).
+        self.reserve_kept(self.kept.len(), k);
         let kept = &self.kept;
         self.scores.clear();
         self.scores.extend(kept.iter().map(|&i| problem.scores[i]));
@@ -136,17 +152,23 @@ impl Model {
         self.scale = total_weight * max_score + penalties;
     }
 
-    /// Reserves every buffer for `n` items, `m` slots and `k` rules.
-    fn reserve(&mut self, n: usize, m: usize, k: usize) {
+    /// Reserves every buffer sized by `n` items, `m` slots and `k` rules (the kept items'
+    /// buffers are reserved once screening has counted them).
+    pub(crate) fn reserve(&mut self, n: usize, m: usize, k: usize) {
         use super::workspace::reserve;
         reserve(&mut self.w, m);
         reserve(&mut self.kept, n);
-        reserve(&mut self.scores, n);
         reserve(&mut self.rules, k);
-        reserve(&mut self.coef, k * n);
         reserve(&mut self.full_coef, k * n);
         reserve(&mut self.favour, k);
         self.screen.reserve(n);
+    }
+
+    /// Reserves the kept items' buffers for `kept` items and `k` rules.
+    pub(crate) fn reserve_kept(&mut self, kept: usize, k: usize) {
+        use super::workspace::reserve;
+        reserve(&mut self.scores, kept);
+        reserve(&mut self.coef, k * kept);
     }
 
     pub(crate) fn kept_len(&self) -> usize {

@@ -108,8 +108,9 @@ impl Oracle {
         self.scratch.forget_warm_start();
     }
 
-    /// Reserves every buffer for `m` slots, `kept` items and `rules` rules.
-    pub(crate) fn reserve(&mut self, m: usize, kept: usize, rules: usize) {
+    /// Reserves every buffer for `m` slots, `kept` items and `rules` rules; the assignment's
+    /// only when `assignment` (some rule counts leading slots).
+    pub(crate) fn reserve(&mut self, m: usize, kept: usize, rules: usize, assignment: bool) {
         use super::workspace::reserve;
         reserve(&mut self.ranking, m);
         reserve(&mut self.slot_dual, m);
@@ -119,7 +120,9 @@ impl Oracle {
         reserve(&mut self.band_of_slot, m);
         reserve(&mut self.band_penalty, kept * (rules + 1));
         reserve(&mut self.order, kept);
-        self.scratch.reserve(m, kept);
+        if assignment {
+            self.scratch.reserve(m, kept);
+        }
     }
 
     /// Band boundaries and each kept item's penalty per band.

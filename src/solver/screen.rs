@@ -24,6 +24,12 @@ use std::cmp::Ordering;
 /// Groups above this count skip the pairwise pattern comparison (it is quadratic).
 const MAX_PATTERNS_COMPARED: usize = 512;
 
+/// Slots of the pattern hash table for `n` items: a power of two at least `2n`, so that
+/// probes stay short.
+fn table_len(n: usize) -> usize {
+    n.saturating_mul(2).checked_next_power_of_two().unwrap_or(usize::MAX)
+}
+
 /// How the rules' possible dual signs order coefficients.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Favour {
@@ -109,7 +115,7 @@ impl Screen {
         use super::workspace::reserve;
         reserve(&mut self.pattern_hash, n);
         reserve(&mut self.group_of, n);
-        reserve(&mut self.table, (2 * n).next_power_of_two());
+        reserve(&mut self.table, table_len(n));
         reserve(&mut self.representative, n);
         reserve(&mut self.group_start, n + 1);
         reserve(&mut self.order, n);
@@ -119,10 +125,25 @@ impl Screen {
         reserve(&mut self.dominates, compared * compared);
     }
 
+    /// The bytes [`Screen::reserve`] reserves for `n` items (see `memory.rs`).
+    pub(crate) fn reserved_bytes(n: usize) -> usize {
+        use std::mem::size_of;
+        let compared = n.min(MAX_PATTERNS_COMPARED);
+        let words = n.saturating_mul(6).saturating_add(2);
+        [
+            words.saturating_mul(size_of::<usize>()),
+            n.saturating_mul(size_of::<u32>()),
+            table_len(n).saturating_mul(size_of::<(u64, u32)>()),
+            compared * compared,
+        ]
+        .iter()
+        .fold(0usize, |a, &b| a.saturating_add(b))
+    }
+
     /// Assigns each item a group id by exact coefficient pattern; fills `order` with the
     /// items grouped (`group_start` delimits the groups). Returns the group count.
     fn group_by_pattern(&mut self, coef: &[f64], rules: usize, n: usize) -> usize {
-        let capacity = (2 * n).next_power_of_two();
+        let capacity = table_len(n);
         self.table.clear();
         self.table.resize(capacity, (0, 0));
         self.representative.clear();

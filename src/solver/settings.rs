@@ -3,6 +3,9 @@
 use std::time::Duration;
 use thiserror::Error;
 
+/// The default of [`Settings::max_memory_bytes`]: 1 GiB.
+pub const DEFAULT_MAX_MEMORY_BYTES: usize = 1 << 30;
+
 /// How exact the answer must be and how much work the solver may spend on it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
@@ -28,6 +31,13 @@ pub struct Settings {
     /// per rule row as extra columns. Default `4` (measured best of 0–12 with smoothing
     /// 0–0.8 on the demo and random instances: 10 % fewer inner solves than 2). Range: any.
     pub neighbor_columns_per_row: usize,
+    /// Cap on the memory one solve may reserve, in bytes (the formula is in the solver's
+    /// `memory` module doc; [`crate::solver::peak_memory_bound`] evaluates it for a
+    /// problem). A problem that would need more is refused with
+    /// [`crate::ProblemError::TooLarge`] before its buffers are sized. Default 1 GiB:
+    /// about 40 times what a 100,000-item, 50-slot, 10-rule request needs, and far below
+    /// what would take a service host down. Range: `≥ 1`.
+    pub max_memory_bytes: usize,
 }
 
 impl Default for Settings {
@@ -40,6 +50,7 @@ impl Default for Settings {
             time_limit: None,
             smoothing: 0.5,
             neighbor_columns_per_row: 4,
+            max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
         }
     }
 }
@@ -53,6 +64,11 @@ impl Settings {
     /// The same settings with another iteration cap.
     pub fn with_max_iterations(self, max_iterations: u32) -> Self {
         Settings { max_iterations, ..self }
+    }
+
+    /// The same settings with another memory cap (bytes).
+    pub fn with_max_memory_bytes(self, max_memory_bytes: usize) -> Self {
+        Settings { max_memory_bytes, ..self }
     }
 
     /// The same settings with a wall-clock budget per solve.
@@ -77,6 +93,9 @@ impl Settings {
         }
         if self.max_master_pivots == 0 {
             return Err(SettingsError::ZeroCap("max_master_pivots"));
+        }
+        if self.max_memory_bytes == 0 {
+            return Err(SettingsError::ZeroCap("max_memory_bytes"));
         }
         Ok(())
     }

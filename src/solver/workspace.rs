@@ -1,11 +1,13 @@
 //! Every buffer of a solve, sized once from the problem's shape and then reused, so
 //! that a warm solver allocates nothing (a test with a counting allocator holds us to it).
 //!
-//! Memory is `O(n·K + m·min(n, m²) + R·columns)`. Sizes are bounded by the shape alone — `n` items, `m` slots, `K` rules, `R ≤ 2K` rows —
-//! never by the path the solve takes: the pool of ranking columns is capped at
-//! [`COLUMNS_PER_ROW`]` · (R + 1)` and purged of non-basic columns when full.
+//! Sizes are bounded by the shape and by what screening kept (`memory.rs` has the formula
+//! and the cap), never by the path the solve takes: the pool of ranking columns is capped
+//! at [`COLUMNS_PER_ROW`]` · (R + 1)` and purged of non-basic columns when full, and the
+//! assignment's buffers exist only when some rule counts leading slots.
 
 use super::master::Master;
+use super::memory::Shape;
 use super::model::Model;
 use super::oracle::Oracle;
 use crate::solution::Solution;
@@ -19,9 +21,10 @@ pub(crate) fn reset<T: Copy>(v: &mut Vec<T>, len: usize, value: T) {
     v.resize(len, value);
 }
 
-/// Makes sure `v` can hold `capacity` elements without reallocating.
+/// Makes sure `v` can hold `capacity` elements without reallocating, and no more than
+/// that when it must grow (exact, so that `memory.rs` can count it).
 pub(crate) fn reserve<T>(v: &mut Vec<T>, capacity: usize) {
-    v.reserve(capacity.saturating_sub(v.len()));
+    v.reserve_exact(capacity.saturating_sub(v.len()));
 }
 
 /// Every buffer of a solve, grown to the largest problem seen and then reused.
@@ -76,16 +79,15 @@ impl Workspace {
         COLUMNS_PER_ROW * (self.rows.len() + 1)
     }
 
-    /// Reserves every buffer for the model just built (`rules` rules) and the solution.
-    pub(super) fn reserve(&mut self, rules: usize, solution: &mut Solution) {
-        // Screening keeps a data-dependent number of items; reserving for all `n` keeps
-        // the guarantee for any problem of the same shape.
-        let (n, m) = (self.model.n, self.model.m);
-        let kept = n;
-        let rows = 2 * rules;
+    /// Reserves every buffer for the model just built (`rules` rules, `rows` rule rows,
+    /// `assignment` when some rule counts leading slots) and the solution: exactly what
+    /// `memory::peak` counts.
+    pub(super) fn reserve(&mut self, shape: &Shape, kept: usize, solution: &mut Solution) {
+        let (n, m, rules, rows) = (shape.items, shape.slots, shape.rules, shape.rows);
+        let assignment = shape.assignment;
         let columns = COLUMNS_PER_ROW * (rows + 1);
         reserve(&mut self.seen, n.div_ceil(64));
-        self.oracle.reserve(m, kept, rules);
+        self.oracle.reserve(m, kept, rules, assignment);
         self.master.reserve(rows, columns);
         reserve(&mut self.rows, rows);
         reserve(&mut self.column_values, columns * rules);
