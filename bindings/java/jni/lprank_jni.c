@@ -180,6 +180,15 @@ JNIEXPORT jstring JNICALL Java_dev_lprank_Solver_nativeLastError(JNIEnv *env, jc
     return (*env)->NewStringUTF(env, lprank_last_error());
 }
 
+/* The last solve's summary message (static C string), or null. */
+JNIEXPORT jstring JNICALL Java_dev_lprank_Solver_nativeMessage(JNIEnv *env, jclass cls, jlong handle) {
+    (void)cls;
+    lprank_summary s;
+    if (lprank_solver_summary((const lprank_solver *)(intptr_t)handle, &s) != LPRANK_OK || s.message == NULL)
+        return NULL;
+    return (*env)->NewStringUTF(env, s.message);
+}
+
 JNIEXPORT jint JNICALL Java_dev_lprank_Solver_nativeSolve(JNIEnv *env, jclass cls, jlong handle, jdoubleArray scores,
                                                           jint slots, jdoubleArray weights, jobjectArray rules,
                                                           jdoubleArray summary_out) {
@@ -435,6 +444,15 @@ JNIEXPORT jint JNICALL Java_dev_lprank_Ranker_nativeRank(JNIEnv *env, jclass cls
     }
     rule_set_release(env, &set);
     return status;
+}
+
+/* The last request's summary message (static C string), or null. */
+JNIEXPORT jstring JNICALL Java_dev_lprank_Ranker_nativeMessage(JNIEnv *env, jclass cls, jlong handle) {
+    (void)cls;
+    lprank_summary s;
+    if (lprank_ranker_summary((const lprank_ranker *)(intptr_t)handle, &s) != LPRANK_OK || s.message == NULL)
+        return NULL;
+    return (*env)->NewStringUTF(env, s.message);
 }
 
 JNIEXPORT jint JNICALL Java_dev_lprank_Ranker_nativeScores(JNIEnv *env, jclass cls, jlong handle, jdoubleArray out) {

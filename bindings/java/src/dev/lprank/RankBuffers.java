@@ -26,6 +26,8 @@ public final class RankBuffers {
 
     /** A {@code Solution} status constant. */
     public int status;
+    /** As {@link Solution#message}: why, for NUMERICAL_TROUBLE; null otherwise. */
+    public String message;
     /** Whether {@code slate} holds a slate (false: no lottery, e.g. infeasible rules). */
     public boolean hasSlate;
     public int candidates, slateLength, lotteryLength, ruleCount;

@@ -82,8 +82,9 @@ public final class Ranker implements AutoCloseable {
             ray = new double[rulesLen];
             check(nativeRay(handle, ray));
         }
+        String message = Solution.mayCarryMessage(status) ? nativeMessage(handle) : null;
         Solution solution = Solution.fromNative(status, summary[1], summary[2], summary[3], summary[4], probabilities,
-                flat, slateLen, outcomes, ray);
+                flat, slateLen, outcomes, ray, message);
         long[] served = counts[5] == 0 ? null
                 : slate.length == slateLen ? slate : java.util.Arrays.copyOf(slate, slateLen);
         return new Ranked(served, scores, solution, counts[3], counts[4]);
@@ -110,6 +111,7 @@ public final class Ranker implements AutoCloseable {
         check(nativeRank(handle, model == null ? 0 : model.handle(), requestDense, requestIds, itemDense, itemIds,
                 candidates, slots, positionWeights, rules, u, out.slate, out.summary, out.counts));
         out.status = (int) out.summary[0];
+        out.message = Solution.mayCarryMessage(out.status) ? nativeMessage(handle) : null;
         out.objective = out.summary[1];
         out.bound = out.summary[2];
         out.gap = out.summary[3];
@@ -143,6 +145,9 @@ public final class Ranker implements AutoCloseable {
     private static native long nativeNewDefault();
 
     private static native void nativeFree(long handle);
+
+    /** The last request's summary message (NULL in C: null). */
+    private static native String nativeMessage(long handle);
 
     private static native int nativeRank(long handle, long model, float[] requestDense, long[] requestIds,
             float[] itemDense, long[] itemIds, int candidates, int slots, double[] positionWeights, Rule[] rules,

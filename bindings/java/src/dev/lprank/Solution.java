@@ -2,8 +2,12 @@ package dev.lprank;
 
 /** The result of one solve: status, objective and bound, the lottery and per-rule outcomes. */
 public final class Solution {
-    /** Solution statuses. */
-    public static final int OPTIMAL = 0, INFEASIBLE = 1, TIME_LIMIT = 2, ITERATION_LIMIT = 3;
+    /**
+     * Solution statuses. NUMERICAL_TROUBLE: floating point could not carry the solve to an
+     * answer that can be trusted ({@link #message} says why); do not serve its lottery
+     * without reading it.
+     */
+    public static final int OPTIMAL = 0, INFEASIBLE = 1, TIME_LIMIT = 2, ITERATION_LIMIT = 3, NUMERICAL_TROUBLE = 4;
 
     public final int status;
     public final double objective, bound, gap, relativeGap;
@@ -15,10 +19,15 @@ public final class Solution {
     public final double[] ruleValues, ruleDuals, ruleViolations;
     /** For INFEASIBLE: the Farkas ray, one number per rule; otherwise null. */
     public final double[] infeasibilityRay;
+    /**
+     * For NUMERICAL_TROUBLE (and an ITERATION_LIMIT the master's pivot cap caused): one
+     * sentence saying what went wrong; otherwise null.
+     */
+    public final String message;
 
     Solution(int status, double objective, double bound, double gap, double relativeGap, double[] probabilities,
             long[][] rankings, double[] ruleValues, double[] ruleDuals, double[] ruleViolations,
-            double[] infeasibilityRay) {
+            double[] infeasibilityRay, String message) {
         this.status = status;
         this.objective = objective;
         this.bound = bound;
@@ -30,6 +39,7 @@ public final class Solution {
         this.ruleDuals = ruleDuals;
         this.ruleViolations = ruleViolations;
         this.infeasibilityRay = infeasibilityRay;
+        this.message = message;
     }
 
     /**
@@ -38,7 +48,8 @@ public final class Solution {
      * per rule (value, dual, violation).
      */
     static Solution fromNative(int status, double objective, double bound, double gap, double relativeGap,
-            double[] probabilities, long[] flatRankings, int slateLen, double[] outcomes, double[] ray) {
+            double[] probabilities, long[] flatRankings, int slateLen, double[] outcomes, double[] ray,
+            String message) {
         long[][] rankings = new long[probabilities.length][];
         for (int t = 0; t < rankings.length; t++)
             rankings[t] = java.util.Arrays.copyOfRange(flatRankings, t * slateLen, (t + 1) * slateLen);
@@ -50,7 +61,12 @@ public final class Solution {
             violations[k] = outcomes[3 * k + 2];
         }
         return new Solution(status, objective, bound, gap, relativeGap, probabilities, rankings, values, duals,
-                violations, ray);
+                violations, ray, message);
+    }
+
+    /** Whether a solution of this status may carry a message (so it is worth a native call). */
+    static boolean mayCarryMessage(int status) {
+        return status == NUMERICAL_TROUBLE || status == ITERATION_LIMIT;
     }
 
     /**

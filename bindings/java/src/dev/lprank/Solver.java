@@ -50,8 +50,9 @@ public final class Solver implements AutoCloseable {
             ray = new double[rulesLen];
             check(nativeRay(handle, ray));
         }
+        String message = Solution.mayCarryMessage(status) ? nativeMessage(handle) : null;
         return Solution.fromNative(status, summary[1], summary[2], summary[3], summary[4], probabilities, flat, slate,
-                outcomes, ray);
+                outcomes, ray, message);
     }
 
     @Override
@@ -79,4 +80,7 @@ public final class Solver implements AutoCloseable {
     private static native int nativeRay(long handle, double[] ray);
 
     private static native String nativeLastError();
+
+    /** The last solve's summary message (NULL in C: null). */
+    private static native String nativeMessage(long handle);
 }
