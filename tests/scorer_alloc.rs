@@ -7,7 +7,7 @@ mod scorer_common;
 
 use alloc_counter::allocations;
 use lprank::scorer::{KernelTier, Model, Output, Request, ScorerSettings, ScorerWorkspace};
-use scorer_common::{all_models, Golden};
+use scorer_common::{all_models, avx2_tier_available, Golden};
 
 const BLOCK: usize = ScorerWorkspace::block_size();
 
@@ -53,7 +53,7 @@ fn warm_scoring_allocates_nothing() {
     // The counter itself works (otherwise every assertion below would pass vacuously).
     assert!(allocations(|| drop(std::hint::black_box(vec![1u8; 16]))) > 0);
     let mut settings = vec![ScorerSettings::f32(), ScorerSettings::int8().with_kernels(KernelTier::Portable)];
-    if ScorerWorkspace::new(ScorerSettings::int8().with_kernels(KernelTier::Avx2)).is_ok() {
+    if avx2_tier_available("warm_scoring_allocates_nothing") {
         settings.push(ScorerSettings::int8().with_kernels(KernelTier::Avx2));
     }
     let n_max = 3 * BLOCK + 5;

@@ -5,8 +5,8 @@
 
 mod scorer_common;
 
-use lprank::scorer::{KernelTier, Model, ScorerSettings, ScorerWorkspace};
-use scorer_common::{auc, log_loss, models_dir, score_all, Golden};
+use lprank::scorer::{KernelTier, Model, ScorerSettings};
+use scorer_common::{auc, avx2_tier_available, log_loss, models_dir, score_all, Golden};
 
 #[test]
 fn heldout_auc_and_log_loss_match_the_reference_and_survive_int8() {
@@ -34,7 +34,7 @@ fn heldout_auc_and_log_loss_match_the_reference_and_survive_int8() {
     assert!((f32_ll - want_ll).abs() < 1e-5, "f32 log loss {f32_ll} vs {want_ll}");
 
     let mut tiers = vec![KernelTier::Portable];
-    if ScorerWorkspace::new(ScorerSettings::int8().with_kernels(KernelTier::Avx2)).is_ok() {
+    if avx2_tier_available("heldout_auc_and_log_loss_match_the_reference_and_survive_int8") {
         tiers.push(KernelTier::Avx2);
     }
     for tier in tiers {

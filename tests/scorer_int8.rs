@@ -11,34 +11,32 @@
 mod scorer_common;
 
 use lprank::scorer::{KernelTier, Model, Precision, ScorerSettings, ScorerWorkspace};
-use scorer_common::{all_models, max_rel_err, score_all, Golden};
+use scorer_common::{all_models, avx2_tier_available, max_rel_err, score_all, Golden};
 
 /// Largest int8-vs-golden error on the trained model (relative, floored at 1).
 const TRAINED_TOL: f64 = 0.03;
 /// Largest int8-vs-golden error on the random-weight variants.
 const RANDOM_TOL: f64 = 0.1;
 
-fn tiers() -> Vec<ScorerSettings> {
+/// The int8 settings of every tier this machine runs (see [`avx2_tier_available`]).
+fn tiers(test: &str) -> Vec<ScorerSettings> {
     let mut t = vec![ScorerSettings::int8().with_kernels(KernelTier::Portable)];
-    match ScorerWorkspace::new(ScorerSettings::int8().with_kernels(KernelTier::Avx2)) {
-        Ok(ws) => {
-            assert_eq!(ws.kernel_tier(), KernelTier::Avx2);
-            t.push(ScorerSettings::int8().with_kernels(KernelTier::Avx2));
-        }
-        Err(e) => eprintln!("{e}: only the portable tier is tested"),
+    if avx2_tier_available(test) {
+        t.push(ScorerSettings::int8().with_kernels(KernelTier::Avx2));
     }
     t
 }
 
 #[test]
 fn int8_forward_pass_stays_close_to_the_golden_f32_outputs() {
+    let tiers = tiers("int8_forward_pass_stays_close_to_the_golden_f32_outputs");
     let mut failures = Vec::new();
     for dir in all_models() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let model = Model::load(&dir).unwrap();
         let golden = Golden::read(&dir.join("golden.safetensors"));
         let tol = if name == "feed-dcn" { TRAINED_TOL } else { RANDOM_TOL };
-        for settings in tiers() {
+        for &settings in &tiers {
             let got = score_all(&model, settings, &golden);
             let errs = [
                 ("head_logits", max_rel_err(&got.head_logits, &golden.head_logits.data)),
@@ -75,7 +73,7 @@ fn int8_differs_from_f32_so_the_test_above_measures_something() {
 
 #[test]
 fn kernel_tiers_agree_bit_for_bit() {
-    let tiers = tiers();
+    let tiers = tiers("kernel_tiers_agree_bit_for_bit");
     for dir in all_models() {
         let model = Model::load(&dir).unwrap();
         let golden = Golden::read(&dir.join("golden.safetensors"));

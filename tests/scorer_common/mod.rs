@@ -1,9 +1,37 @@
-//! Shared helpers of the scorer tests: reading golden and held-out files.
+//! Shared helpers of the scorer tests: reading golden and held-out files, and deciding
+//! whether the AVX2 kernel tier can be tested here.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use lprank::scorer::{Model, Output, Request, ScorerSettings, ScorerWorkspace};
+use lprank::scorer::{KernelTier, Model, Output, Request, ScorerSettings, ScorerWorkspace};
+
+/// Set to `1` (CI does when the CPU has AVX2) to make a skipped AVX2 tier a failure.
+pub const REQUIRE_AVX2: &str = "LPRANK_REQUIRE_AVX2";
+
+/// Whether the AVX2 kernel tier runs on this machine. When it does not, `test` (the
+/// caller's name) says so on stderr, uncaptured, since its tier comparisons then test the
+/// portable tier only; and when `LPRANK_REQUIRE_AVX2=1` it panics instead, so that CI on an
+/// AVX2 machine cannot pass with the AVX2 tier untested.
+pub fn avx2_tier_available(test: &str) -> bool {
+    match ScorerWorkspace::new(ScorerSettings::int8().with_kernels(KernelTier::Avx2)) {
+        Ok(ws) => {
+            assert_eq!(ws.kernel_tier(), KernelTier::Avx2, "{test}: asked for AVX2, got another tier");
+            true
+        }
+        Err(e) => {
+            let required = std::env::var(REQUIRE_AVX2).is_ok_and(|v| v == "1");
+            assert!(!required, "{test}: the AVX2 kernel tier is unavailable ({e}) but {REQUIRE_AVX2}=1");
+            // Straight to stderr, not eprintln!: the test harness would hide it in a passing test.
+            let _ = writeln!(
+                std::io::stderr(),
+                "WARNING {test}: AVX2 kernel tier SKIPPED ({e}); only the portable tier is tested"
+            );
+            false
+        }
+    }
+}
 use safetensors::{Dtype, SafeTensors};
 
 /// `ranking-models/` of this repository.
