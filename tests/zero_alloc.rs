@@ -1,14 +1,30 @@
 //! A warm solver allocates nothing: after one solve, solving another problem of the same
 //! or a smaller size (n, m, K) must not touch the heap. A counting global allocator
-//! checks it for every rule class.
+//! checks it for every rule class; `allocations` first checks that it sees a known
+//! allocation, and the first test below that a solve it has not warmed is counted.
 
 mod alloc_counter;
 mod common;
 
 use alloc_counter::allocations;
-use common::{generate, Class, CLASSES};
+use common::{generate, CLASSES};
 use lprank::synthetic::{random_mixed, RuleMix};
 use lprank::Solver;
+
+/// The counter counts what matters here: a cold solver's first solve allocates its buffers.
+/// (Without this, every zero below could come from a counter that sees nothing.)
+#[test]
+fn the_counter_sees_a_cold_solve_allocate() {
+    assert_eq!(allocations(|| drop(std::hint::black_box(Vec::<u8>::with_capacity(64)))), 1);
+    let data = random_mixed(300, 20, 6, RuleMix::Mixed, 1);
+    let rules = data.rules();
+    let problem = data.problem(&rules);
+    let mut solver = Solver::default();
+    let cold = allocations(|| {
+        solver.solve(&problem).unwrap();
+    });
+    assert!(cold > 0, "a cold solve made no allocation the counter saw");
+}
 
 #[test]
 fn warm_solves_allocate_nothing_for_every_rule_class() {
@@ -46,7 +62,6 @@ fn warm_solves_allocate_nothing_on_large_mixed_instances() {
             assert_eq!(count, 0, "{mix:?} seed {seed} allocated {count} times");
         }
     }
-    let _ = Class::Mixed;
 }
 
 /// Through the C ABI too: once warm, a solve and reading its results allocate nothing.

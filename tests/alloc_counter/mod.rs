@@ -55,7 +55,19 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// Allocations made by `f` on this thread.
+///
+/// Before running `f` it checks that the counter counts: one known allocation (a
+/// `Vec::with_capacity`) made while armed must be seen, or it panics. A zero from a counter
+/// that is not installed, or that stopped counting, would prove nothing.
 pub fn allocations(f: impl FnOnce()) -> usize {
+    TRACE.with(|t| t.set(false));
+    COUNT.with(|c| c.set(0));
+    ARMED.with(|a| a.set(true));
+    drop(std::hint::black_box(Vec::<u64>::with_capacity(std::hint::black_box(4))));
+    ARMED.with(|a| a.set(false));
+    let probe = COUNT.with(|c| c.get());
+    assert_eq!(probe, 1, "the counting allocator saw {probe} allocations for one Vec::with_capacity");
+
     TRACE.with(|t| t.set(std::env::var_os("LPRANK_ALLOC_TRACE").is_some()));
     COUNT.with(|c| c.set(0));
     ARMED.with(|a| a.set(true));
