@@ -126,8 +126,41 @@ static void check_errors(void) {
     size_t ranking[3];
     CHECK(lprank_solver_sample(solver, 0.5, ranking, 2) == LPRANK_BUFFER_TOO_SMALL, "sample buffer too small");
     CHECK(lprank_solver_sample(solver, 0.5, ranking, 3) == LPRANK_OK, "sample");
-    int jobs_in_top2 = (ranking[0] <= 1) + (ranking[1] <= 1);
-    CHECK(jobs_in_top2 <= 1 || summary.lottery_len > 1, "a single ranking meets the cap");
+
+    /* The cap holds in expectation over the whole lottery (that is the rule's meaning), and
+     * every ranking is a slate of distinct items. */
+    CHECK(summary.lottery_len >= 1 && summary.lottery_len <= 2, "lottery of %zu rankings for one rule",
+          summary.lottery_len);
+    double lottery_p[2] = {0, 0};
+    size_t lottery_r[6];
+    size_t rankings = summary.lottery_len <= 2 ? summary.lottery_len : 2;
+    CHECK(lprank_solver_lottery(solver, lottery_p, rankings, lottery_r, 3 * rankings) == LPRANK_OK, "lottery");
+    double total = 0, jobs_expected = 0;
+    int sampled_is_in_lottery = 0;
+    for (size_t t = 0; t < rankings; t++) {
+        const size_t *items = &lottery_r[3 * t];
+        CHECK(lottery_p[t] > 0 && lottery_p[t] <= 1, "probability %g", lottery_p[t]);
+        CHECK(items[0] < 4 && items[1] < 4 && items[2] < 4 && items[0] != items[1] && items[0] != items[2] &&
+                  items[1] != items[2],
+              "ranking %zu is a slate of distinct items", t);
+        total += lottery_p[t];
+        jobs_expected += lottery_p[t] * ((items[0] <= 1) + (items[1] <= 1));
+        sampled_is_in_lottery |= memcmp(items, ranking, sizeof ranking) == 0;
+    }
+    CHECK(fabs(total - 1) <= 1e-12, "probabilities sum to %.17g", total);
+    CHECK(jobs_expected <= rule.max + 1e-9, "the cap holds in expectation: %.17g jobs in the top 2", jobs_expected);
+    CHECK(sampled_is_in_lottery, "the sampled ranking is one of the lottery's");
+    /* This problem's optimum is one ranking: the cap admits one of the jobs {0, 1} to the top
+     * 2, best the stronger job 0 in slot 0, then item 2 (0.7) beats item 3, and job 1 takes
+     * slot 2. Scores and position weights strictly decrease, so any other x scores less and
+     * the optimum is this vertex alone: the lottery is {0, 2, 1} with probability 1. */
+    CHECK(summary.lottery_len == 1, "a unique integral optimum is one ranking, got %zu", summary.lottery_len);
+    CHECK(fabs(lottery_p[0] - 1) <= 1e-12 && lottery_r[0] == 0 && lottery_r[1] == 2 && lottery_r[2] == 1,
+          "lottery {%zu, %zu, %zu} with probability %.17g, want {0, 2, 1} with 1", lottery_r[0], lottery_r[1],
+          lottery_r[2], lottery_p[0]);
+    double w[3] = {1 / log2(2.0), 1 / log2(3.0), 1 / log2(4.0)};
+    double optimum = 0.9 * w[0] + 0.7 * w[1] + 0.8 * w[2];
+    CHECK(fabs(summary.objective - optimum) <= 1e-12, "objective %.17g, want %.17g", summary.objective, optimum);
     lprank_rule_outcome outcome;
     CHECK(lprank_solver_rule_outcomes(solver, &outcome, 0) == LPRANK_BUFFER_TOO_SMALL, "outcomes too small");
     CHECK(lprank_solver_rule_outcomes(solver, &outcome, 1) == LPRANK_OK, "outcomes");
