@@ -208,6 +208,36 @@ fn check_program(exe: &Path, wrapper: &[&str]) {
     }
 }
 
+/// How many checks each program's `errors` mode runs (counted when the checks were last
+/// changed). A program must report at least this many, so that one that skips checks (or
+/// runs none) fails; raise the number when adding checks.
+const C_SOLVER_CHECKS: usize = 53;
+const C_SCORER_CHECKS: usize = 65;
+const C_RANKER_CHECKS: usize = 80;
+const CPP_SOLVER_CHECKS: usize = 15;
+const CPP_SCORER_CHECKS: usize = 27;
+const CPP_RANKER_CHECKS: usize = 19;
+const JAVA_SOLVER_CHECKS: usize = 15;
+const JAVA_SCORER_CHECKS: usize = 31;
+const JAVA_RANKER_CHECKS: usize = 41;
+
+/// Reads the final line every check harness prints (tests/c/check.h, tests/cpp/check.hpp,
+/// tests/java/Checks.java), `checks <run> failed <failed>`, and requires no failure and at
+/// least `min` checks run.
+fn assert_checks(out: &str, what: &str, min: usize) {
+    let last = out.lines().last().unwrap_or_default();
+    let counts = match last.split(' ').collect::<Vec<_>>()[..] {
+        ["checks", run, "failed", failed] => run.parse::<usize>().ok().zip(failed.parse::<usize>().ok()),
+        _ => None,
+    };
+    let Some((run, failed)) = counts else {
+        panic!("{what}: the last line should be \"checks <run> failed <failed>\", got {last:?}\n{out}")
+    };
+    assert_eq!(failed, 0, "{what}: {failed} of {run} checks failed\n{out}");
+    assert!(run >= min, "{what}: ran {run} checks, fewer than the {min} it is known to run\n{out}");
+    eprintln!("{what}: {run} checks passed (at least {min} required)");
+}
+
 /// Valgrind failing the run on any error and on definite or indirect leaks.
 const VALGRIND: [&str; 5] = [
     "valgrind",
@@ -229,7 +259,7 @@ fn c_program_under_address_sanitizer() {
         "test_solver_asan",
         &[&["-std=c11"], STRICT_SANITIZED].concat(),
     );
-    assert!(run(Command::new(&exe).arg("errors")).starts_with("ok "));
+    assert_checks(&run(Command::new(&exe).arg("errors")), "C solver (ASan)", C_SOLVER_CHECKS);
     assert_eq!(run(Command::new(&exe).arg("panic")), "ok panic\n");
     check_program(&exe, &[]);
 }
@@ -238,7 +268,7 @@ fn c_program_under_address_sanitizer() {
 fn c_program_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_solver.c")], "test_solver_plain", &["-std=c11", "-O1"]);
-    assert!(run(program(&exe, &VALGRIND).arg("errors")).starts_with("ok "));
+    assert_checks(&run(program(&exe, &VALGRIND).arg("errors")), "C solver (Valgrind)", C_SOLVER_CHECKS);
     assert_eq!(run(program(&exe, &VALGRIND).arg("panic")), "ok panic\n");
     let (name, data) = problems().pop().unwrap();
     let file = write_problem(&data, &format!("{name}_valgrind"));
@@ -254,7 +284,7 @@ fn cpp_wrapper_under_address_sanitizer() {
         "test_solver_cpp",
         &[&["-std=c++17"], STRICT_SANITIZED].concat(),
     );
-    assert!(run(Command::new(&exe).arg("errors")).starts_with("ok "));
+    assert_checks(&run(Command::new(&exe).arg("errors")), "C++ solver", CPP_SOLVER_CHECKS);
     check_program(&exe, &[]);
 }
 
@@ -317,25 +347,38 @@ impl JavaProgram {
         JavaProgram { home, dir, class }
     }
 
-    /// Runs the program with `-Xcheck:jni`, which reports JNI misuse (a JNI call inside a
-    /// critical region, too many local references) as a warning: any warning fails.
+    /// Runs the program with `-Xcheck:jni`, which reports JNI misuse as a warning on stdout
+    /// or stderr, in either case ("WARNING in native method: …" for too many local
+    /// references, "Warning: Calling other JNI functions in the scope of
+    /// Get/ReleasePrimitiveArrayCritical…" for a JNI call inside a critical region): any
+    /// warning fails.
     fn run(&self, args: &[&std::ffi::OsStr]) -> String {
-        let out = run(Command::new(self.home.join("bin/java"))
-            .arg("-Xcheck:jni")
+        let mut cmd = Command::new(self.home.join("bin/java"));
+        cmd.arg("-Xcheck:jni")
             .arg(format!("-Djava.library.path={}", self.dir.display()))
             .arg("-cp")
             .arg(self.dir.join("classes"))
             .arg(self.class)
-            .args(args));
-        assert!(!out.contains("WARNING"), "-Xcheck:jni: {out}");
-        out
+            .args(args);
+        if let Some(dir) = LIB_DIR.get() {
+            cmd.env("LD_LIBRARY_PATH", dir);
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{cmd:?} failed ({}):\n{stdout}\n{stderr}", out.status);
+        for (stream, text) in [("stdout", stdout.as_str()), ("stderr", &*stderr)] {
+            let warning = text.lines().find(|l| l.to_ascii_lowercase().contains("warning"));
+            assert!(warning.is_none(), "-Xcheck:jni on {stream}: {}", warning.unwrap_or_default());
+        }
+        stdout
     }
 }
 
 #[test]
 fn java_binding_on_jdk17() {
     let java = JavaProgram::build("SolverTest");
-    assert!(java.run(&["errors".as_ref()]).starts_with("ok "));
+    assert_checks(&java.run(&["errors".as_ref()]), "Java solver", JAVA_SOLVER_CHECKS);
     for (name, data) in problems() {
         let file = write_problem(&data, &format!("{name}_java"));
         let got = java.run(&["solve".as_ref(), file.as_os_str()]);
@@ -493,7 +536,7 @@ fn c_scorer_under_address_sanitizer() {
         &[&["-std=c11"], STRICT_SANITIZED].concat(),
     );
     let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "C scorer (ASan)", C_SCORER_CHECKS);
     check_scorer_program(&exe, &[], "c_asan", &[Precision::F32, Precision::Int8]);
 }
 
@@ -502,7 +545,7 @@ fn c_scorer_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_scorer.c")], "test_scorer_plain", &["-std=c11", "-O1"]);
     let out = run(program(&exe, &VALGRIND).arg("errors").arg(feed_dcn()));
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "C scorer (Valgrind)", C_SCORER_CHECKS);
     check_scorer_program(&exe, &VALGRIND, "c_valgrind", &[Precision::F32]);
 }
 
@@ -515,7 +558,7 @@ fn cpp_scorer_under_address_sanitizer() {
         &[&["-std=c++17", "-pthread"], STRICT_SANITIZED].concat(),
     );
     let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "C++ scorer", CPP_SCORER_CHECKS);
     check_scorer_program(&exe, &[], "cpp", &[Precision::F32, Precision::Int8]);
 }
 
@@ -525,7 +568,7 @@ fn java_scorer_on_jdk17() {
     let java = |args: &[&std::ffi::OsStr]| program.run(args);
     let model = feed_dcn();
     let out = java(&["errors".as_ref(), model.as_os_str()]);
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "Java scorer", JAVA_SCORER_CHECKS);
     for (precision, p) in [(Precision::F32, "f32"), (Precision::Int8, "int8")] {
         let (file, want) = write_golden_requests(&format!("golden_java_{p}"), precision);
         let got = java(&["score".as_ref(), model.as_os_str(), file.as_os_str(), p.as_ref()]);
@@ -675,7 +718,7 @@ fn c_ranker_under_address_sanitizer() {
         &[&["-std=c11"], STRICT_SANITIZED].concat(),
     );
     let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "C ranker (ASan)", C_RANKER_CHECKS);
     check_ranker_program(&exe, &[], "c_asan");
 }
 
@@ -684,7 +727,7 @@ fn c_ranker_under_valgrind() {
     let exe =
         compile("gcc", &[root().join("tests/c/test_ranker.c")], "test_ranker_plain", &["-std=c11", "-O1"]);
     let out = run(program(&exe, &VALGRIND).arg("errors").arg(feed_dcn()));
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "C ranker (Valgrind)", C_RANKER_CHECKS);
     // One request under Valgrind (it is slow): 200 candidates, four explicit weights, int8.
     let (file, want) =
         write_rank_request("rank_c_valgrind", 200, 0, 3, &[1.0, 0.8, 0.6, 0.5], Precision::Int8);
@@ -701,7 +744,7 @@ fn cpp_ranker_under_address_sanitizer() {
         &[&["-std=c++17", "-pthread"], STRICT_SANITIZED].concat(),
     );
     let out = run(Command::new(&exe).arg("errors").arg(feed_dcn()));
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "C++ ranker", CPP_RANKER_CHECKS);
     check_ranker_program(&exe, &[], "cpp");
 }
 
@@ -711,7 +754,7 @@ fn java_ranker_on_jdk17() {
     let java = |args: &[&std::ffi::OsStr]| program.run(args);
     let model = feed_dcn();
     let out = java(&["errors".as_ref(), model.as_os_str()]);
-    assert!(out.starts_with("ok "), "{out}");
+    assert_checks(&out, "Java ranker", JAVA_RANKER_CHECKS);
     for (precision, file, want) in rank_requests("java") {
         let got = java(&["rank".as_ref(), model.as_os_str(), file.as_os_str(), precision.as_ref()]);
         assert_eq!(normalise(&got), normalise(&want), "{}: Java differs from Rust", file.display());

@@ -1,7 +1,7 @@
 /* The ranker's C ABI from C: every error status, and ranked requests whose results the
  * Rust test driver (tests/bindings.rs) compares with the Rust Ranker's.
  *
- *   test_ranker errors MODEL_DIR                check the error matrix; prints "ok <checks>"
+ *   test_ranker errors MODEL_DIR                check the error matrix; ends "checks <run> failed <failed>"
  *   test_ranker rank MODEL_DIR FILE PRECISION   rank the request in FILE (format in
  *                                               tests/bindings.rs, write_rank_request) with
  *                                               an f32 or int8 scorer; print the results

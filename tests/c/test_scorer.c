@@ -1,7 +1,7 @@
 /* The scorer's C ABI from C: every error status, and scores whose values the Rust test
  * driver (tests/bindings.rs) compares with the Rust API's.
  *
- *   test_scorer errors MODEL_DIR                 check the error matrix; prints "ok <checks>"
+ *   test_scorer errors MODEL_DIR                 check the error matrix; ends "checks <run> failed <failed>"
  *   test_scorer score MODEL_DIR FILE PRECISION   score every request of FILE (format below)
  *                                                with all three outputs; print the scores
  *

@@ -1,7 +1,7 @@
 /* The C ABI from C: every error status, the panic boundary, and solves whose results
  * the Rust test driver (tests/bindings.rs) compares with the Rust API's.
  *
- *   test_solver errors          check the error matrix; prints "ok <checks>"
+ *   test_solver errors          check the error matrix; ends "checks <run> failed <failed>"
  *   test_solver solve FILE      solve the problem in FILE (format below), print results
  *   test_solver panic           (LPRANK_TEST_HOOKS builds) a panic comes back as a status
  *

@@ -134,12 +134,7 @@ int main(int argc, char **argv) {
     try {
         if (argc >= 3 && std::strcmp(argv[1], "errors") == 0) {
             check_errors(argv[2]);
-            if (failures) {
-                std::cerr << failures << " of " << checks << " checks failed\n";
-                return 1;
-            }
-            std::printf("ok %d\n", checks);
-            return 0;
+            return check_report();
         }
         if (argc >= 5 && std::strcmp(argv[1], "score") == 0) return score_file(argv[2], argv[3], argv[4]);
     } catch (const lprank::Error &e) {

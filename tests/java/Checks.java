@@ -4,7 +4,7 @@ import dev.lprank.LprankException;
  * The small check harness the Java test programs share: {@link #check} counts every check
  * and reports a failed one, {@link #statusOf} runs a call and returns the status of the
  * {@link LprankException} it throws (0 for none), keeping its message in {@link #lastMessage},
- * and {@link #finish} prints "ok N" or exits non-zero.
+ * and {@link #finish} prints how many checks ran and failed, exiting non-zero on a failure.
  */
 final class Checks {
     private Checks() {}
@@ -37,12 +37,15 @@ final class Checks {
         return 0;
     }
 
-    /** Prints "ok N" after the checks, or reports how many failed and exits with 1. */
+    /**
+     * Ends the checks with the fixed final line "checks RUN failed FAILED" (which
+     * tests/bindings.rs reads: it requires the program's known number of checks and no
+     * failure), and exits with 1 when a check failed.
+     */
     static void finish() {
-        if (failures > 0) {
-            System.err.println(failures + " of " + checks + " checks failed");
-            System.exit(1);
-        }
-        System.out.println("ok " + checks);
+        if (failures > 0) System.err.println(failures + " of " + checks + " checks failed");
+        System.out.println("checks " + checks + " failed " + failures);
+        System.out.flush();
+        if (failures > 0) System.exit(1);
     }
 }
