@@ -59,8 +59,21 @@ pub fn highs_objective(data: &ProblemData) -> Result<Option<f64>, String> {
     }
 }
 
-/// The explicit LP for HiGHS, ready to solve, and its objective expression.
+/// The explicit LP for HiGHS as the test oracle uses it, ready to solve, and its objective
+/// expression: feasibility tolerances tightened to 1e-10 (HiGHS's default is 1e-7) so that
+/// its optimum is a reference for 1e-7 relative comparisons, on one thread.
 pub fn highs_model(data: &ProblemData) -> (HighsProblem, Expression) {
+    let (model, objective) = highs_model_with_default_options(data);
+    let model = model
+        .set_option("primal_feasibility_tolerance", 1e-10)
+        .set_option("dual_feasibility_tolerance", 1e-10)
+        .set_threads(1);
+    (model, objective)
+}
+
+/// The explicit LP (x_ij variables, one violation variable per soft bound) for HiGHS with
+/// every HiGHS option at its default, and its objective expression.
+pub fn highs_model_with_default_options(data: &ProblemData) -> (HighsProblem, Expression) {
     let n = data.scores.len();
     let (m, w) = slate(data);
     let mut vars = ProblemVariables::new();
@@ -103,12 +116,7 @@ pub fn highs_model(data: &ProblemData) -> (HighsProblem, Expression) {
             constraints.push(if is_max { lhs.leq(b) } else { lhs.geq(b) });
         }
     }
-    let mut model = vars
-        .maximise(objective.clone())
-        .using(highs)
-        .set_option("primal_feasibility_tolerance", 1e-10)
-        .set_option("dual_feasibility_tolerance", 1e-10)
-        .set_threads(1);
+    let mut model = vars.maximise(objective.clone()).using(highs);
     for c in constraints {
         model = model.with(c);
     }
