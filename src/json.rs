@@ -313,6 +313,7 @@ pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTim
             "assignment_solves": stats.assignment_solves,
             "mispricings": stats.mispricings,
             "line_search_evaluations": stats.line_search_evaluations,
+            "line_search_cutoffs": stats.line_search_cutoffs,
             "master_pivots": stats.master_pivots,
             "column_purges": stats.column_purges,
             "screened_items": stats.screened_items,

@@ -82,8 +82,12 @@ pub struct Stats {
     pub assignment_solves: u32,
     /// Smoothed pricing points whose ranking did not improve the master.
     pub mispricings: u32,
-    /// Inner solves spent by exact line searches.
+    /// Inner solves spent by line searches (capped bracketing searches: see the solver's
+    /// `dual` module).
     pub line_search_evaluations: u32,
+    /// Line searches that stopped at their evaluation cap (or the time budget) before
+    /// closing on the segment's minimum: each moved the center to the best point it saw.
+    pub line_search_cutoffs: u32,
     /// Times the column pool was full and purged of non-basic columns.
     pub column_purges: u32,
     /// Simplex pivots in the master problem.

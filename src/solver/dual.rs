@@ -1,4 +1,4 @@
-//! The dual function in row space and the exact line search on it (DESIGN.md F1, F4).
+//! The dual function in row space and the capped bracketing line search on it (docs/design.md F1, F4).
 //!
 //! With one multiplier `λ_r ≥ 0` per rule row (`+V_k ≤ max_k` or `−V_k ≤ −min_k`),
 //!
@@ -9,11 +9,19 @@
 //! is convex and piecewise affine; the ranking `σ_λ` that attains the max gives a
 //! subgradient `b − R(σ_λ)`. Along a segment `λ(t) = λ_c + t·d`, `φ(t) = g(λ(t))` is a convex
 //! piecewise-affine function of one variable whose breakpoints are where the best ranking
-//! changes. The exact line search keeps a bracket `[lo, hi]` with slopes `φ'(lo) < 0 <
-//! φ'(hi)` and evaluates where the two outer affine pieces meet: either `φ` equals that
-//! piece value there (the minimum is found: it is the kink between the two pieces) or the
-//! evaluation reveals a new piece and the bracket shrinks. Each evaluation finds a new piece,
-//! so the search is finite; no step-size rule is needed.
+//! changes. The line search keeps a bracket `[lo, hi]` with slopes `φ'(lo) < 0 < φ'(hi)`
+//! and evaluates where the two outer affine pieces meet: either `φ` equals that piece value
+//! there (the minimum is found: it is the kink between the two pieces) or the evaluation
+//! reveals a new piece and the bracket shrinks. Each evaluation finds a new piece, so run to
+//! the end the search is finite and exact; no step-size rule is needed.
+//!
+//! It is **not** run to the end: [`bracketing_search`] stops after a fixed number of
+//! evaluations (`MAX_LINE_SEARCH_STEPS` in the solver), or when the time budget is gone,
+//! and returns the best point seen. The cap is a trade: near the optimum `g` has many
+//! pieces along a segment, and each evaluation is an inner solve, while the outer loop only
+//! needs a better stabilisation center, not the segment's exact minimum. So the search is
+//! exact when it closes within its cap ([`Search::closed`]) and a descent step otherwise;
+//! either way every point it evaluates is a valid bound and its ranking a valid column.
 
 /// One point of `φ`: where, the value, and the slope of the affine piece found there.
 #[derive(Clone, Copy, Debug)]
@@ -35,40 +43,78 @@ pub(crate) fn next_trial(lo: Piece, hi: Piece) -> Option<f64> {
 }
 
 /// The value of the lower model of the bracket at `t` (the larger of the two pieces).
-pub(crate) fn model_value(lo: Piece, hi: Piece, t: f64) -> f64 {
+fn model_value(lo: Piece, hi: Piece, t: f64) -> f64 {
     (lo.value + lo.slope * (t - lo.t)).max(hi.value + hi.slope * (t - hi.t))
+}
+
+/// What a [`bracketing_search`] found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Search {
+    /// The point of least value seen (an end of the segment if nothing better was found).
+    pub best: Piece,
+    /// Evaluations spent (inner solves).
+    pub evaluations: usize,
+    /// Whether the search closed (found the segment's minimum, or the ends already
+    /// bracket nothing) rather than stopping at its cap or on `evaluate`'s `None`.
+    pub closed: bool,
+}
+
+/// The capped bracketing line search of the module doc on `φ` over `[lo.t, hi.t]`, from
+/// its two ends. `evaluate(t)` returns `φ(t)` and the slope of the piece there, or `None`
+/// to stop (the time budget). At most `max_steps` evaluations; `tolerance` is the absolute
+/// slack under which a point counts as on the bracket's model (rounding).
+pub(crate) fn bracketing_search(
+    lo: Piece,
+    hi: Piece,
+    max_steps: usize,
+    tolerance: f64,
+    mut evaluate: impl FnMut(f64) -> Option<Piece>,
+) -> Search {
+    let (mut lo, mut hi) = (lo, hi);
+    let mut best = if hi.value < lo.value { hi } else { lo };
+    let mut evaluations = 0;
+    if !(lo.slope < 0.0 && hi.slope > 0.0) {
+        // Monotone on the segment: the better end is the minimum.
+        return Search { best, evaluations, closed: true };
+    }
+    while evaluations < max_steps {
+        let Some(t) = next_trial(lo, hi) else {
+            return Search { best, evaluations, closed: true };
+        };
+        let Some(p) = evaluate(t) else { break };
+        evaluations += 1;
+        if p.value < best.value {
+            best = p;
+        }
+        if p.value <= model_value(lo, hi, t) + tolerance {
+            return Search { best, evaluations, closed: true };
+        }
+        if p.slope < 0.0 {
+            lo = p;
+        } else {
+            hi = p;
+        }
+    }
+    Search { best, evaluations, closed: false }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The line search against a known convex piecewise-affine function.
-    #[test]
-    fn finds_the_kink_of_a_piecewise_affine_function() {
-        let pieces = [(-3.0, 2.0), (-1.0, 1.2), (0.5, 0.3), (2.0, -0.5)]; // slope, intercept
-        let f = |t: f64| pieces.iter().map(|&(s, c)| s * t + c).fold(f64::NEG_INFINITY, f64::max);
-        let slope = |t: f64| {
-            pieces.iter().copied().max_by(|a, b| (a.0 * t + a.1).total_cmp(&(b.0 * t + b.1))).unwrap().0
-        };
-        let piece = |t: f64| Piece { t, value: f(t), slope: slope(t) };
-        let (mut lo, mut hi) = (piece(0.0), piece(1.0));
-        let mut evaluations = 0;
-        while let Some(t) = next_trial(lo, hi) {
-            let p = piece(t);
-            evaluations += 1;
-            if p.value <= model_value(lo, hi, t) + 1e-12 {
-                lo = p;
-                break;
-            }
-            if p.slope < 0.0 {
-                lo = p;
-            } else {
-                hi = p;
-            }
+    /// A convex piecewise-affine function of `t` given by its pieces `(slope, intercept)`,
+    /// evaluated as the solver's `evaluate` would: value and the slope of the active piece.
+    fn piecewise(pieces: &[(f64, f64)]) -> impl Fn(f64) -> Piece + '_ {
+        move |t| {
+            let (slope, c) =
+                pieces.iter().copied().max_by(|a, b| (a.0 * t + a.1).total_cmp(&(b.0 * t + b.1))).unwrap();
+            Piece { t, value: slope * t + c, slope }
         }
-        let best = if lo.value <= hi.value { lo } else { hi };
-        // The true minimum over [0, 1]: at an endpoint or where two pieces cross.
+    }
+
+    /// The true minimum over [0, 1]: at an end or where two pieces cross.
+    fn brute_minimum(pieces: &[(f64, f64)]) -> f64 {
+        let f = piecewise(pieces);
         let mut points = vec![0.0, 1.0];
         for (a, &(s1, c1)) in pieces.iter().enumerate() {
             for &(s2, c2) in &pieces[a + 1..] {
@@ -78,8 +124,44 @@ mod tests {
                 }
             }
         }
-        let brute = points.iter().map(|&t| f(t)).fold(f64::INFINITY, f64::min);
-        assert!((best.value - brute).abs() < 1e-9, "{} vs {brute}", best.value);
-        assert!(evaluations <= pieces.len());
+        points.iter().map(|&t| f(t).value).fold(f64::INFINITY, f64::min)
+    }
+
+    /// Given enough steps, the search the solver runs closes on the exact minimum of a
+    /// known function, with at most one evaluation per piece.
+    #[test]
+    fn closes_on_the_kink_of_a_piecewise_affine_function() {
+        let pieces = [(-3.0, 2.0), (-1.0, 1.2), (0.5, 0.3), (2.0, -0.5)];
+        let f = piecewise(&pieces);
+        let search = bracketing_search(f(0.0), f(1.0), 100, 1e-12, |t| Some(f(t)));
+        assert!(search.closed);
+        assert!((search.best.value - brute_minimum(&pieces)).abs() < 1e-9, "{search:?}");
+        assert!(search.evaluations <= pieces.len());
+    }
+
+    /// With many pieces and a cap of 2 it stops early, says so, and returns the best point
+    /// it evaluated (no worse than the ends), not the minimum.
+    #[test]
+    fn a_capped_search_says_it_did_not_close() {
+        // Tangents of the parabola (t − 0.37)² at 40 points: 40 pieces.
+        let pieces: Vec<(f64, f64)> = (0..40)
+            .map(|i| {
+                let a = f64::from(i) / 39.0;
+                (2.0 * (a - 0.37), (a - 0.37) * (a - 0.37) - 2.0 * (a - 0.37) * a)
+            })
+            .collect();
+        let f = piecewise(&pieces);
+        let (lo, hi) = (f(0.0), f(1.0));
+        let capped = bracketing_search(lo, hi, 2, 1e-12, |t| Some(f(t)));
+        assert!(!capped.closed);
+        assert_eq!(capped.evaluations, 2);
+        assert!(capped.best.value <= lo.value.min(hi.value));
+        let exact = bracketing_search(lo, hi, 1000, 1e-12, |t| Some(f(t)));
+        assert!(exact.closed);
+        assert!((exact.best.value - brute_minimum(&pieces)).abs() < 1e-12);
+        assert!(capped.best.value > exact.best.value, "{capped:?} vs {exact:?}");
+        // `None` (the time budget) stops it at once.
+        let stopped = bracketing_search(lo, hi, 1000, 1e-12, |_| None);
+        assert!(!stopped.closed && stopped.evaluations == 0);
     }
 }

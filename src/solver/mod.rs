@@ -430,7 +430,7 @@ fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats
 
 /// Phase 2: stop when the bound meets the master's objective (after the working-set
 /// check); otherwise price at the smoothed point, falling back to the master's duals with
-/// an exact line search from the center when the smoothed point finds nothing.
+/// a capped line search from the center when the smoothed point finds nothing.
 fn optimality_step(
     ws: &mut Workspace,
     settings: &Settings,
@@ -455,8 +455,12 @@ fn optimality_step(
         let score = ws.model.ranking_score(&ws.oracle.ranking);
         let reduced = score - ws.row_values.iter().zip(&lambda).map(|(v, l)| v * l).sum::<f64>() - theta;
         if value < state.center_g {
+            // The center moves to the trial point: its row values (the slope of `g` there,
+            // which the next line search starts from) move with it.
             state.center_g = value;
             ws.center.copy_from_slice(&trial);
+            ws.center_row_values.clear();
+            ws.center_row_values.extend_from_slice(&ws.row_values);
         }
         ws.trial = trial;
         if reduced > state.optimality_tol {
@@ -669,10 +673,11 @@ fn confirm_working_set(
     confirmed
 }
 
-/// Exact line search of `g` on the segment from the center to the master's duals `lambda`
-/// (see [`dual`]), adding every ranking it meets as a column; moves the center to the
-/// best point found and returns `g` there. `at_master` is `g(lambda)`, just evaluated,
-/// with its row values in `ws.row_values`.
+/// The capped bracketing line search of `g` on the segment from the center to the master's
+/// duals `lambda` (see [`dual`]: exact when it closes within [`MAX_LINE_SEARCH_STEPS`]
+/// evaluations, the best point it saw otherwise), adding every ranking it meets as a
+/// column; moves the center to the best point found and returns `g` there. `at_master` is
+/// `g(lambda)`, just evaluated, with its row values in `ws.row_values`.
 fn line_search(
     ws: &mut Workspace,
     lambda: &[f64],
@@ -685,60 +690,52 @@ fn line_search(
     let mut center = std::mem::take(&mut ws.center);
     let mut trial = std::mem::take(&mut ws.trial);
     let mut best_values = std::mem::take(&mut ws.best_row_values);
-    let slope = |ws: &Workspace, values: &[f64]| -> f64 {
+    // φ'(t) along the segment: the subgradient b − R(σ) of the ranking found, times d.
+    let slope = |row_rhs: &[f64], values: &[f64], center: &[f64]| -> f64 {
         let d = center.iter().zip(lambda).map(|(c, l)| l - c);
-        ws.row_rhs.iter().zip(values).zip(d).map(|((b, v), d)| d * (b - v)).sum()
+        row_rhs.iter().zip(values).zip(d).map(|((b, v), d)| d * (b - v)).sum()
     };
-    let mut lo = dual::Piece { t: 0.0, value: center_g, slope: slope(ws, &ws.center_row_values) };
-    let mut hi = dual::Piece { t: 1.0, value: at_master, slope: slope(ws, &ws.row_values) };
-    let mut best = lo;
+    let lo =
+        dual::Piece { t: 0.0, value: center_g, slope: slope(&ws.row_rhs, &ws.center_row_values, &center) };
+    let hi = dual::Piece { t: 1.0, value: at_master, slope: slope(&ws.row_rhs, &ws.row_values, &center) };
+    // The row values at the best point, chosen as `bracketing_search` chooses it.
+    let mut best_value = lo.value.min(hi.value);
     best_values.clear();
-    best_values.extend_from_slice(&ws.center_row_values);
-    if hi.value < best.value {
-        best = hi;
-        best_values.clear();
-        best_values.extend_from_slice(&ws.row_values);
-    }
+    best_values.extend_from_slice(if hi.value < lo.value { &ws.row_values } else { &ws.center_row_values });
     let tolerance = 1e-12 * ws.model.scale.max(f64::MIN_POSITIVE);
-    if lo.slope < 0.0 && hi.slope > 0.0 {
-        for _ in 0..MAX_LINE_SEARCH_STEPS {
-            if out_of_time() {
-                break;
-            }
-            let Some(t) = dual::next_trial(lo, hi) else { break };
-            trial.clear();
-            trial.extend(center.iter().zip(lambda).map(|(c, l)| c + t * (l - c)));
-            let value = evaluate(ws, &trial, stats, best_bound);
-            stats.line_search_evaluations += 1;
-            add_column(ws);
-            let p = dual::Piece { t, value, slope: slope(ws, &ws.row_values) };
-            if p.value < best.value {
-                best = p;
-                best_values.clear();
-                best_values.extend_from_slice(&ws.row_values);
-            }
-            if p.value <= dual::model_value(lo, hi, t) + tolerance {
-                break;
-            }
-            if p.slope < 0.0 {
-                lo = p;
-            } else {
-                hi = p;
-            }
+    let search = dual::bracketing_search(lo, hi, MAX_LINE_SEARCH_STEPS, tolerance, |t| {
+        if out_of_time() {
+            return None;
         }
+        trial.clear();
+        trial.extend(center.iter().zip(lambda).map(|(c, l)| c + t * (l - c)));
+        let value = evaluate(ws, &trial, stats, best_bound);
+        stats.line_search_evaluations += 1;
+        add_column(ws);
+        if value < best_value {
+            best_value = value;
+            best_values.clear();
+            best_values.extend_from_slice(&ws.row_values);
+        }
+        Some(dual::Piece { t, value, slope: slope(&ws.row_rhs, &ws.row_values, &center) })
+    });
+    if !search.closed {
+        stats.line_search_cutoffs += 1;
     }
     for (c, l) in center.iter_mut().zip(lambda) {
-        *c += best.t * (l - *c);
+        *c += search.best.t * (l - *c);
     }
     ws.center_row_values.clear();
     ws.center_row_values.extend_from_slice(&best_values);
     ws.center = center;
     ws.trial = trial;
     ws.best_row_values = best_values;
-    best.value
+    search.best.value
 }
 
-/// Evaluations one line search may spend.
+/// Evaluations one line search may spend before it stops with the best point it saw (see
+/// [`dual`]). Each is an inner solve; near the optimum a segment of `g` has many pieces,
+/// and the outer loop needs a better center, not the segment's exact minimum.
 const MAX_LINE_SEARCH_STEPS: usize = 6;
 
 /// Adds the oracle's last ranking to the master as a column.

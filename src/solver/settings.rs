@@ -23,7 +23,7 @@ pub struct Settings {
     /// Wall-clock budget for one solve; `None` (the default) means no budget.
     pub time_limit: Option<Duration>,
     /// Dual smoothing (Wentges): rankings are priced at `α·center + (1 − α)·master duals`,
-    /// falling back to the master duals (with an exact line search from the center) when
+    /// falling back to the master duals (with a capped bracketing line search from the center) when
     /// that point finds nothing new. `0` is plain Kelley cutting planes. Default `0.5`.
     /// Range: `[0, 1)`.
     pub smoothing: f64,
