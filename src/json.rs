@@ -1,4 +1,4 @@
-//! The JSON problem format of DESIGN.md §3, used by the CLI, the fixtures and the tests.
+//! The JSON problem format of docs/design.md §3, used by the CLI, the fixtures and the tests.
 //!
 //! ```json
 //! { "scores": [0.91, 0.35], "slots": 10, "position_weights": [1.0, 0.63],
@@ -279,7 +279,7 @@ impl SolveTimes {
     }
 }
 
-/// The solution as the JSON output of DESIGN.md §3.
+/// The solution as the JSON output of docs/design.md §3.
 pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTimes) -> Value {
     let finite = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
     let lottery: Vec<Value> =

@@ -10,7 +10,7 @@
 //! Given item scores `s_i`, slot position weights `w_j` and rules such as "at most 2 job
 //! posts in the top 5" or "fresh items get ≥ 20 % of exposure", [`Solver::solve`] finds the
 //! probability distribution over rankings that maximises expected `Σ s_i w_j` while every
-//! rule holds in expectation — the slate LP of `DESIGN.md` — and proves it optimal with a
+//! rule holds in expectation — the slate LP of `docs/design.md` §1 — and proves it optimal with a
 //! dual certificate.
 //!
 //! ```

@@ -7,7 +7,7 @@
 //! `u ∈ [0, 1)` to a ranking so that each ranking is served with its probability, and the
 //! rules then hold in expectation over requests.
 //!
-//! The certificate (DESIGN.md F6) proves optimality without trusting the solver: with item
+//! The certificate (docs/design.md F6) proves optimality without trusting the solver: with item
 //! duals `α_i ≥ 0`, slot duals `β_j` and signed rule duals `y_k`,
 //! `α_i + β_j + Σ_k y_k a_ki v_kj ≥ s_i w_j` for every item and slot, and the dual
 //! objective `Σ α + Σ β + Σ_k y_k b_k(y_k)` (with `b_k(y) = max` for `y ≥ 0`, `min` for
@@ -92,7 +92,7 @@ pub struct Stats {
     pub column_purges: u32,
     /// Simplex pivots in the master problem.
     pub master_pivots: u32,
-    /// Items removed before the solve by dominance screening (DESIGN.md F7).
+    /// Items removed before the solve by dominance screening (docs/design.md F7).
     pub screened_items: usize,
     /// Of the items left, those the dual method never had to look at: outside its working
     /// set at the end, proven irrelevant by the final check.
@@ -110,7 +110,7 @@ pub struct LotteryRanking<'a> {
     pub items: &'a [usize],
 }
 
-/// The dual certificate of DESIGN.md F6 (see the module doc).
+/// The dual certificate of docs/design.md F6 (see the module doc).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Certificate {
     pub(crate) item_duals: Vec<f64>,
@@ -290,7 +290,7 @@ impl Solution {
     }
 
     /// For `Infeasible`: a ray `δ_k` (one signed number per rule, like the duals) along
-    /// which the dual function decreases without bound (DESIGN.md F8): for every ranking,
+    /// which the dual function decreases without bound (docs/design.md F8): for every ranking,
     /// `Σ_k δ_k · value_k(ranking) > Σ_k δ_k · b_k(δ_k)`, so no lottery can meet all rules.
     /// `None` otherwise.
     pub fn infeasibility_ray(&self) -> Option<&[f64]> {

@@ -2,7 +2,7 @@
 //!
 //! [`verify`] rebuilds the expected assignment `x_ij = Σ_t p_t [σ_t(j) = i]` from the
 //! lottery, recomputes every rule value, violation and the objective, and checks the
-//! certificate of DESIGN.md F6: with `α`, `β`, `y` from the solution, the worst violation
+//! certificate of docs/design.md F6: with `α`, `β`, `y` from the solution, the worst violation
 //! `ε = max(0, max_ij s_i w_j − Σ_k y_k a_ki v_kj − α_i − β_j)` of dual feasibility is
 //! repaired by raising every `β_j` by `ε`, so `Σα + Σβ + m·ε + Σ_k y_k b_k(y_k)` is a
 //! true upper bound whatever rounding did; its distance to the objective is the gap.

@@ -225,6 +225,41 @@ pub unsafe extern "C" fn lprank_ranker_rank(
     })
 }
 
+/// For the fuzz targets: runs [`crate::verify::verify`] on the last solution of `ranker`
+/// against the problem it solved (its scores for `request`'s candidates, the request's
+/// slots and rules as the C ABI converts them). `Err` with the reason.
+///
+/// # Safety
+/// `ranker` is a live handle whose last `lprank_ranker_rank` of `request` returned
+/// `LPRANK_OK`; `request` is valid as that call required.
+#[cfg(feature = "test-hooks")]
+#[doc(hidden)]
+pub unsafe fn verify_last_rank(
+    ranker: *mut lprank_ranker,
+    request: *const lprank_rank_request,
+) -> Result<(), String> {
+    use crate::problem::Problem;
+    // SAFETY: forwarded contract.
+    let (handle, r) = unsafe { (&mut *ranker, &*request) };
+    let checked = (|| {
+        // SAFETY: forwarded contract.
+        let weights =
+            unsafe { slice_arg(r.position_weights, r.position_weights_len, "request.position_weights")? };
+        let c_rules = unsafe { slice_arg(r.rules, r.rules_len, "request.rules")? };
+        let slots = slots_arg(r.slots, r.position_weights, weights, "request")?;
+        let (scores, solution) = (handle.ranker.last_scores(), handle.ranker.last_solution());
+        // SAFETY: forwarded contract.
+        unsafe {
+            handle.rules.with(c_rules, |rules| {
+                let problem = Problem::new(scores, slots).with_rules(rules);
+                crate::verify::verify(&problem, solution, 1e-9, 1e-9)
+                    .map_err(|e| Failure::new(LPRANK_INVALID_INPUT, e.0))
+            })
+        }
+    })();
+    checked.map_err(|f| f.1)
+}
+
 fn rank_failure(e: RankError) -> Failure {
     match e {
         RankError::Features(e) => request_failure(e, "request.features"),

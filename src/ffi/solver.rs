@@ -261,16 +261,9 @@ pub unsafe extern "C" fn lprank_solver_solve(
         let (handle, p) = unsafe { (&mut *solver, &*problem) };
         handle.solved = false;
         // SAFETY: lengths as documented by the caller.
-        let scores = unsafe { slice_arg(p.scores, p.scores_len, "problem.scores")? };
-        let weights =
-            unsafe { slice_arg(p.position_weights, p.position_weights_len, "problem.position_weights")? };
-        let c_rules = unsafe { slice_arg(p.rules, p.rules_len, "problem.rules")? };
-        let slots = slots_arg(p.slots, p.position_weights, weights, "problem")?;
-        // SAFETY: every rule's arrays have the lengths beside them (the caller's contract).
         let s = unsafe {
-            handle.rules.with(c_rules, |rules| {
-                let problem = Problem::new(scores, slots).with_rules(rules);
-                let solution = handle.solver.solve(&problem).map_err(problem_failure)?;
+            with_problem(&mut handle.rules, p, |problem| {
+                let solution = handle.solver.solve(problem).map_err(problem_failure)?;
                 Ok(summary(solution))
             })?
         };
@@ -279,6 +272,51 @@ pub unsafe extern "C" fn lprank_solver_solve(
         unsafe { *out = s };
         Ok(())
     })
+}
+
+/// Converts the C problem `p` and runs `body` on it.
+///
+/// # Safety
+/// Every array of `p` (and of its rules) holds the length beside it.
+unsafe fn with_problem<R>(
+    rules: &mut RuleBuffer,
+    p: &lprank_problem,
+    body: impl FnOnce(&Problem<'_>) -> Result<R, Failure>,
+) -> Result<R, Failure> {
+    // SAFETY: lengths as documented by the caller.
+    let scores = unsafe { slice_arg(p.scores, p.scores_len, "problem.scores")? };
+    let weights =
+        unsafe { slice_arg(p.position_weights, p.position_weights_len, "problem.position_weights")? };
+    let c_rules = unsafe { slice_arg(p.rules, p.rules_len, "problem.rules")? };
+    let slots = slots_arg(p.slots, p.position_weights, weights, "problem")?;
+    // SAFETY: every rule's arrays have the lengths beside them (the caller's contract).
+    unsafe { rules.with(c_rules, |rules| body(&Problem::new(scores, slots).with_rules(rules))) }
+}
+
+/// For the fuzz targets: runs [`crate::verify::verify`] on the last solution of `solver`
+/// against `problem` as the C ABI converts it, so that every outcome reached through the
+/// C boundary is checked from the problem alone. `Err` with the reason.
+///
+/// # Safety
+/// `solver` is a live handle whose last `lprank_solver_solve` of `problem` returned
+/// `LPRANK_OK`; `problem` is valid as that call required.
+#[cfg(feature = "test-hooks")]
+#[doc(hidden)]
+pub unsafe fn verify_last_solve(
+    solver: *mut lprank_solver,
+    problem: *const lprank_problem,
+) -> Result<(), String> {
+    // SAFETY: forwarded contract.
+    let (handle, p) = unsafe { (&mut *solver, &*problem) };
+    let solution = handle.solver.last_solution();
+    // SAFETY: forwarded contract.
+    let checked = unsafe {
+        with_problem(&mut handle.rules, p, |problem| {
+            crate::verify::verify(problem, solution, 1e-9, 1e-9)
+                .map_err(|e| Failure::new(LPRANK_INVALID_INPUT, e.0))
+        })
+    };
+    checked.map_err(|f| f.1)
 }
 
 /// The slots of a problem: a count with the default weights when no weights are given,

@@ -1,4 +1,4 @@
-//! The dual certificate of DESIGN.md F6, built from the inner problem's duals at the best
+//! The dual certificate of docs/design.md F6, built from the inner problem's duals at the best
 //! rule duals `y` found.
 //!
 //! For any `y` (with `|y_k| ≤ ρ_k` on soft rules and the sign a rule's bounds allow), the

@@ -14,7 +14,7 @@
 //! Phase 1 (finding a lottery that meets the hard rules) maximises `−Σ_{hard} e_r` with
 //! ranking scores ignored; phase 2 fixes hard violations at 0 (`e_r ≤ 0`) and maximises
 //! the true objective. A basic optimal solution has at most `rows + 1` positive `μ`: that
-//! is the lottery of DESIGN.md F5.
+//! is the lottery of docs/design.md F5.
 //!
 //! The method is a revised primal simplex with an explicit dense basis inverse (the basis
 //! is at most `2K + 1` square), refactored from scratch every [`REFACTOR_EVERY`] pivots.

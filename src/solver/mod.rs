@@ -1,4 +1,4 @@
-//! The exact slate-LP solver: a Lagrangian dual method over the rule rows (DESIGN.md F1)
+//! The exact slate-LP solver: a Lagrangian dual method over the rule rows (docs/design.md F1)
 //! with an exact inner ranking oracle and a cutting-plane master that makes it exact.
 //!
 //! ```text
@@ -710,7 +710,6 @@ fn line_search(
         trial.clear();
         trial.extend(center.iter().zip(lambda).map(|(c, l)| c + t * (l - c)));
         let value = evaluate(ws, &trial, stats, best_bound);
-        stats.line_search_evaluations += 1;
         add_column(ws);
         if value < best_value {
             best_value = value;
@@ -719,6 +718,7 @@ fn line_search(
         }
         Some(dual::Piece { t, value, slope: slope(&ws.row_rhs, &ws.row_values, &center) })
     });
+    stats.line_search_evaluations += search.evaluations as u32;
     if !search.closed {
         stats.line_search_cutoffs += 1;
     }

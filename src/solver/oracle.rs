@@ -7,14 +7,14 @@
 //! ```
 //!
 //! When no top(d) rule has a non-zero dual, `q = 0` and the best ranking is the items
-//! sorted by `u` (DESIGN.md F2, [`super::oracle_sort`]). Otherwise the slots split into
+//! sorted by `u` (docs/design.md F2, [`super::oracle_sort`]). Otherwise the slots split into
 //! bands at the distinct depths, `q_i` is constant inside a band, and the problem is an
 //! assignment of slots to items (F3, [`super::oracle_assign`]).
 //!
 //! Besides the ranking, the oracle returns optimal duals of the inner assignment LP: slot
 //! duals `β_j` and item duals `α_i ≥ 0` with `α_i + β_j ≥ c(i, j)` for *every* item —
 //! including the ones screened out before the solve — and `Σ α + Σ β` equal to the
-//! ranking's value. They make the certificate of DESIGN.md F6.
+//! ranking's value. They make the certificate of docs/design.md F6.
 
 use super::model::Model;
 use super::workspace::reset;

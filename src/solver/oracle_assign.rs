@@ -1,4 +1,4 @@
-//! Inner ranking with top(d) rules (DESIGN.md F3): a slots × items assignment over the
+//! Inner ranking with top(d) rules (docs/design.md F3): a slots × items assignment over the
 //! values `c(i, j) = u_i w_j − q_i(band(j))`.
 //!
 //! Candidate reduction. For each slot `j` only its `m + 1` best items (by `c(·, j)`) can

@@ -1,4 +1,4 @@
-//! Inner ranking when every priced rule is an exposure rule (DESIGN.md F2): the values are
+//! Inner ranking when every priced rule is an exposure rule (docs/design.md F2): the values are
 //! `c(i, j) = u_i w_j` with `w` non-increasing and non-negative, so by the rearrangement
 //! inequality the best ranking puts the `m` largest `u` in decreasing order.
 //!

@@ -1,4 +1,4 @@
-//! Static safe screening (DESIGN.md F7): drop items that provably never need a slot.
+//! Static safe screening (docs/design.md F7): drop items that provably never need a slot.
 //!
 //! Item `k` dominates item `i` (`k ≻ i`) when `s_k ≥ s_i` and, for every rule, `a_k` is at
 //! least as favourable as `a_i` for every dual value the rule can take: smaller for a rule
