@@ -118,11 +118,14 @@ fn write_problem(data: &ProblemData, name: &str) -> PathBuf {
     path
 }
 
-/// What the Rust API prints for `data`, in the programs' output format.
+/// What the Rust API prints for `data`, in the programs' output format. The Rust answer
+/// is first verified by the independent checker (lottery, rule values, certificate or
+/// infeasibility ray), so that a wrong Rust answer cannot make every binding agree with it.
 fn expected_output(data: &ProblemData) -> String {
     let rules = data.rules();
     let mut solver = Solver::default();
     let s = solver.solve(&data.problem(&rules)).unwrap();
+    common::check_solution(data, s);
     let mut out = format!(
         "status {}\nobjective {}\nbound {}\nlottery {}\n",
         s.status() as u32,
@@ -653,6 +656,18 @@ fn write_rank_request(
     };
     let ranked = ranker.rank(&model, &request).unwrap();
     let s = ranked.solution;
+    // The Rust answer, verified on the scores it ranked by (see `expected_output`).
+    let solved = ProblemData {
+        scores: ranked.scores.to_vec(),
+        slots: if weights.is_empty() { Some(m) } else { None },
+        position_weights: match (weights.is_empty(), m) {
+            (true, _) => None,
+            (false, 0) => Some(weights.to_vec()),
+            (false, _) => Some(weights[..m].to_vec()),
+        },
+        ..data.clone()
+    };
+    common::check_solution(&solved, s);
     let mut want = format!(
         "status {}\nobjective {}\nbound {}\nlottery {}\n",
         s.status() as u32,
