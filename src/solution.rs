@@ -80,6 +80,8 @@ pub struct Stats {
     pub inner_solves: u32,
     /// Of those, the ones that needed an assignment (top(d) rules with non-zero dual).
     pub assignment_solves: u32,
+    /// Of those, the ones started from warm potentials (slates of 32 slots or more).
+    pub warm_started_assignments: u32,
     /// Smoothed pricing points whose ranking did not improve the master.
     pub mispricings: u32,
     /// Inner solves spent by line searches (capped bracketing searches: see the solver's
@@ -212,7 +214,8 @@ impl Solution {
     }
 
     /// The best proven upper bound on the optimum (the certificate's dual objective); NaN
-    /// when infeasible.
+    /// when there is no lottery (infeasible, or a limit reached before a lottery meeting
+    /// the hard rules was found).
     pub fn bound(&self) -> f64 {
         self.bound
     }

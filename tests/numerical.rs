@@ -100,3 +100,70 @@ fn coefficients_spanning_1e12_never_give_a_wrong_optimal() {
     assert!(counts[Status::NumericalTrouble as usize] > 0, "{counts:?}");
     assert!(counts[Status::Optimal as usize] > 0, "{counts:?}");
 }
+
+/// Through the C ABI: the same problem reports LPRANK_SOLUTION_NUMERICAL_TROUBLE with the
+/// message in the summary, and an optimal answer has no message.
+#[test]
+fn the_c_abi_reports_numerical_trouble_with_its_message() {
+    use lprank::ffi::lprank_status::LPRANK_OK;
+    use lprank::ffi::solver::*;
+    let data = ProblemData::from_json(REPRO).unwrap();
+    let items: Vec<Vec<usize>> = data
+        .rules
+        .iter()
+        .map(|r| match &r.members {
+            lprank::json::MembersData::Items(items) => items.clone(),
+            lprank::json::MembersData::Coefficients(_) => unreachable!("the repro lists members"),
+        })
+        .collect();
+    let rules: Vec<lprank_rule> = data
+        .rules
+        .iter()
+        .zip(&items)
+        .map(|(r, items)| lprank_rule {
+            name: std::ptr::null(),
+            items: items.as_ptr(),
+            items_len: items.len(),
+            coefficients: std::ptr::null(),
+            coefficients_len: 0,
+            profile: match r.profile {
+                lprank::SlotProfile::Top(_) => LPRANK_PROFILE_TOP,
+                lprank::SlotProfile::Exposure => LPRANK_PROFILE_EXPOSURE,
+                lprank::SlotProfile::WholeSlate => LPRANK_PROFILE_WHOLE_SLATE,
+            },
+            top: if let lprank::SlotProfile::Top(d) = r.profile { d } else { 0 },
+            has_max: u8::from(r.max.is_some()),
+            max: r.max.unwrap_or(0.0),
+            has_min: u8::from(r.min.is_some()),
+            min: r.min.unwrap_or(0.0),
+            has_penalty: 0,
+            penalty: 0.0,
+        })
+        .collect();
+    for (weight, status) in [(1e8, LPRANK_SOLUTION_NUMERICAL_TROUBLE), (1e6, LPRANK_SOLUTION_OPTIMAL)] {
+        let weights = [weight];
+        let problem = lprank_problem {
+            scores: data.scores.as_ptr(),
+            scores_len: data.scores.len(),
+            slots: 0,
+            position_weights: weights.as_ptr(),
+            position_weights_len: 1,
+            rules: rules.as_ptr(),
+            rules_len: rules.len(),
+        };
+        // SAFETY: NULL settings; every pointer covers its length; the solver is freed below.
+        unsafe {
+            let solver = lprank_solver_new(std::ptr::null());
+            let mut summary = lprank_summary::default();
+            assert_eq!(lprank_solver_solve(solver, &problem, &mut summary), LPRANK_OK);
+            assert_eq!(summary.solution_status, status, "weight {weight}");
+            if status == LPRANK_SOLUTION_OPTIMAL {
+                assert!(summary.message.is_null());
+            } else {
+                let message = std::ffi::CStr::from_ptr(summary.message).to_str().unwrap();
+                assert!(message.contains("hard rule"), "{message}");
+            }
+            lprank_solver_free(solver);
+        }
+    }
+}

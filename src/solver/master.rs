@@ -460,3 +460,111 @@ impl Master {
             .map(move |(&v, &x)| (v - offset, x))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::SplitMix64;
+
+    /// The best lottery over columns `(R_t, f_t)` under one hard row `Σ R_t μ_t ≤ b`, by
+    /// enumeration: a basic solution mixes at most two columns, one on each side of `b`.
+    fn brute_force(columns: &[(f64, f64)], b: f64) -> Option<f64> {
+        let mut best: Option<f64> = None;
+        let mut offer = |v: f64| best = Some(best.map_or(v, |x: f64| x.max(v)));
+        for &(r, f) in columns {
+            if r <= b {
+                offer(f);
+            }
+        }
+        for &(rs, fs) in columns {
+            for &(rt, ft) in columns {
+                if rs < b && b < rt {
+                    let mu = (b - rs) / (rt - rs);
+                    offer(fs + mu * (ft - fs));
+                }
+            }
+        }
+        best
+    }
+
+    /// Phase 1 then phase 2 as the solver runs them.
+    fn solve(master: &mut Master) -> Result<(), MasterTrouble> {
+        master.start_from_first_column()?;
+        master.optimize(Phase::Feasibility, 1e-12, 1000)?;
+        if master.hard_violation() > 1e-9 {
+            return Ok(());
+        }
+        master.optimize(Phase::Optimality, 1e-12, 1000)
+    }
+
+    /// The simplex against enumeration on random one-row masters, its duals dual-feasible
+    /// and complementary, and a purge that keeps the basis and the optimum.
+    #[test]
+    fn matches_enumeration_and_keeps_its_basis_through_a_purge() {
+        let mut optimal = 0;
+        for seed in 0..300u64 {
+            let mut rng = SplitMix64::new(seed);
+            let count = 1 + rng.below(12);
+            let columns: Vec<(f64, f64)> =
+                (0..count).map(|_| ((rng.below(9) as f64) * 0.5, rng.next_f64() * 4.0 - 2.0)).collect();
+            let b = rng.below(9) as f64 * 0.5 - 0.25;
+            let mut master = Master::default();
+            master.reset(std::iter::once((b, f64::INFINITY)));
+            for &(r, f) in &columns {
+                master.add_column(std::iter::once(r), f);
+            }
+            solve(&mut master).unwrap();
+            let expected = brute_force(&columns, b);
+            let feasible = master.hard_violation() <= 1e-9;
+            assert_eq!(feasible, expected.is_some(), "seed {seed}: {columns:?} b = {b}");
+            let Some(expected) = expected else { continue };
+            optimal += 1;
+            let objective = master.objective(Phase::Optimality);
+            assert!((objective - expected).abs() < 1e-9, "seed {seed}: {objective} vs {expected}");
+            // The lottery: weights sum to 1 and meet the row.
+            let (total, row): (f64, f64) =
+                master.weights().fold((0.0, 0.0), |(t, v), (c, x)| (t + x, v + x * columns[c].0));
+            assert!((total - 1.0).abs() < 1e-9 && row <= b + 1e-9, "seed {seed}");
+            // Duals: y ≥ 0 prices every column at most its score (optimality), exactly on
+            // basic columns (complementarity).
+            let (y, theta) = master.duals();
+            let y = y[0];
+            assert!(y >= -1e-12, "seed {seed}: y = {y}");
+            for (t, &(r, f)) in columns.iter().enumerate() {
+                assert!(f - y * r - theta <= 1e-9, "seed {seed}: column {t} prices above its score");
+            }
+            for (t, x) in master.weights() {
+                if x > 1e-12 {
+                    assert!((columns[t].1 - y * columns[t].0 - theta).abs() < 1e-9, "seed {seed}");
+                }
+            }
+            // A purge keeps every basic column (renumbered) and so the optimum.
+            let mut map = Vec::new();
+            master.purge(0, &mut map);
+            let kept: Vec<usize> = map.iter().filter(|&&to| to != usize::MAX).copied().collect();
+            assert_eq!(master.column_count(), kept.len());
+            assert!((master.objective(Phase::Optimality) - expected).abs() < 1e-9, "seed {seed}");
+            for (t, _) in master.weights() {
+                let old = map.iter().position(|&to| to == t).unwrap();
+                let score = master.column_score[t];
+                assert_eq!(score, columns[old].1, "seed {seed}: column {old} → {t} lost its data");
+            }
+        }
+        assert!(optimal > 150, "only {optimal} feasible masters");
+    }
+
+    /// A soft row: the master pays ρ per unit of violation rather than refusing it.
+    #[test]
+    fn a_soft_row_is_paid_for() {
+        let mut master = Master::default();
+        // Σ R μ ≤ 1 with penalty 0.5; columns (R, f): (3, 4) and (0, 1).
+        master.reset(std::iter::once((1.0, 0.5)));
+        master.add_column(std::iter::once(3.0), 4.0);
+        master.add_column(std::iter::once(0.0), 1.0);
+        solve(&mut master).unwrap();
+        // All on (3, 4): 4 − 0.5·(3 − 1) = 3, better than any mix (which meets the row at
+        // best 1 + (4 − 1)/3 = 2).
+        assert!((master.objective(Phase::Optimality) - 3.0).abs() < 1e-12);
+        assert!((master.duals().0[0] - 0.5).abs() < 1e-12);
+    }
+}

@@ -356,10 +356,7 @@ impl Solver {
         sol.objective = score - penalty;
 
         let inner = ws.oracle.solve(model, &ws.all_kept, &ws.best_y, true, true);
-        sol.stats.inner_solves += 1;
-        if inner.assignment {
-            sol.stats.assignment_solves += 1;
-        }
+        count_inner(&mut sol.stats, inner);
         sol.bound = certificate::build(model, &ws.oracle, &ws.best_y, &mut sol.certificate);
         if let Some(message) = trust_check(model, sol) {
             sol.status = Status::NumericalTrouble;
@@ -412,7 +409,7 @@ fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats
     }
     rule_duals(ws, Phase::Feasibility);
     let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, false, false);
-    count_inner(stats, inner.assignment);
+    count_inner(stats, inner);
     let bound: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum();
     // What the rules' tolerances could explain: the ray proves infeasibility only beyond
     // it (the same test `verify` applies to the ray).
@@ -536,11 +533,10 @@ fn check_termination(settings: &Settings, stats: &Stats, start: Instant) -> Verd
     Verdict::Continue
 }
 
-fn count_inner(stats: &mut Stats, assignment: bool) {
+fn count_inner(stats: &mut Stats, inner: oracle::Inner) {
     stats.inner_solves += 1;
-    if assignment {
-        stats.assignment_solves += 1;
-    }
+    stats.assignment_solves += u32::from(inner.assignment);
+    stats.warm_started_assignments += u32::from(inner.warm);
 }
 
 /// Row duals `λ` (into `ws.lambda`) and signed rule duals `y_k = λ_max − λ_min` (into
@@ -572,7 +568,7 @@ fn evaluate(ws: &mut Workspace, lambda: &[f64], stats: &mut Stats, best_bound: &
         ws.y[r] += sign * l;
     }
     let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
-    count_inner(stats, inner.assignment);
+    count_inner(stats, inner);
     ws.last_was_assignment = inner.assignment;
     let netted: f64 =
         ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum::<f64>() + inner.value;
@@ -650,8 +646,8 @@ fn confirm_working_set(
     let y = std::mem::take(&mut ws.check_y);
     let part = ws.oracle.solve(&ws.model, &ws.working, &y, with_scores, false);
     let full = ws.oracle.solve(&ws.model, &ws.all_kept, &y, with_scores, false);
-    count_inner(stats, part.assignment);
-    count_inner(stats, full.assignment);
+    count_inner(stats, part);
+    count_inner(stats, full);
     let tolerance = 1e-12 * ws.model.scale.max(1.0);
     let confirmed = full.value <= part.value + tolerance;
     if !confirmed {

@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     pub value: f64,
     /// Whether the assignment path ran (top(d) rules with non-zero duals).
     pub assignment: bool,
+    /// Whether that assignment started from warm potentials (see `oracle_assign.rs`).
+    pub warm: bool,
 }
 
 impl Oracle {
@@ -96,11 +98,11 @@ impl Oracle {
             reset(&mut self.band_of_slot, model.m, 0);
             reset(&mut self.band_penalty, kept, 0.0);
             let value = oracle_sort::best_ranking(self, model, items, duals);
-            return Inner { value, assignment: false };
+            return Inner { value, assignment: false, warm: false };
         }
         self.build_bands(model, y);
-        let value = oracle_assign::best_ranking(self, model, items, duals);
-        Inner { value, assignment: true }
+        let (value, warm) = oracle_assign::best_ranking(self, model, items, duals);
+        Inner { value, assignment: true, warm }
     }
 
     /// Forgets what earlier inner solves learned (see [`oracle_assign::Scratch::forget_warm_start`]).

@@ -77,8 +77,9 @@ impl Scratch {
     }
 }
 
-/// Fills `oracle.ranking` (and the duals if asked) and returns the ranking's value.
-pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], duals: bool) -> f64 {
+/// Fills `oracle.ranking` (and the duals if asked) and returns the ranking's value and
+/// whether the assignment started warm.
+pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], duals: bool) -> (f64, bool) {
     let m = model.m;
     let kept = model.kept_len();
     let mut s = std::mem::take(&mut oracle.scratch);
@@ -181,7 +182,7 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
         }
     }
     oracle.scratch = s;
-    value
+    (value, warm_start)
 }
 
 /// The items of `items` in slot `j`'s top `m + 1` (by `c(·, j)`; ties by index), marked in

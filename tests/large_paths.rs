@@ -1,0 +1,87 @@
+//! The paths only larger problems take — column purges, the master's pivots, the
+//! warm-started assignment, dynamic screening with working-set growth — each on an instance
+//! where the solver's own counters show it ran, answered as HiGHS answers it and verified
+//! from the problem alone. (A test of a path that never runs proves nothing about it.)
+
+mod common;
+
+use common::{check_solution, highs_objective, objective_scale};
+use lprank::json::ProblemData;
+use lprank::synthetic::{feed_request, random_mixed, RuleMix, SplitMix64};
+use lprank::{Solver, Stats, Status};
+
+/// Solves `data`, checks it against HiGHS and the independent checker, returns the stats.
+fn solve_and_compare(data: &ProblemData) -> Stats {
+    let rules = data.rules();
+    let problem = data.problem(&rules);
+    let mut solver = Solver::default();
+    let solution = solver.solve(&problem).expect("valid");
+    assert_eq!(solution.status(), Status::Optimal);
+    let expected = highs_objective(data).expect("HiGHS solves it").expect("feasible");
+    let scale = expected.abs().max(objective_scale(data));
+    assert!(
+        (solution.objective() - expected).abs() <= 1e-7 * scale,
+        "objective {} vs HiGHS {expected}",
+        solution.objective()
+    );
+    check_solution(data, solution);
+    *solution.stats()
+}
+
+/// 1000 × 50 with 10 rules: more rankings than the column pool holds (64 per row plus
+/// one), so it is purged of non-basic columns; every assignment is warm-started (m ≥ 32).
+#[test]
+fn column_purges_and_warm_assignments_run_and_stay_exact() {
+    let mut purged = 0;
+    for seed in [2u64, 3] {
+        let stats = solve_and_compare(&random_mixed(1000, 50, 10, RuleMix::Mixed, seed));
+        eprintln!("mixed seed {seed}: {stats:?}");
+        assert!(stats.master_pivots > 50, "seed {seed}: {} pivots", stats.master_pivots);
+        assert!(stats.assignment_solves > 0);
+        assert_eq!(stats.warm_started_assignments, stats.assignment_solves, "m = 50 starts every one warm");
+        purged += stats.column_purges;
+    }
+    let feed = feed_request(1000, 50, 1).problem;
+    let stats = solve_and_compare(&feed);
+    eprintln!("feed: {stats:?}");
+    purged += stats.column_purges;
+    assert!(purged >= 2, "no purge ran: {purged}");
+}
+
+/// Below 32 slots the assignment starts cold; the counter says so.
+#[test]
+fn short_slates_start_the_assignment_cold() {
+    let stats = solve_and_compare(&random_mixed(300, 20, 5, RuleMix::Mixed, 1));
+    assert!(stats.assignment_solves > 0);
+    assert_eq!(stats.warm_started_assignments, 0);
+}
+
+/// Every item its own coefficient pattern (real coefficients), so static screening keeps
+/// them all and far more than 16·(m + 1): the solver prices over a working set, grows it
+/// when the final check finds a better ranking outside, and leaves most items unseen.
+#[test]
+fn dynamic_screening_runs_grows_and_stays_exact() {
+    let mut grew = 0;
+    for seed in 0..4u64 {
+        let mut rng = SplitMix64::new(seed);
+        let n = 2000;
+        let scores: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let rule = |rng: &mut SplitMix64, profile: &str, side: &str, bound: f64| {
+            let coefficients: Vec<f64> = (0..n).map(|_| rng.next_f64()).collect();
+            format!(r#"{{"coefficients": {coefficients:?}, {profile}, "{side}": {bound}}}"#)
+        };
+        let rules =
+            [rule(&mut rng, r#""exposure": true"#, "max", 2.0), rule(&mut rng, r#""top": 3"#, "min", 2.2)];
+        let data = ProblemData::from_json(&format!(
+            r#"{{"scores": {scores:?}, "slots": 10, "constraints": [{}]}}"#,
+            rules.join(", ")
+        ))
+        .unwrap();
+        let stats = solve_and_compare(&data);
+        eprintln!("seed {seed}: {stats:?}");
+        assert_eq!(stats.screened_items, 0, "real coefficients leave nothing to screen statically");
+        assert!(stats.dynamically_screened_items > n / 2, "seed {seed}: {stats:?}");
+        grew += stats.working_set_growths;
+    }
+    assert!(grew > 0, "the working set never grew");
+}
