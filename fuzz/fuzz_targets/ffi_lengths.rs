@@ -2,7 +2,9 @@
 //! that exists: the fuzzer decides lengths and which pointers are NULL, never addresses):
 //! the solver's problem structs and result buffers, the scorer's request struct with the
 //! bundled model, and the ranker's request (both together) with its readers. No call may
-//! panic or crash; a status other than LPRANK_PANIC must come back.
+//! panic or crash; a status other than LPRANK_PANIC must come back, and every solve or
+//! rank that returns LPRANK_OK must give an answer `lprank::verify` accepts for the problem
+//! as the C ABI read it (whatever its status: optimal, infeasible with its ray, a limit).
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -78,6 +80,11 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
         let mut summary = lprank_summary::default();
         let status = lprank_solver_solve(solver, &problem, &mut summary);
         assert_ne!(status, lprank_status::LPRANK_PANIC);
+        if status == lprank_status::LPRANK_OK {
+            if let Err(e) = lprank::ffi::solver::verify_last_solve(solver, &problem) {
+                panic!("verification failed through the C ABI: {e}");
+            }
+        }
         let mut p = vec![0.0; u.int_in_range(0usize..=4)?];
         let mut r = vec![0usize; u.int_in_range(0usize..=40)?];
         let s = lprank_solver_lottery(solver, p.as_mut_ptr(), p.len(), r.as_mut_ptr(), r.len());
@@ -135,7 +142,7 @@ impl Features {
         };
         let nan_at = if u.int_in_range(0u8..=7)? == 0 { u.int_in_range(0usize..=4 * n)? } else { usize::MAX };
         let small_ids = u.int_in_range(0u8..=7)? > 0;
-        let mut id = |u: &mut Unstructured<'_>| -> Result<u64> {
+        let id = |u: &mut Unstructured<'_>| -> Result<u64> {
             if small_ids {
                 u.int_in_range(0u64..=3)
             } else {
@@ -259,6 +266,11 @@ fn rank(u: &mut Unstructured<'_>) -> Result<()> {
         let status =
             lprank_ranker_rank(ranker, model(), &request, slate.as_mut_ptr(), slate.len(), &mut result);
         assert_ne!(status, lprank_status::LPRANK_PANIC);
+        if status == lprank_status::LPRANK_OK {
+            if let Err(e) = lprank::ffi::ranker::verify_last_rank(ranker, &request) {
+                panic!("verification failed through the ranker's C ABI: {e}");
+            }
+        }
         let mut scores = vec![0.0; u.int_in_range(0usize..=8)?];
         assert_ne!(
             lprank_ranker_scores(ranker, scores.as_mut_ptr(), scores.len()),
