@@ -628,6 +628,22 @@ lprank_status lprank_ranker_rank(struct lprank_ranker *ranker,
                                  struct lprank_rank_result *out);
 
 /**
+ * Reserves the ranker's solver and score buffers for requests of at most `candidates`
+ * candidates, `slots` slots and as many rules and bounds as `rules` (see
+ * `lprank_solver_reserve`), so that once the scorer has seen a request of `candidates`
+ * no such request allocates. Statuses as for `lprank_solver_reserve`.
+ *
+ * # Safety
+ * `ranker` is NULL or a live handle; `rules` is NULL or holds `rules_len` rules whose
+ * arrays hold the lengths beside them.
+ */
+lprank_status lprank_ranker_reserve(struct lprank_ranker *ranker,
+                                    size_t candidates,
+                                    size_t slots,
+                                    const struct lprank_rule *rules,
+                                    size_t rules_len);
+
+/**
  * Writes the solve summary of the last successful request again (as `lprank_rank`'s
  * result held it): status, objective, bound, sizes and, for numerical trouble, the
  * message. Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`, `LPRANK_NO_SOLUTION`,
@@ -829,6 +845,24 @@ void lprank_solver_free(struct lprank_solver *solver);
 lprank_status lprank_solver_solve(struct lprank_solver *solver,
                                   const struct lprank_problem *problem,
                                   struct lprank_summary *out);
+
+/**
+ * Reserves every buffer of `solver` for problems of at most `items` items, `slots` slots
+ * and as many rules and rule bounds as `rules` (only their count, bounds and profiles are
+ * read), so that from now on no such solve allocates (see `Solver::reserve_for`; without
+ * it the buffers grow to the largest problem solved). Statuses: `LPRANK_OK`,
+ * `LPRANK_NULL_POINTER`, `LPRANK_INVALID_INPUT` (e.g. over `max_memory_bytes`, with the
+ * sizes in the message), `LPRANK_LENGTH_MISMATCH`, `LPRANK_PANIC`.
+ *
+ * # Safety
+ * `solver` is NULL or a live handle; `rules` is NULL or holds `rules_len` rules whose
+ * arrays hold the lengths beside them.
+ */
+lprank_status lprank_solver_reserve(struct lprank_solver *solver,
+                                    size_t items,
+                                    size_t slots,
+                                    const struct lprank_rule *rules,
+                                    size_t rules_len);
 
 /**
  * Writes the summary of the last solve again.

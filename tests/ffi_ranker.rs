@@ -359,13 +359,13 @@ fn a_warm_c_abi_ranker_allocates_nothing() {
     let mut slate = vec![0usize; 50];
     let mut out = lprank_rank_result::default();
     assert_eq!(h.rank(&big.c_request(&big_rules, 0.5), &mut slate, &mut out), LPRANK_OK);
+    // The solver sizes its buffers by the work a request needs (the items screening keeps,
+    // the assignment's candidates); reserving for the largest request makes every smaller
+    // one allocation-free from its first call.
+    // SAFETY: a live handle; the rules' arrays live in `big_rules`.
+    let reserved = unsafe { lprank_ranker_reserve(h.ranker, 1000, 50, big_rules.as_ptr(), big_rules.len()) };
+    assert_eq!(reserved, LPRANK_OK);
     let feeds: Vec<_> = (0..3u64).map(|seed| feed(1000 - 150 * seed as usize, 50, 20 + seed)).collect();
-    // Warm: the solver's buffers are sized by the work a request needs (the items
-    // screening keeps, the assignment's candidates), so each request is ranked once first.
-    for f in &feeds {
-        let rules = f.c_rules();
-        assert_eq!(h.rank(&f.c_request(&rules, 0.25), &mut slate, &mut out), LPRANK_OK);
-    }
     for (seed, f) in feeds.iter().enumerate() {
         let rules = f.c_rules();
         let request = f.c_request(&rules, 0.25);

@@ -142,6 +142,14 @@ class Solver {
         return *this;
     }
 
+    /// Reserves for problems of at most `items` items, `slots` slots and as many rules and
+    /// bounds as `rules`, so that no such solve allocates from now on (lprank_solver_reserve).
+    void reserve(size_t items, size_t slots, const std::vector<Rule> &rules) {
+        detail::to_c_rules(rules, c_rules_);
+        check(lprank_solver_reserve(handle_, items, slots, c_rules_.empty() ? nullptr : c_rules_.data(),
+                                    c_rules_.size()));
+    }
+
     /// Solves for `n` scores at `scores` (not copied), `slots` slots (default position
     /// weights unless `position_weights` is non-empty) and `rules`.
     lprank_summary solve(const double *scores, size_t n, size_t slots, const std::vector<Rule> &rules,
@@ -339,6 +347,15 @@ class Ranker {
             c_rules_ = std::move(other.c_rules_);
         }
         return *this;
+    }
+
+    /// Reserves for requests of at most `candidates` candidates, `slots` slots and as many
+    /// rules and bounds as `rules`, so that no such request allocates once the scorer has
+    /// seen one of `candidates` (lprank_ranker_reserve).
+    void reserve(size_t candidates, size_t slots, const std::vector<Rule> &rules) {
+        detail::to_c_rules(rules, c_rules_);
+        check(lprank_ranker_reserve(handle_, candidates, slots, c_rules_.empty() ? nullptr : c_rules_.data(),
+                                    c_rules_.size()));
     }
 
     /// Ranks `candidates` candidates whose features `features` holds (read in place, laid

@@ -288,6 +288,38 @@ unsafe fn solution<'a>(ranker: *const lprank_ranker) -> Result<&'a Solution, Fai
     Ok(unsafe { ranked(ranker)? }.last_solution())
 }
 
+/// Reserves the ranker's solver and score buffers for requests of at most `candidates`
+/// candidates, `slots` slots and as many rules and bounds as `rules` (see
+/// `lprank_solver_reserve`), so that once the scorer has seen a request of `candidates`
+/// no such request allocates. Statuses as for `lprank_solver_reserve`.
+///
+/// # Safety
+/// `ranker` is NULL or a live handle; `rules` is NULL or holds `rules_len` rules whose
+/// arrays hold the lengths beside them.
+#[no_mangle]
+pub unsafe extern "C" fn lprank_ranker_reserve(
+    ranker: *mut lprank_ranker,
+    candidates: usize,
+    slots: usize,
+    rules: *const lprank_rule,
+    rules_len: usize,
+) -> lprank_status {
+    guard(|| {
+        non_null(ranker, "ranker")?;
+        // SAFETY: checked non-NULL; the caller promises a live, exclusive handle.
+        let handle = unsafe { &mut *ranker };
+        // SAFETY: forwarded contract.
+        let c_rules = unsafe { slice_arg(rules, rules_len, "rules")? };
+        let ranker = &mut handle.ranker;
+        // SAFETY: forwarded contract.
+        unsafe {
+            handle.rules.with(c_rules, |rules| {
+                ranker.reserve_for(candidates, crate::Slots::Count(slots), rules).map_err(problem_failure)
+            })
+        }
+    })
+}
+
 /// Writes the solve summary of the last successful request again (as `lprank_rank`'s
 /// result held it): status, objective, bound, sizes and, for numerical trouble, the
 /// message. Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`, `LPRANK_NO_SOLUTION`,

@@ -274,6 +274,40 @@ pub unsafe extern "C" fn lprank_solver_solve(
     })
 }
 
+/// Reserves every buffer of `solver` for problems of at most `items` items, `slots` slots
+/// and as many rules and rule bounds as `rules` (only their count, bounds and profiles are
+/// read), so that from now on no such solve allocates (see `Solver::reserve_for`; without
+/// it the buffers grow to the largest problem solved). Statuses: `LPRANK_OK`,
+/// `LPRANK_NULL_POINTER`, `LPRANK_INVALID_INPUT` (e.g. over `max_memory_bytes`, with the
+/// sizes in the message), `LPRANK_LENGTH_MISMATCH`, `LPRANK_PANIC`.
+///
+/// # Safety
+/// `solver` is NULL or a live handle; `rules` is NULL or holds `rules_len` rules whose
+/// arrays hold the lengths beside them.
+#[no_mangle]
+pub unsafe extern "C" fn lprank_solver_reserve(
+    solver: *mut lprank_solver,
+    items: usize,
+    slots: usize,
+    rules: *const lprank_rule,
+    rules_len: usize,
+) -> lprank_status {
+    guard(|| {
+        non_null(solver, "solver")?;
+        // SAFETY: checked non-NULL; the caller promises a live, exclusive handle.
+        let handle = unsafe { &mut *solver };
+        // SAFETY: forwarded contract.
+        let c_rules = unsafe { slice_arg(rules, rules_len, "rules")? };
+        let solver = &mut handle.solver;
+        // SAFETY: forwarded contract.
+        unsafe {
+            handle.rules.with(c_rules, |rules| {
+                solver.reserve_for(items, Slots::Count(slots), rules).map_err(problem_failure)
+            })
+        }
+    })
+}
+
 /// Converts the C problem `p` and runs `body` on it.
 ///
 /// # Safety

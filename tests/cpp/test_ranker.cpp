@@ -99,6 +99,13 @@ static void check_errors(const std::string &dir) {
           "infeasible: no slate");
     CHECK(ranker.infeasibility_ray().at(0) < 0, "the ray proves the min");
 
+    // Reserving for the largest request: fine within the memory cap, an error naming the
+    // cap beyond it (2^40 candidates).
+    CHECK(status_of([&] { ranker.reserve(Request::n, 4, rules); }) == LPRANK_OK, "reserve for the request");
+    CHECK(status_of([&] { ranker.reserve(size_t(1) << 40, 4, rules); }, &message) == LPRANK_INVALID_INPUT &&
+              message.find("max_memory_bytes") != std::string::npos,
+          "a reserve beyond the memory cap: " << message);
+
     // Warm: the same request again allocates nothing on the C++ side.
     ranker.rank(*model, q.features(), Request::n, 4, rules, 0.5, slate);
     long before = cpp_allocations;

@@ -100,6 +100,15 @@ public final class RankerTest {
             Checks.check(manyRanked.solution.status == Solution.OPTIMAL && manyRanked.solution.ruleValues.length == 40,
                     "40 rules");
 
+            // Reserving: fine for these 40 rules; beyond the memory cap an error naming it;
+            // negative counts refused before the native call.
+            Checks.check(Checks.statusOf(() -> ranker.reserve(n, 2, many)) == 0, "reserve for 40 rules");
+            Checks.check(Checks.statusOf(() -> ranker.reserve(Integer.MAX_VALUE, 1 << 20, many))
+                    == LprankException.INVALID_INPUT, "a reserve beyond the memory cap");
+            Checks.check(Checks.statusOf(() -> ranker.reserve(-1, 2, many)) == LprankException.LENGTH_MISMATCH,
+                    "a negative reserve");
+            Checks.check(manyRanked.solution.message == null, "an optimal answer has no message");
+
             Rule impossible = Rule.atLeast(new long[] {0}, Rule.TOP, 1, 2.0).named("impossible");
             Ranked inf = ranker.rank(model, requestDense, requestIds, itemDense, itemIds, n, 2, null,
                     new Rule[] {impossible}, U);

@@ -29,6 +29,16 @@ public final class SolverTest {
             Checks.check(Checks.statusOf(() -> solver.solve(null, 1, new Rule[0])) == LprankException.INVALID_INPUT, "null scores: empty");
             Checks.check(Checks.statusOf(() -> solver.solve(scores, 3, new double[] {1.0, 0.5}, new Rule[0])) == LprankException.LENGTH_MISMATCH,
                     "more slots than weights");
+            // Numbers the tolerances cannot survive (a weight of 1e8 beside an exposure minimum
+            // of 0.3056): numerical trouble with its message, never a wrong OPTIMAL; at 1e6 optimal.
+            Rule[] scale = {Rule.atLeast(new long[] {0, 1}, Rule.TOP, 1, 1.0),
+                    Rule.atLeast(new long[] {1, 2}, Rule.EXPOSURE, 0, 0.3056)};
+            double[] three = {1.0, 0.2, 0.5};
+            Solution trouble = solver.solve(three, 0, new double[] {1e8}, scale);
+            Checks.check(trouble.status == Solution.NUMERICAL_TROUBLE, "numerical trouble: " + trouble.status);
+            Checks.check(trouble.message != null && trouble.message.contains("hard rule"), "its message: " + trouble.message);
+            Solution fine = solver.solve(three, 0, new double[] {1e6}, scale);
+            Checks.check(fine.status == Solution.OPTIMAL && fine.message == null, "optimal at 1e6: " + fine.status);
             Rule both = Rule.between(new long[] {0}, new double[] {1, 0, 0, 0}, Rule.EXPOSURE, 0, null, 1.0);
             Checks.check(Checks.statusOf(() -> solver.solve(scores, 2, new Rule[] {both})) == LprankException.INVALID_INPUT,
                     "items and coefficients");

@@ -446,6 +446,24 @@ JNIEXPORT jint JNICALL Java_dev_lprank_Ranker_nativeRank(JNIEnv *env, jclass cls
     return status;
 }
 
+/* Ranker.reserve: lprank_ranker_reserve with the rules read as for a rank call. */
+JNIEXPORT jint JNICALL Java_dev_lprank_Ranker_nativeReserve(JNIEnv *env, jclass cls, jlong handle, jint candidates,
+                                                            jint slots, jobjectArray rules) {
+    (void)cls;
+    rule_set set;
+    jint status = LPRANK_NULL_POINTER;
+    if (rule_set_read(env, rules, &set)) {
+        /* Ranker.reserve refuses negative counts before calling; never wrap one to a huge size_t. */
+        size_t n = candidates < 0 ? 0 : (size_t)candidates, m = slots < 0 ? 0 : (size_t)slots;
+        rule_set_pin(env, &set);
+        status = (jint)lprank_ranker_reserve((lprank_ranker *)(intptr_t)handle, n, m, rule_set_rules(&set),
+                                             (size_t)set.k);
+        rule_set_unpin(env, &set);
+    }
+    rule_set_release(env, &set);
+    return status;
+}
+
 /* The last request's summary message (static C string), or null. */
 JNIEXPORT jstring JNICALL Java_dev_lprank_Ranker_nativeMessage(JNIEnv *env, jclass cls, jlong handle) {
     (void)cls;

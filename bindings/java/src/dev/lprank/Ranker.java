@@ -91,6 +91,19 @@ public final class Ranker implements AutoCloseable {
     }
 
     /**
+     * Reserves the native buffers for requests of at most {@code candidates} candidates,
+     * {@code slots} slots and as many rules and bounds as {@code rules}, so that no such
+     * request allocates natively once one of {@code candidates} has been scored (without it
+     * the buffers grow to the largest request seen). Throws {@code INVALID_INPUT} naming
+     * the sizes when that is over the solver's memory cap.
+     */
+    public void reserve(int candidates, int slots, Rule[] rules) {
+        if (candidates < 0 || slots < 0)
+            throw new LprankException(LprankException.LENGTH_MISMATCH, "reserve: negative count");
+        check(nativeReserve(handle, candidates, slots, rules == null ? new Rule[0] : rules));
+    }
+
+    /**
      * {@link #rank} into caller-owned buffers: the same request and answer, without a Java
      * allocation per call. Throws {@code LENGTH_MISMATCH} before any work when the request
      * exceeds the buffers' capacities.
@@ -148,6 +161,8 @@ public final class Ranker implements AutoCloseable {
 
     /** The last request's summary message (NULL in C: null). */
     private static native String nativeMessage(long handle);
+
+    private static native int nativeReserve(long handle, int candidates, int slots, Rule[] rules);
 
     private static native int nativeRank(long handle, long model, float[] requestDense, long[] requestIds,
             float[] itemDense, long[] itemIds, int candidates, int slots, double[] positionWeights, Rule[] rules,
