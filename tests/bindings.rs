@@ -30,6 +30,11 @@ fn work_dir() -> PathBuf {
 }
 
 fn run(cmd: &mut Command) -> String {
+    run_with_stderr(cmd).0
+}
+
+/// Runs `cmd` against the test-hooks library, requires success, returns stdout and stderr.
+fn run_with_stderr(cmd: &mut Command) -> (String, String) {
     // cargo's LD_LIBRARY_PATH points at target/release, whose liblprank lacks the test
     // hooks: load the one built for these tests.
     if let Some(dir) = LIB_DIR.get() {
@@ -37,9 +42,9 @@ fn run(cmd: &mut Command) -> String {
     }
     let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{cmd:?} failed ({}):\n{stdout}\n{stderr}", out.status);
-    stdout
+    (stdout, stderr)
 }
 
 /// Builds liblprank with the test hooks (once per test run) and returns its directory.
@@ -363,13 +368,7 @@ impl JavaProgram {
             .arg(self.dir.join("classes"))
             .arg(self.class)
             .args(args);
-        if let Some(dir) = LIB_DIR.get() {
-            cmd.env("LD_LIBRARY_PATH", dir);
-        }
-        let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{cmd:?} failed ({}):\n{stdout}\n{stderr}", out.status);
+        let (stdout, stderr) = run_with_stderr(&mut cmd);
         for (stream, text) in [("stdout", stdout.as_str()), ("stderr", &*stderr)] {
             let warning = text.lines().find(|l| l.to_ascii_lowercase().contains("warning"));
             assert!(warning.is_none(), "-Xcheck:jni on {stream}: {}", warning.unwrap_or_default());
