@@ -6,9 +6,11 @@
 #   g++                   compiles HiGHS and the C/C++ binding tests (with its sanitizer runtimes)
 #   valgrind              runs the C binding tests once more under Valgrind
 #   openjdk-17-jdk-headless  builds and runs the Java binding tests
+#   libgtest-dev, pkg-config the CMake package's consumer test (GoogleTest, lprank.pc)
 #
 # Installing needs root: run as root, or as a user with sudo. Nothing is installed when
-# everything is present. Arguments go to cargo test (e.g. scripts/test.sh --test fixtures).
+# everything is present. Arguments go to cargo test (e.g. scripts/test.sh --test fixtures);
+# without arguments scripts/cmake_package_test.sh runs after cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,8 @@ dpkg -s libclang-dev >/dev/null 2>&1 || missing+=(libclang-dev)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+dpkg -s libgtest-dev >/dev/null 2>&1 || missing+=(libgtest-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
@@ -39,4 +43,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   ${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-exec cargo test --release "$@"
+cargo test --release "$@"
+# With no arguments (the whole suite), the CMake package too: installed, then used.
+if [ $# -eq 0 ]; then
+  scripts/cmake_package_test.sh
+fi
