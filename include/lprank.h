@@ -461,6 +461,11 @@ typedef struct lprank_rank_result {
    * feasible lottery) or no slate buffer was given.
    */
   uint8_t has_slate;
+  /**
+   * The probability with which the lottery serves this slate, in (0, 1] (0 when there
+   * is no lottery): log it with the impression for inverse-propensity estimates.
+   */
+  double propensity;
 } lprank_rank_result;
 
 /**

@@ -54,6 +54,10 @@ pub struct Ranked<'a> {
     pub solution: &'a Solution,
     /// The slate to serve (`Solution::sample(u)`); `None` when there is no lottery.
     pub slate: Option<&'a [usize]>,
+    /// The probability with which the lottery serves `slate` (see
+    /// [`Solution::sample_with_propensity`]): log it for off-policy evaluation. 0 when
+    /// there is no slate.
+    pub propensity: f64,
     /// Where the time went.
     pub timing: Timing,
 }
@@ -156,6 +160,10 @@ impl Ranker {
             score_ns: (scored - start).as_nanos() as u64,
             solve_ns: scored.elapsed().as_nanos() as u64,
         };
-        Ok(Ranked { scores: &self.scores, solution, slate: solution.sample(request.u), timing })
+        let (slate, propensity) = match solution.sample_with_propensity(request.u) {
+            Some((slate, p)) => (Some(slate), p),
+            None => (None, 0.0),
+        };
+        Ok(Ranked { scores: &self.scores, solution, slate, propensity, timing })
     }
 }

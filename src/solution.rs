@@ -271,6 +271,17 @@ impl Solution {
         last
     }
 
+    /// [`Solution::sample`] and the slate's **propensity**: the probability that this
+    /// lottery serves exactly that ranking (summed over lottery entries that are the same
+    /// ranking), in `(0, 1]`. Log it with the impression: it is the denominator of an
+    /// inverse-propensity estimate of another policy's value from these logs (see the
+    /// README, "Offline evaluation"). `None` when there is no lottery.
+    pub fn sample_with_propensity(&self, u: f64) -> Option<(&[usize], f64)> {
+        let slate = self.sample(u)?;
+        let propensity = self.lottery().filter(|r| r.items == slate).map(|r| r.probability).sum();
+        Some((slate, propensity))
+    }
+
     /// The ranking with the largest probability (the first one on ties).
     pub fn most_likely(&self) -> Option<&[usize]> {
         let mut best: Option<LotteryRanking<'_>> = None;

@@ -184,3 +184,31 @@ fn lotteries_carry_no_residue_rankings() {
         lprank::verify::verify(&problem, s, 1e-9, 1e-9).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
     }
 }
+
+/// The propensity logged with a slate is the share of `u ∈ [0, 1)` that serves exactly that
+/// slate: counted here over a fine grid of `u` with `Solution::sample`, not read from the
+/// lottery's probabilities.
+#[test]
+fn the_propensity_is_the_chance_of_serving_that_slate() {
+    let model = model();
+    let mut ranker = Ranker::new(ScorerSettings::int8(), Settings::default()).unwrap();
+    let mut several = 0;
+    for seed in 0..8 {
+        let f = feed(300, 20, 40 + seed);
+        let rules = f.rules.rules();
+        let ranked = ranker.rank(&model, &request(&f, &rules, 0.37)).unwrap();
+        let slate = ranked.slate.expect("feasible feed");
+        let grid = 100_000;
+        let served = (0..grid)
+            .filter(|&g| ranked.solution.sample((g as f64 + 0.5) / grid as f64) == Some(slate))
+            .count();
+        let share = served as f64 / grid as f64;
+        assert!(
+            (share - ranked.propensity).abs() <= 2.0 / grid as f64,
+            "seed {seed}: propensity {} but {share} of u serves the slate",
+            ranked.propensity
+        );
+        several += usize::from(ranked.propensity < 1.0);
+    }
+    assert!(several > 0, "no request served a slate from a lottery of several");
+}

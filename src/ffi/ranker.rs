@@ -82,6 +82,9 @@ pub struct lprank_rank_result {
     /// lottery to sample (infeasible rules, or a time budget that ran out before any
     /// feasible lottery) or no slate buffer was given.
     pub has_slate: u8,
+    /// The probability with which the lottery serves this slate, in (0, 1] (0 when there
+    /// is no lottery): log it with the impression for inverse-propensity estimates.
+    pub propensity: f64,
 }
 
 /// Opaque ranker handle: a scorer workspace, a solver and the score buffers. Not
@@ -215,6 +218,7 @@ pub unsafe extern "C" fn lprank_ranker_rank(
                     score_ns: ranked.timing.score_ns,
                     solve_ns: ranked.timing.solve_ns,
                     has_slate,
+                    propensity: ranked.propensity,
                 })
             })?
         };

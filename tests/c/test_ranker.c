@@ -172,6 +172,12 @@ static void check_errors(const char *dir) {
     double p[8];
     size_t rankings[8 * M];
     CHECK(lprank_ranker_lottery(ranker, p, 8, rankings, 8 * M) == LPRANK_OK, "lottery");
+    /* The propensity: the total probability of the lottery's rankings that are this slate. */
+    double same = 0;
+    for (size_t t = 0; t < result.summary.lottery_len; t++)
+        if (memcmp(&rankings[t * M], slate, M * sizeof(size_t)) == 0) same += p[t];
+    CHECK(result.propensity > 0 && result.propensity <= 1 && fabs(result.propensity - same) < 1e-12,
+          "the propensity %g is the slate's lottery probability %g", result.propensity, same);
     size_t again[M];
     CHECK(lprank_ranker_sample(ranker, 0.5, again, M) == LPRANK_OK && memcmp(again, slate, sizeof again) == 0,
           "re-sampling with the same u gives the same slate");

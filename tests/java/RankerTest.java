@@ -54,6 +54,11 @@ public final class RankerTest {
             for (int i = 0; i < n; i++) Checks.check(r.scores[i] == p[i], "the scorer's probabilities");
             Checks.check(r.slate != null && r.slate.length == 2, "a slate of min(slots, n)");
             Checks.check(Arrays.equals(r.slate, r.solution.sample(U)), "the slate is the lottery's draw for u");
+            double same = 0;
+            for (int t = 0; t < r.solution.rankings.length; t++)
+                if (Arrays.equals(r.solution.rankings[t], r.slate)) same += r.solution.probabilities[t];
+            Checks.check(r.propensity > 0 && r.propensity <= 1 && Math.abs(r.propensity - same) < 1e-12,
+                    "the propensity " + r.propensity + " is the slate's lottery probability " + same);
             Checks.check(r.solution.ruleValues.length == 1 && r.solution.ruleValues[0] <= 1.0 + 1e-9, "cap holds");
             Checks.check(r.solution.infeasibilityRay == null, "no ray");
             Checks.check(r.scoreNanos >= 0 && r.solveNanos >= 0, "timings");

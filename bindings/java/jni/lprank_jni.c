@@ -387,7 +387,7 @@ JNIEXPORT jstring JNICALL Java_dev_lprank_Ranker_nativeLastError(JNIEnv *env, jc
     return (*env)->NewStringUTF(env, lprank_last_error());
 }
 
-/* On LPRANK_OK writes summary_out = {solution status, objective, bound, gap, relative gap}
+/* On LPRANK_OK writes summary_out = {solution status, objective, bound, gap, relative gap, propensity}
  * and counts_out = {slate_len, lottery_len, rules_len, score_ns, solve_ns, has_slate}. */
 JNIEXPORT jint JNICALL Java_dev_lprank_Ranker_nativeRank(JNIEnv *env, jclass cls, jlong handle, jlong model,
                                                          jfloatArray request_dense, jlongArray request_ids,
@@ -435,10 +435,11 @@ JNIEXPORT jint JNICALL Java_dev_lprank_Ranker_nativeRank(JNIEnv *env, jclass cls
 
         if (status == LPRANK_OK) {
             const lprank_summary *s = &out.summary;
-            jdouble summary[5] = {(jdouble)s->solution_status, s->objective, s->bound, s->gap, s->relative_gap};
+            jdouble summary[6] = {(jdouble)s->solution_status, s->objective,     s->bound,
+                                  s->gap,                      s->relative_gap,  out.propensity};
             jlong counts[6] = {(jlong)s->slate_len, (jlong)s->lottery_len, (jlong)s->rules_len,
                                (jlong)out.score_ns,  (jlong)out.solve_ns,    (jlong)out.has_slate};
-            (*env)->SetDoubleArrayRegion(env, summary_out, 0, 5, summary);
+            (*env)->SetDoubleArrayRegion(env, summary_out, 0, 6, summary);
             (*env)->SetLongArrayRegion(env, counts_out, 0, 6, counts);
         }
     }

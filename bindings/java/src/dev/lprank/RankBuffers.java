@@ -32,9 +32,11 @@ public final class RankBuffers {
     public boolean hasSlate;
     public int candidates, slateLength, lotteryLength, ruleCount;
     public double objective, bound, gap, relativeGap;
+    /** As {@link Ranked#propensity}: the probability the lottery serves the slate (0: none). */
+    public double propensity;
     public long scoreNanos, solveNanos;
 
-    final double[] summary = new double[5];
+    final double[] summary = new double[6];
     final long[] counts = new long[6];
 
     /**

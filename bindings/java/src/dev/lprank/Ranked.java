@@ -8,6 +8,12 @@ public final class Ranked {
      * out before any feasible lottery).
      */
     public final long[] slate;
+    /**
+     * The probability with which the lottery serves {@code slate}, in (0, 1]; 0 when there
+     * is no slate. Log it with the impression: it is the denominator of an
+     * inverse-propensity estimate of another policy's value.
+     */
+    public final double propensity;
     /** The model's score of each candidate: what the LP maximised. */
     public final double[] scores;
     /** The solve: status, objective, bound, the lottery, per-rule outcomes and the ray. */
@@ -15,8 +21,9 @@ public final class Ranked {
     /** Nanoseconds spent scoring and solving. */
     public final long scoreNanos, solveNanos;
 
-    Ranked(long[] slate, double[] scores, Solution solution, long scoreNanos, long solveNanos) {
+    Ranked(long[] slate, double propensity, double[] scores, Solution solution, long scoreNanos, long solveNanos) {
         this.slate = slate;
+        this.propensity = propensity;
         this.scores = scores;
         this.solution = solution;
         this.scoreNanos = scoreNanos;

@@ -63,7 +63,7 @@ public final class Ranker implements AutoCloseable {
         // read as lprank_ranker_rank reads it.
         int slotCount = positionWeights == null || slots != 0 ? slots : positionWeights.length;
         long[] slate = new long[Math.min(slotCount, candidates)];
-        double[] summary = new double[5];
+        double[] summary = new double[6];
         long[] counts = new long[6];
         check(nativeRank(handle, model == null ? 0 : model.handle(), requestDense, requestIds, itemDense, itemIds,
                 candidates, slots, positionWeights, rules, u, slate, summary, counts));
@@ -87,7 +87,7 @@ public final class Ranker implements AutoCloseable {
                 flat, slateLen, outcomes, ray, message);
         long[] served = counts[5] == 0 ? null
                 : slate.length == slateLen ? slate : java.util.Arrays.copyOf(slate, slateLen);
-        return new Ranked(served, scores, solution, counts[3], counts[4]);
+        return new Ranked(served, served == null ? 0 : summary[5], scores, solution, counts[3], counts[4]);
     }
 
     /**
@@ -129,6 +129,7 @@ public final class Ranker implements AutoCloseable {
         out.bound = out.summary[2];
         out.gap = out.summary[3];
         out.relativeGap = out.summary[4];
+        out.propensity = out.summary[5];
         out.candidates = candidates;
         out.slateLength = (int) out.counts[0];
         out.lotteryLength = (int) out.counts[1];
