@@ -29,8 +29,12 @@
 //! assert!(solution.rules()[0].value <= 1.0 + 1e-9);
 //! # Ok::<(), lprank::ProblemError>(())
 //! ```
+//!
+//! [`Greedy`] builds the usual production baseline instead (slot by slot, the best item a
+//! greedy check allows), for offline comparison with the LP.
 
 pub mod ffi;
+pub mod greedy;
 pub mod json;
 pub mod problem;
 pub mod ranker;
@@ -40,6 +44,7 @@ pub mod solver;
 pub mod synthetic;
 pub mod verify;
 
+pub use greedy::{Greedy, GreedySlate};
 pub use problem::{
     default_position_weight, Members, Problem, ProblemError, Rule, SlotProfile, Slots, MAX_MAGNITUDE,
     MAX_RULES,
