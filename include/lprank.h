@@ -6,7 +6,8 @@
  * failure out-parameters are untouched and lprank_last_error() says why. Arrays are
  * (pointer, length) pairs; NULL with length 0 is an empty array. _free(NULL) is a no-op.
  * Three ways in: lprank_solver (scores + rules -> slate LP), lprank_scorer (features ->
- * scores with an lprank_model), and lprank_ranker (both in one call per request).
+ * scores with an lprank_model), and lprank_ranker (both in one call per request); and
+ * lprank_greedy, the greedy baseline to compare the LP with offline.
  * A solver, scorer or ranker handle is not thread-safe: use one per thread; a model handle
  * is immutable and may be shared by any number of threads. No Rust panic crosses this
  * boundary: it returns LPRANK_PANIC instead. */
@@ -157,6 +158,11 @@ typedef uint32_t lprank_status;
 #endif // __cplusplus
 
 /**
+ * A greedy slate builder with its reusable buffers. Not thread-safe: one per thread.
+ */
+typedef struct lprank_greedy lprank_greedy;
+
+/**
  * Opaque model handle: a loaded, validated model. Immutable after loading, so one handle
  * may be used by any number of threads at once (each with its own `lprank_scorer`).
  */
@@ -179,6 +185,137 @@ typedef struct lprank_scorer lprank_scorer;
  * Opaque solver handle: owns a solver and its reusable workspace.
  */
 typedef struct lprank_solver lprank_solver;
+
+/**
+ * One rule. Members are either `items` (indices, coefficient 1) or `coefficients` (one
+ * per item): give exactly one of the two non-empty (both empty: a rule without members).
+ */
+typedef struct lprank_rule {
+  /**
+   * NUL-terminated UTF-8 name, echoed in error messages; may be NULL.
+   */
+  const char *name;
+  /**
+   * Member item indices (`items_len` of them); NULL with 0 for none.
+   */
+  const size_t *items;
+  /**
+   * Number of member indices.
+   */
+  size_t items_len;
+  /**
+   * Dense coefficients, one per item; NULL with 0 when `items` is used.
+   */
+  const double *coefficients;
+  /**
+   * Number of coefficients (must equal the number of items when given).
+   */
+  size_t coefficients_len;
+  /**
+   * `LPRANK_PROFILE_WHOLE_SLATE`, `LPRANK_PROFILE_TOP` or `LPRANK_PROFILE_EXPOSURE`.
+   */
+  uint32_t profile;
+  /**
+   * Depth for `LPRANK_PROFILE_TOP` (at least 1; clamped to the slate).
+   */
+  size_t top;
+  /**
+   * Non-zero when `max` applies.
+   */
+  uint8_t has_max;
+  /**
+   * Non-zero when `min` applies.
+   */
+  uint8_t has_min;
+  /**
+   * Non-zero when the rule is soft with `penalty`.
+   */
+  uint8_t has_penalty;
+  /**
+   * Upper bound on the rule's value.
+   */
+  double max;
+  /**
+   * Lower bound on the rule's value.
+   */
+  double min;
+  /**
+   * Cost per unit of violation (≥ 0) of a soft rule.
+   */
+  double penalty;
+} lprank_rule;
+
+/**
+ * A problem: borrowed by `lprank_solver_solve` for the duration of the call only.
+ */
+typedef struct lprank_problem {
+  /**
+   * One finite score per item.
+   */
+  const double *scores;
+  /**
+   * Number of items.
+   */
+  size_t scores_len;
+  /**
+   * Slot count. With `position_weights`, 0 means all of them and a smaller count keeps
+   * the first `slots` weights; without, the default weights 1/log2(j + 2) are used.
+   */
+  size_t slots;
+  /**
+   * Position weights (finite, ≥ 0, non-increasing), or NULL with 0 for the defaults.
+   */
+  const double *position_weights;
+  /**
+   * Number of position weights.
+   */
+  size_t position_weights_len;
+  /**
+   * The rules; NULL with 0 for none.
+   */
+  const struct lprank_rule *rules;
+  /**
+   * Number of rules.
+   */
+  size_t rules_len;
+} lprank_problem;
+
+/**
+ * Per-rule outcome under the lottery.
+ */
+typedef struct lprank_rule_outcome {
+  /**
+   * The rule's value in expectation.
+   */
+  double value;
+  /**
+   * Signed dual: > 0 when the max binds, < 0 when the min binds.
+   */
+  double dual;
+  /**
+   * Violation (non-zero only for soft rules, or within tolerance).
+   */
+  double violation;
+} lprank_rule_outcome;
+
+/**
+ * What one greedy call built.
+ */
+typedef struct lprank_greedy_result {
+  /**
+   * Slots filled: `min(slots, items)` (the slate's length).
+   */
+  size_t slate_len;
+  /**
+   * `Σ_j s_slate(j) w_j − Σ_soft ρ_k · violation_k` of the slate.
+   */
+  double objective;
+  /**
+   * Hard rules the slate breaks beyond their tolerance (0: every hard rule holds). The
+   * greedy check cannot always keep them: see `lprank::greedy`.
+   */
+  size_t broken_hard_rules;
+} lprank_greedy_result;
 
 /**
  * How a scorer computes; start from `lprank_scorer_settings_default()`.
@@ -281,65 +418,6 @@ typedef struct lprank_score_request {
    */
   size_t item_ids_len;
 } lprank_score_request;
-
-/**
- * One rule. Members are either `items` (indices, coefficient 1) or `coefficients` (one
- * per item): give exactly one of the two non-empty (both empty: a rule without members).
- */
-typedef struct lprank_rule {
-  /**
-   * NUL-terminated UTF-8 name, echoed in error messages; may be NULL.
-   */
-  const char *name;
-  /**
-   * Member item indices (`items_len` of them); NULL with 0 for none.
-   */
-  const size_t *items;
-  /**
-   * Number of member indices.
-   */
-  size_t items_len;
-  /**
-   * Dense coefficients, one per item; NULL with 0 when `items` is used.
-   */
-  const double *coefficients;
-  /**
-   * Number of coefficients (must equal the number of items when given).
-   */
-  size_t coefficients_len;
-  /**
-   * `LPRANK_PROFILE_WHOLE_SLATE`, `LPRANK_PROFILE_TOP` or `LPRANK_PROFILE_EXPOSURE`.
-   */
-  uint32_t profile;
-  /**
-   * Depth for `LPRANK_PROFILE_TOP` (at least 1; clamped to the slate).
-   */
-  size_t top;
-  /**
-   * Non-zero when `max` applies.
-   */
-  uint8_t has_max;
-  /**
-   * Non-zero when `min` applies.
-   */
-  uint8_t has_min;
-  /**
-   * Non-zero when the rule is soft with `penalty`.
-   */
-  uint8_t has_penalty;
-  /**
-   * Upper bound on the rule's value.
-   */
-  double max;
-  /**
-   * Lower bound on the rule's value.
-   */
-  double min;
-  /**
-   * Cost per unit of violation (≥ 0) of a soft rule.
-   */
-  double penalty;
-} lprank_rule;
 
 /**
  * One request of `candidates` items, borrowed by `lprank_ranker_rank` for the duration of
@@ -469,24 +547,6 @@ typedef struct lprank_rank_result {
 } lprank_rank_result;
 
 /**
- * Per-rule outcome under the lottery.
- */
-typedef struct lprank_rule_outcome {
-  /**
-   * The rule's value in expectation.
-   */
-  double value;
-  /**
-   * Signed dual: > 0 when the max binds, < 0 when the min binds.
-   */
-  double dual;
-  /**
-   * Violation (non-zero only for soft rules, or within tolerance).
-   */
-  double violation;
-} lprank_rule_outcome;
-
-/**
  * The input widths of a model: what a caller needs to size a request.
  */
 typedef struct lprank_input_widths {
@@ -512,41 +572,6 @@ typedef struct lprank_input_widths {
   size_t heads;
 } lprank_input_widths;
 
-/**
- * A problem: borrowed by `lprank_solver_solve` for the duration of the call only.
- */
-typedef struct lprank_problem {
-  /**
-   * One finite score per item.
-   */
-  const double *scores;
-  /**
-   * Number of items.
-   */
-  size_t scores_len;
-  /**
-   * Slot count. With `position_weights`, 0 means all of them and a smaller count keeps
-   * the first `slots` weights; without, the default weights 1/log2(j + 2) are used.
-   */
-  size_t slots;
-  /**
-   * Position weights (finite, ≥ 0, non-increasing), or NULL with 0 for the defaults.
-   */
-  const double *position_weights;
-  /**
-   * Number of position weights.
-   */
-  size_t position_weights_len;
-  /**
-   * The rules; NULL with 0 for none.
-   */
-  const struct lprank_rule *rules;
-  /**
-   * Number of rules.
-   */
-  size_t rules_len;
-} lprank_problem;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -569,6 +594,38 @@ const char *lprank_version(void);
  */
 lprank_status lprank_test_panic(void);
 #endif
+
+/**
+ * A new greedy builder. Free it with `lprank_greedy_free`.
+ */
+struct lprank_greedy *lprank_greedy_new(void);
+
+/**
+ * Frees a greedy builder. `NULL` does nothing.
+ *
+ * # Safety
+ * `greedy` is NULL or a handle from `lprank_greedy_new` not yet freed.
+ */
+void lprank_greedy_free(struct lprank_greedy *greedy);
+
+/**
+ * Builds the greedy slate for `problem` into `slate` (at least `min(slots, items)` entries)
+ * and, when `outcomes` is not NULL, each rule's value and violation into `outcomes` (at
+ * least `rules_len` entries; `dual` is 0). Statuses: `LPRANK_OK`, `LPRANK_NULL_POINTER`,
+ * `LPRANK_INVALID_INPUT` (the solver's messages), `LPRANK_LENGTH_MISMATCH`,
+ * `LPRANK_BUFFER_TOO_SMALL` (before any work), `LPRANK_PANIC`. Nothing is written on error.
+ *
+ * # Safety
+ * `greedy` is NULL or a live handle; `problem` and `out` are NULL or valid; `slate` holds
+ * `slate_len` writable entries and `outcomes` (or NULL) `outcomes_len`.
+ */
+lprank_status lprank_greedy_rank(struct lprank_greedy *greedy,
+                                 const struct lprank_problem *problem,
+                                 size_t *slate,
+                                 size_t slate_len,
+                                 struct lprank_rule_outcome *outcomes,
+                                 size_t outcomes_len,
+                                 struct lprank_greedy_result *out);
 
 /**
  * The default ranker settings: an f32 scorer on the best kernels, the default solver

@@ -136,3 +136,110 @@ fn bad_input_names_the_field() {
     let err = greedy.rank(&Problem::new(&[0.1, f64::NAN], Slots::Count(1))).unwrap_err();
     assert!(err.to_string().starts_with("scores[1]"), "{err}");
 }
+
+/// Through the C ABI: the same slate, outcomes and result as the Rust builder; short
+/// buffers, NULLs and bad input are statuses with nothing written.
+#[test]
+fn the_c_abi_builds_the_same_slate_and_reports_errors() {
+    use lprank::ffi::greedy::*;
+    use lprank::ffi::lprank_status::*;
+    use lprank::ffi::solver::{lprank_problem, lprank_rule, lprank_rule_outcome, LPRANK_PROFILE_TOP};
+    let scores = [0.9, 0.8, 0.7, 0.3, 0.2, 0.1];
+    let (four, five) = ([4usize], [5usize]);
+    let c_rule = |items: &[usize]| lprank_rule {
+        name: std::ptr::null(),
+        items: items.as_ptr(),
+        items_len: 1,
+        coefficients: std::ptr::null(),
+        coefficients_len: 0,
+        profile: LPRANK_PROFILE_TOP,
+        top: 2,
+        has_max: 0,
+        has_min: 1,
+        has_penalty: 0,
+        max: 0.0,
+        min: 1.0,
+        penalty: 0.0,
+    };
+    let rules = [c_rule(&four), c_rule(&five)];
+    let problem = lprank_problem {
+        scores: scores.as_ptr(),
+        scores_len: 6,
+        slots: 3,
+        position_weights: std::ptr::null(),
+        position_weights_len: 0,
+        rules: rules.as_ptr(),
+        rules_len: 2,
+    };
+    let rust_rules = [
+        Rule::at_least(Members::Items(&four), SlotProfile::Top(2), 1.0),
+        Rule::at_least(Members::Items(&five), SlotProfile::Top(2), 1.0),
+    ];
+    let mut greedy = Greedy::new();
+    let expected = greedy.rank(&Problem::new(&scores, Slots::Count(3)).with_rules(&rust_rules)).unwrap();
+    // SAFETY: every pointer covers its length; the handle is freed at the end.
+    unsafe {
+        let h = lprank_greedy_new();
+        let mut slate = [usize::MAX; 3];
+        let mut outcomes = [lprank_rule_outcome::default(); 2];
+        let mut out = lprank_greedy_result::default();
+        let status =
+            lprank_greedy_rank(h, &problem, slate.as_mut_ptr(), 3, outcomes.as_mut_ptr(), 2, &mut out);
+        assert_eq!(status, LPRANK_OK);
+        assert_eq!(&slate[..], expected.slate);
+        assert_eq!((out.slate_len, out.objective, out.broken_hard_rules), (3, expected.objective, 1));
+        for (o, (&v, &x)) in outcomes.iter().zip(expected.rule_values.iter().zip(expected.violations)) {
+            assert_eq!((o.value, o.violation), (v, x));
+        }
+        // Outcomes are optional.
+        assert_eq!(
+            lprank_greedy_rank(h, &problem, slate.as_mut_ptr(), 3, std::ptr::null_mut(), 0, &mut out),
+            LPRANK_OK
+        );
+        // A short slate or outcome buffer: nothing written.
+        let mut short = [usize::MAX; 2];
+        let status =
+            lprank_greedy_rank(h, &problem, short.as_mut_ptr(), 2, std::ptr::null_mut(), 0, &mut out);
+        assert_eq!(status, LPRANK_BUFFER_TOO_SMALL);
+        assert_eq!(short, [usize::MAX; 2]);
+        let status =
+            lprank_greedy_rank(h, &problem, slate.as_mut_ptr(), 3, outcomes.as_mut_ptr(), 1, &mut out);
+        assert_eq!(status, LPRANK_BUFFER_TOO_SMALL);
+        assert_eq!(
+            lprank_greedy_rank(
+                std::ptr::null_mut(),
+                &problem,
+                slate.as_mut_ptr(),
+                3,
+                std::ptr::null_mut(),
+                0,
+                &mut out
+            ),
+            LPRANK_NULL_POINTER
+        );
+        assert_eq!(
+            lprank_greedy_rank(h, &problem, std::ptr::null_mut(), 0, std::ptr::null_mut(), 0, &mut out),
+            LPRANK_BUFFER_TOO_SMALL
+        );
+        assert_eq!(
+            lprank_greedy_rank(h, &problem, std::ptr::null_mut(), 3, std::ptr::null_mut(), 0, &mut out),
+            LPRANK_NULL_POINTER
+        );
+        let bad = [0.5, f64::NAN];
+        let bad_problem = lprank_problem {
+            scores: bad.as_ptr(),
+            scores_len: 2,
+            rules: std::ptr::null(),
+            rules_len: 0,
+            ..problem
+        };
+        assert_eq!(
+            lprank_greedy_rank(h, &bad_problem, slate.as_mut_ptr(), 3, std::ptr::null_mut(), 0, &mut out),
+            LPRANK_INVALID_INPUT
+        );
+        let message = std::ffi::CStr::from_ptr(lprank::ffi::lprank_last_error()).to_str().unwrap();
+        assert!(message.starts_with("scores[1]"), "{message}");
+        lprank_greedy_free(h);
+        lprank_greedy_free(std::ptr::null_mut());
+    }
+}

@@ -201,6 +201,51 @@ class Solver {
     std::vector<lprank_rule> c_rules_;
 };
 
+/// Owns an lprank_greedy: the greedy baseline to compare the LP with offline (it fills
+/// slots in order with the best item a myopic check allows; see lprank::greedy in the Rust
+/// docs for what it does not guarantee). Move-only; not thread-safe: one per thread.
+class Greedy {
+  public:
+    Greedy() : handle_(lprank_greedy_new()) {
+        if (!handle_) throw Error(LPRANK_PANIC, lprank_last_error());
+    }
+    ~Greedy() { lprank_greedy_free(handle_); }
+    Greedy(const Greedy &) = delete;
+    Greedy &operator=(const Greedy &) = delete;
+    Greedy(Greedy &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Greedy &operator=(Greedy &&other) noexcept {
+        if (this != &other) {
+            lprank_greedy_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+
+    /// The greedy slate for `n` scores on `slots` slots (default position weights unless
+    /// `position_weights` is non-empty, as in Solver::solve) under `rules`, into `slate`
+    /// (resized), and each rule's value and violation into `outcomes` (resized).
+    lprank_greedy_result rank(const double *scores, size_t n, size_t slots, const std::vector<Rule> &rules,
+                              std::vector<size_t> &slate, std::vector<lprank_rule_outcome> &outcomes,
+                              const std::vector<double> &position_weights = {}) {
+        detail::to_c_rules(rules, c_rules_);
+        lprank_problem p{scores, n, slots, position_weights.empty() ? nullptr : position_weights.data(),
+                         position_weights.size(), c_rules_.empty() ? nullptr : c_rules_.data(), c_rules_.size()};
+        size_t m = position_weights.empty() || (slots != 0 && slots < position_weights.size())
+                       ? slots
+                       : position_weights.size();
+        slate.resize(m < n ? m : n);
+        outcomes.resize(rules.size());
+        lprank_greedy_result r{};
+        check(lprank_greedy_rank(handle_, &p, slate.empty() ? nullptr : slate.data(), slate.size(),
+                                 outcomes.empty() ? nullptr : outcomes.data(), outcomes.size(), &r));
+        return r;
+    }
+
+  private:
+    lprank_greedy *handle_;
+    std::vector<lprank_rule> c_rules_;
+};
+
 /// Which number per candidate the scorer writes.
 enum class Output : uint32_t {
     Logit = LPRANK_OUTPUT_LOGIT,                      ///< ranking logit (unbounded; rank by it)

@@ -12,6 +12,7 @@
 //! - No Rust panic crosses the boundary: it becomes `LPRANK_PANIC`.
 #![allow(non_camel_case_types)]
 
+pub mod greedy;
 pub mod ranker;
 pub mod scorer;
 pub mod solver;

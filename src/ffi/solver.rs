@@ -312,7 +312,7 @@ pub unsafe extern "C" fn lprank_solver_reserve(
 ///
 /// # Safety
 /// Every array of `p` (and of its rules) holds the length beside it.
-unsafe fn with_problem<R>(
+pub(crate) unsafe fn with_problem<R>(
     rules: &mut RuleBuffer,
     p: &lprank_problem,
     body: impl FnOnce(&Problem<'_>) -> Result<R, Failure>,

@@ -23,6 +23,22 @@ static void check_errors() {
 
     std::vector<double> nan_scores{0.9, NAN};
     CHECK(status_of([&] { solver.solve(nan_scores.data(), 2, 1, {}); }) == LPRANK_INVALID_INPUT, "NaN score");
+
+    // The greedy baseline: two minimums competing for the top two slots defeat its myopic
+    // check (slot 0 goes to the best item; slot 1 serves one of them), and it says so.
+    lprank::Greedy greedy;
+    std::vector<double> six{0.9, 0.8, 0.7, 0.3, 0.2, 0.1};
+    std::vector<lprank::Rule> competing{lprank::Rule::at_least({4}, lprank::Profile::top(2), 1.0),
+                                        lprank::Rule::at_least({5}, lprank::Profile::top(2), 1.0)};
+    std::vector<size_t> slate;
+    std::vector<lprank_rule_outcome> outcomes;
+    auto g = greedy.rank(six.data(), six.size(), 3, competing, slate, outcomes);
+    CHECK(slate.size() == 3 && slate[0] == 0 && g.slate_len == 3, "greedy slate starts with the best item");
+    CHECK(g.broken_hard_rules == 1 && outcomes.size() == 2 && outcomes[0].violation + outcomes[1].violation == 1.0,
+          "one minimum reported broken by 1");
+    lprank::Greedy moved_greedy = std::move(greedy);
+    CHECK(status_of([&] { moved_greedy.rank(nan_scores.data(), 2, 1, {}, slate, outcomes); }) == LPRANK_INVALID_INPUT,
+          "greedy: NaN score");
     try {
         solver.solve(nan_scores.data(), 2, 1, {});
     } catch (const lprank::Error &e) {
