@@ -1,3 +1,5 @@
+import dev.lprank.Greedy;
+import dev.lprank.GreedySlate;
 import dev.lprank.LprankException;
 import dev.lprank.Rule;
 import dev.lprank.Solution;
@@ -39,6 +41,22 @@ public final class SolverTest {
             Checks.check(trouble.message != null && trouble.message.contains("hard rule"), "its message: " + trouble.message);
             Solution fine = solver.solve(three, 0, new double[] {1e6}, scale);
             Checks.check(fine.status == Solution.OPTIMAL && fine.message == null, "optimal at 1e6: " + fine.status);
+            // The greedy baseline: two minimums competing for the top two slots defeat its myopic
+            // check (slot 0 goes to the best item), and it reports the broken one.
+            try (Greedy greedy = new Greedy()) {
+                Rule[] competing = {Rule.atLeast(new long[] {4}, Rule.TOP, 2, 1.0),
+                        Rule.atLeast(new long[] {5}, Rule.TOP, 2, 1.0)};
+                double[] six = {0.9, 0.8, 0.7, 0.3, 0.2, 0.1};
+                GreedySlate g = greedy.rank(six, 3, null, competing);
+                Checks.check(g.slate.length == 3 && g.slate[0] == 0, "greedy slate starts with the best item");
+                Checks.check(g.brokenHardRules == 1 && g.ruleViolations[0] + g.ruleViolations[1] == 1.0,
+                        "greedy reports one broken minimum");
+                Checks.check(g.ruleValues[0] + g.ruleValues[1] == 1.0, "one of the two is in the top two");
+                Checks.check(Checks.statusOf(() -> greedy.rank(new double[] {0.9, Double.NaN}, 1, null, null))
+                        == LprankException.INVALID_INPUT, "greedy: NaN score");
+                Checks.check(greedy.rank(six, 2, null, null).slate[1] == 1, "greedy without rules is the sort");
+            }
+
             Rule both = Rule.between(new long[] {0}, new double[] {1, 0, 0, 0}, Rule.EXPOSURE, 0, null, 1.0);
             Checks.check(Checks.statusOf(() -> solver.solve(scores, 2, new Rule[] {both})) == LprankException.INVALID_INPUT,
                     "items and coefficients");

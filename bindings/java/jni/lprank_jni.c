@@ -516,3 +516,72 @@ JNIEXPORT jint JNICALL Java_dev_lprank_Ranker_nativeRay(JNIEnv *env, jclass cls,
     unpin(env, out, o, 0);
     return status;
 }
+
+/* ---- Greedy ---- */
+
+JNIEXPORT jlong JNICALL Java_dev_lprank_Greedy_nativeNew(JNIEnv *env, jclass cls) {
+    (void)env;
+    (void)cls;
+    return (jlong)(intptr_t)lprank_greedy_new();
+}
+
+JNIEXPORT void JNICALL Java_dev_lprank_Greedy_nativeFree(JNIEnv *env, jclass cls, jlong handle) {
+    (void)env;
+    (void)cls;
+    lprank_greedy_free((lprank_greedy *)(intptr_t)handle);
+}
+
+JNIEXPORT jstring JNICALL Java_dev_lprank_Greedy_nativeLastError(JNIEnv *env, jclass cls) {
+    (void)cls;
+    return (*env)->NewStringUTF(env, lprank_last_error());
+}
+
+/* On LPRANK_OK: slate filled, outcomes = {value, violation} per rule, result = {objective,
+ * broken hard rules}. */
+JNIEXPORT jint JNICALL Java_dev_lprank_Greedy_nativeRank(JNIEnv *env, jclass cls, jlong handle, jdoubleArray scores,
+                                                         jint slots, jdoubleArray weights, jobjectArray rules,
+                                                         jlongArray slate, jdoubleArray outcomes_out,
+                                                         jdoubleArray result_out) {
+    (void)cls;
+    rule_set set;
+    jint status = LPRANK_NULL_POINTER;
+    if (rule_set_read(env, rules, &set)) {
+        lprank_problem p;
+        p.scores_len = scores ? (size_t)(*env)->GetArrayLength(env, scores) : 0;
+        p.slots = slots < 0 ? 0 : (size_t)slots;
+        p.position_weights_len = weights ? (size_t)(*env)->GetArrayLength(env, weights) : 0;
+        p.rules = rule_set_rules(&set);
+        p.rules_len = (size_t)set.k;
+        size_t slate_len = slate ? (size_t)(*env)->GetArrayLength(env, slate) : 0;
+        /* One outcome per rule, on the C heap (no JNI call may run while arrays are pinned). */
+        lprank_rule_outcome *outcomes = set.k ? malloc((size_t)set.k * sizeof *outcomes) : NULL;
+        if (set.k && !outcomes) {
+            status = LPRANK_PANIC;
+        } else {
+            /* Pin every array, build, unpin: no other JNI call in between. */
+            p.scores = pin(env, scores);
+            p.position_weights = pin(env, weights);
+            rule_set_pin(env, &set);
+            jlong *slate_items = pin(env, slate);
+            lprank_greedy_result r;
+            status = (jint)lprank_greedy_rank((lprank_greedy *)(intptr_t)handle, &p,
+                                              slate_len ? (size_t *)slate_items : NULL, slate_len, outcomes,
+                                              (size_t)set.k, &r);
+            unpin(env, slate, slate_items, status == LPRANK_OK ? 0 : JNI_ABORT);
+            rule_set_unpin(env, &set);
+            unpin(env, weights, (void *)p.position_weights, JNI_ABORT);
+            unpin(env, scores, (void *)p.scores, JNI_ABORT);
+            if (status == LPRANK_OK) {
+                for (jsize k = 0; k < set.k; k++) {
+                    jdouble pair[2] = {outcomes[k].value, outcomes[k].violation};
+                    (*env)->SetDoubleArrayRegion(env, outcomes_out, 2 * k, 2, pair);
+                }
+                jdouble result[2] = {r.objective, (jdouble)r.broken_hard_rules};
+                (*env)->SetDoubleArrayRegion(env, result_out, 0, 2, result);
+            }
+        }
+        free(outcomes);
+    }
+    rule_set_release(env, &set);
+    return status;
+}
