@@ -7,10 +7,12 @@
 #   valgrind              runs the C binding tests once more under Valgrind
 #   openjdk-17-jdk-headless  builds and runs the Java binding tests
 #   libgtest-dev, pkg-config the CMake package's consumer test (GoogleTest, lprank.pc)
+#   maven                 the Java artifact (dev.lprank:lprank) and its consumer project
 #
 # Installing needs root: run as root, or as a user with sudo. Nothing is installed when
 # everything is present. Arguments go to cargo test (e.g. scripts/test.sh --test fixtures);
-# without arguments scripts/cmake_package_test.sh runs after cargo test.
+# without arguments scripts/cmake_package_test.sh and scripts/maven_package_test.sh run
+# after cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,7 @@ command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 dpkg -s libgtest-dev >/dev/null 2>&1 || missing+=(libgtest-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
@@ -44,7 +47,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cargo test --release "$@"
-# With no arguments (the whole suite), the CMake package too: installed, then used.
+# With no arguments (the whole suite), the CMake package and the Maven artifact too:
+# each installed, then used by a separate project.
 if [ $# -eq 0 ]; then
   scripts/cmake_package_test.sh
+  scripts/maven_package_test.sh
 fi

@@ -8,7 +8,7 @@ package dev.lprank;
  */
 public final class Greedy implements AutoCloseable {
     static {
-        System.loadLibrary("lprank_jni");
+        NativeLibrary.load();
     }
 
     private long handle;

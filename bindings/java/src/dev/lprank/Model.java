@@ -13,7 +13,7 @@ package dev.lprank;
  */
 public final class Model implements AutoCloseable {
     static {
-        System.loadLibrary("lprank_jni");
+        NativeLibrary.load();
     }
 
     private long handle;

@@ -19,7 +19,7 @@ package dev.lprank;
  */
 public final class Ranker implements AutoCloseable {
     static {
-        System.loadLibrary("lprank_jni");
+        NativeLibrary.load();
     }
 
     private long handle;

@@ -12,7 +12,7 @@ package dev.lprank;
  */
 public final class Scorer implements AutoCloseable {
     static {
-        System.loadLibrary("lprank_jni");
+        NativeLibrary.load();
     }
 
     /** Precision: f32 towers (the reference, the default). */

@@ -13,7 +13,7 @@ package dev.lprank;
  */
 public final class Solver implements AutoCloseable {
     static {
-        System.loadLibrary("lprank_jni");
+        NativeLibrary.load();
     }
 
     private long handle;
