@@ -10,4 +10,6 @@ cd "$(dirname "$0")/.."
 jar=bindings/java/target/lprank-0.1.0.jar
 echo "installed dev.lprank:lprank:0.1.0 ($(du -k "$jar" | cut -f1) KiB jar)"
 (cd examples/maven-consumer && mvn -q -B -Dstyle.color=never verify)
+# The JMH benchmark builds against the installed artifact too (it is run by hand).
+(cd bindings/java/jmh && mvn -q -B -Dstyle.color=never package)
 echo "maven consumer: $(grep -o 'tests="[0-9]*"[^>]*failures="[0-9]*"' examples/maven-consumer/target/surefire-reports/*.xml)"
