@@ -89,7 +89,7 @@ impl Shape {
     }
 }
 
-/// `a·b` bytes of `T`-sized elements, saturating: `words::<T>(a * b)`.
+/// The bytes of `count` elements of `T`, saturating.
 fn bytes<T>(count: usize) -> usize {
     count.saturating_mul(size_of::<T>())
 }
