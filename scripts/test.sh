@@ -11,8 +11,8 @@
 #
 # Installing needs root: run as root, or as a user with sudo. Nothing is installed when
 # everything is present. Arguments go to cargo test (e.g. scripts/test.sh --test fixtures);
-# without arguments scripts/cmake_package_test.sh and scripts/maven_package_test.sh run
-# after cargo test.
+# without arguments scripts/cmake_package_test.sh, scripts/maven_package_test.sh and
+# scripts/replay_test.sh (the Spark replay) run after cargo test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,9 +47,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cargo test --release "$@"
-# With no arguments (the whole suite), the CMake package and the Maven artifact too:
-# each installed, then used by a separate project.
+# With no arguments (the whole suite), the CMake package and the Maven artifact too
+# (each installed, then used by a separate project), and the Spark replay.
 if [ $# -eq 0 ]; then
   scripts/cmake_package_test.sh
   scripts/maven_package_test.sh
+  scripts/replay_test.sh
 fi
