@@ -39,6 +39,7 @@ public final class Policies implements AutoCloseable {
         DataTypes.createStructField("bound", DataTypes.DoubleType, false),
         DataTypes.createStructField("status", DataTypes.IntegerType, false),
         DataTypes.createStructField("rule_values", DataTypes.createArrayType(DataTypes.DoubleType, false), false),
+        DataTypes.createStructField("rule_violations", DataTypes.createArrayType(DataTypes.DoubleType, false), false),
         DataTypes.createStructField("violated_rules", DataTypes.IntegerType, false),
         DataTypes.createStructField("nanos", DataTypes.LongType, false),
     });
@@ -72,26 +73,27 @@ public final class Policies implements AutoCloseable {
         for (int k = 0; k < rules.length; k++)
             if (s.status != Solution.OPTIMAL || s.ruleViolations[k] > tolerance(ruleRows.get(k))) lpViolated++;
         out.add(RowFactory.create(id, LP, boxed(lp.slate == null ? new long[0] : lp.slate), lp.propensity, s.objective,
-                s.bound, s.status, boxed(s.ruleValues), lpViolated, lp.solveNanos));
+                s.bound, s.status, boxed(s.ruleValues), boxed(s.ruleViolations), lpViolated, lp.solveNanos));
 
         double[] scores = lp.scores;
         long start = System.nanoTime();
         GreedySlate g = greedy.rank(scores, slots, null, rules);
         long greedyNanos = System.nanoTime() - start;
         out.add(RowFactory.create(id, GREEDY, boxed(g.slate), 1.0, clicks(g.slate, scores), Double.NaN, -1,
-                boxed(g.ruleValues), g.brokenHardRules, greedyNanos));
+                boxed(g.ruleValues), boxed(g.ruleViolations), g.brokenHardRules, greedyNanos));
 
         start = System.nanoTime();
         long[] sorted = sort(scores, Math.min(slots, n));
         long sortNanos = System.nanoTime() - start;
-        double[] values = new double[rules.length];
+        double[] values = new double[rules.length], violations = new double[rules.length];
         int sortViolated = 0;
         for (int k = 0; k < rules.length; k++) {
             values[k] = ruleValue(ruleRows.get(k), sorted);
-            if (violation(ruleRows.get(k), values[k]) > tolerance(ruleRows.get(k))) sortViolated++;
+            violations[k] = violation(ruleRows.get(k), values[k]);
+            if (violations[k] > tolerance(ruleRows.get(k))) sortViolated++;
         }
         out.add(RowFactory.create(id, SORT, boxed(sorted), 1.0, clicks(sorted, scores), Double.NaN, -1, boxed(values),
-                sortViolated, sortNanos));
+                boxed(violations), sortViolated, sortNanos));
         return out;
     }
 

@@ -42,10 +42,10 @@ public final class Summary {
                 Row r = rows.get(i);
                 double c = r.getDouble(4);
                 if (!Double.isNaN(c)) clicks += c;
-                int violated = r.getInt(8);
+                int violated = r.getInt(9);
                 broken += violated;
                 if (violated > 0) breaking++;
-                nanos[i] = r.getLong(9);
+                nanos[i] = r.getLong(10);
             }
             Arrays.sort(nanos);
             lines.add(new Line(e.getKey(), rows.size(), clicks, breaking, broken, quantile(nanos, 0.5) / 1e3,
