@@ -14,5 +14,5 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
 done
 # Local mode talks only to itself: every socket on the loopback.
 export SPARK_LOCAL_IP=127.0.0.1
-exec java -Xmx4g "${opens[@]}" -Djdk.reflect.useDirectMethodHandle=false \
+exec java -Xmx4g ${REPLAY_JAVA_OPTS:-} "${opens[@]}" -Djdk.reflect.useDirectMethodHandle=false \
   -cp "target/classes:$(cat target/classpath.txt)" dev.lprank.replay.Replay "$@"

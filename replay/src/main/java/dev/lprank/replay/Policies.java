@@ -56,10 +56,10 @@ public final class Policies implements AutoCloseable {
     public List<Row> evaluate(Row request) {
         long id = request.getLong(0);
         int n = request.getInt(1), slots = request.getInt(2);
-        float[] requestDense = floats(request.getList(3));
-        long[] requestIds = longs(request.getList(4));
-        float[] itemDense = floats(request.getList(5));
-        long[] itemIds = longs(request.getList(6));
+        float[] requestDense = FeedLog.floats(request.getAs(3));
+        long[] requestIds = FeedLog.longs(request.<byte[]>getAs(4));
+        float[] itemDense = FeedLog.floats(request.getAs(5));
+        long[] itemIds = FeedLog.longs(request.<byte[]>getAs(6));
         List<Row> ruleRows = request.getList(7);
         Rule[] rules = new Rule[ruleRows.size()];
         for (int k = 0; k < rules.length; k++) rules[k] = rule(ruleRows.get(k));
@@ -146,12 +146,6 @@ public final class Policies implements AutoCloseable {
     static double tolerance(Row rule) {
         double bound = Math.max(rule.isNullAt(4) ? 0 : Math.abs(rule.getDouble(4)), rule.isNullAt(5) ? 0 : Math.abs(rule.getDouble(5)));
         return 1e-9 * Math.max(1, bound);
-    }
-
-    private static float[] floats(List<Float> list) {
-        float[] out = new float[list.size()];
-        for (int i = 0; i < out.length; i++) out[i] = list.get(i);
-        return out;
     }
 
     private static long[] longs(List<Long> list) {
