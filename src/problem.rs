@@ -211,7 +211,7 @@ impl<'a> Problem<'a> {
             Slots::Count(_) => {}
             Slots::Weights(w) => validate_weights(w)?,
         }
-        check_size(self.rules.len())?;
+        check_rule_count(self.rules.len())?;
         for (rule, r) in self.rules.iter().enumerate() {
             validate_rule(rule, r, n, seen)?;
         }
@@ -221,7 +221,7 @@ impl<'a> Problem<'a> {
 
 /// Whether `rules` is within [`MAX_RULES`]: O(1). (Memory is capped by the solver's
 /// settings: see [`ProblemError::TooLarge`].)
-pub(crate) fn check_size(rules: usize) -> Result<(), ProblemError> {
+pub(crate) fn check_rule_count(rules: usize) -> Result<(), ProblemError> {
     if rules > MAX_RULES {
         return Err(ProblemError::TooManyRules { count: rules });
     }

@@ -97,7 +97,7 @@ use std::time::Instant;
 
 use self::master::Phase;
 use self::workspace::Workspace;
-use crate::problem::{check_size, Problem, ProblemError, Rule, Slots};
+use crate::problem::{check_rule_count, Problem, ProblemError, Rule, Slots};
 use crate::solution::{relative_gap, RuleOutcome, Solution, Stats, Status};
 pub use memory::{memory_formula, peak_memory_bound};
 pub use settings::{Settings, SettingsError, DEFAULT_MAX_MEMORY_BYTES};
@@ -147,7 +147,7 @@ impl Solver {
         slots: Slots<'_>,
         rules: &[Rule<'_>],
     ) -> Result<(), ProblemError> {
-        check_size(rules.len())?;
+        check_rule_count(rules.len())?;
         let shape = memory::Shape { assignment: true, ..memory::Shape::new(items, slots, rules) };
         memory::check(&shape, memory::peak(&shape, shape.items), self.settings.max_memory_bytes)?;
         self.ws.model.reserve(shape.items, shape.slots, shape.rules);
@@ -165,7 +165,7 @@ impl Solver {
         slots: Slots<'_>,
         rules: &[Rule<'_>],
     ) -> Result<(), ProblemError> {
-        check_size(rules.len())?;
+        check_rule_count(rules.len())?;
         let shape = memory::Shape::new(items, slots, rules);
         memory::check(&shape, memory::before_screening(&shape), self.settings.max_memory_bytes)
     }

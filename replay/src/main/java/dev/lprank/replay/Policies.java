@@ -72,15 +72,15 @@ public final class Policies implements AutoCloseable {
         int lpViolated = 0;
         for (int k = 0; k < rules.length; k++)
             if (s.status != Solution.OPTIMAL || s.ruleViolations[k] > tolerance(ruleRows.get(k))) lpViolated++;
-        out.add(RowFactory.create(id, LP, boxed(lp.slate == null ? new long[0] : lp.slate), lp.propensity, s.objective,
-                s.bound, s.status, boxed(s.ruleValues), boxed(s.ruleViolations), lpViolated, lp.solveNanos));
+        out.add(RowFactory.create(id, LP, lp.slate == null ? new long[0] : lp.slate, lp.propensity, s.objective,
+                s.bound, s.status, s.ruleValues, s.ruleViolations, lpViolated, lp.solveNanos));
 
         double[] scores = lp.scores;
         long start = System.nanoTime();
         GreedySlate g = greedy.rank(scores, slots, null, rules);
         long greedyNanos = System.nanoTime() - start;
-        out.add(RowFactory.create(id, GREEDY, boxed(g.slate), 1.0, clicks(g.slate, scores), Double.NaN, -1,
-                boxed(g.ruleValues), boxed(g.ruleViolations), g.brokenHardRules, greedyNanos));
+        out.add(RowFactory.create(id, GREEDY, g.slate, 1.0, clicks(g.slate, scores), Double.NaN, -1,
+                g.ruleValues, g.ruleViolations, g.brokenHardRules, greedyNanos));
 
         start = System.nanoTime();
         long[] sorted = sort(scores, Math.min(slots, n));
@@ -92,8 +92,8 @@ public final class Policies implements AutoCloseable {
             violations[k] = violation(ruleRows.get(k), values[k]);
             if (violations[k] > tolerance(ruleRows.get(k))) sortViolated++;
         }
-        out.add(RowFactory.create(id, SORT, boxed(sorted), 1.0, clicks(sorted, scores), Double.NaN, -1, boxed(values),
-                boxed(violations), sortViolated, sortNanos));
+        out.add(RowFactory.create(id, SORT, sorted, 1.0, clicks(sorted, scores), Double.NaN, -1, values,
+                violations, sortViolated, sortNanos));
         return out;
     }
 
@@ -148,19 +148,12 @@ public final class Policies implements AutoCloseable {
         return 1e-9 * Math.max(1, bound);
     }
 
+    // Array columns go to the row encoder as Java arrays (a Java array is a Scala array).
+
     private static long[] longs(List<Long> list) {
         long[] out = new long[list.size()];
         for (int i = 0; i < out.length; i++) out[i] = list.get(i);
         return out;
-    }
-
-    /** An array column's value as the row encoder takes it (a Java array is a Scala array). */
-    private static long[] boxed(long[] a) {
-        return a;
-    }
-
-    private static double[] boxed(double[] a) {
-        return a;
     }
 
     @Override
