@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every problem of tests/fixtures solved through the Java binding, against the status and
  * objective HiGHS gives in tests/fixtures/expected.json (an oracle independent of lprank),
- * with the hard rules checked from the lottery the binding returns.
+ * with the whole answer (lottery, rule values, violations and duals, bound, or the Farkas
+ * ray) certified by {@link Oracle}, cold and again warm with the same solver.
  */
 class FixturesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +46,10 @@ class FixturesTest {
         for (int k = 0; k < rules.length; k++) rules[k] = rule(constraints.get(k));
         try (Solver solver = new Solver()) {
             Solution s = solver.solve(scores, slots, weights, rules);
+            // The second solve reuses the first's workspace: it must be as right.
+            Oracle.Problem problem = new Oracle.Problem(scores, slots, weights, rules);
+            Oracle.certify(problem, s, name + " cold");
+            Oracle.certify(problem, solver.solve(scores, slots, weights, rules), name + " warm");
             if (expected.get("status").asText().equals("infeasible")) {
                 assertEquals(Solution.INFEASIBLE, s.status, name);
                 return;
