@@ -15,4 +15,4 @@ done
 # Local mode talks only to itself: every socket on the loopback.
 export SPARK_LOCAL_IP=127.0.0.1
 exec java -Xmx4g ${REPLAY_JAVA_OPTS:-} "${opens[@]}" -Djdk.reflect.useDirectMethodHandle=false \
-  -cp "target/classes:$(cat target/classpath.txt)" dev.lprank.replay.Replay "$@"
+  -cp "target/classes:$(cat target/classpath.txt)${REPLAY_CLASSPATH:+:$REPLAY_CLASSPATH}" dev.lprank.replay.Replay "$@"

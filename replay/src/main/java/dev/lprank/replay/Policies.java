@@ -52,8 +52,22 @@ public final class Policies implements AutoCloseable {
         model = new Model(modelDir);
     }
 
+    /** Nanoseconds spent in {@link #evaluate} so far (decoding, scoring, solving, building the outcome rows). */
+    private long busyNanos;
+
+    public long busyNanos() {
+        return busyNanos;
+    }
+
     /** The three outcomes of one logged request (a row of {@link FeedLog#REQUEST}). */
     public List<Row> evaluate(Row request) {
+        long begin = System.nanoTime();
+        List<Row> out = outcomes(request);
+        busyNanos += System.nanoTime() - begin;
+        return out;
+    }
+
+    private List<Row> outcomes(Row request) {
         long id = request.getLong(0);
         int n = request.getInt(1), slots = request.getInt(2);
         float[] requestDense = FeedLog.floats(request.getAs(3));
