@@ -187,6 +187,8 @@ pub enum RuleMix {
     ExposureOnly,
     /// top(d) and exposure rules, caps and minimums.
     Mixed,
+    /// top(d) rules only (every inner problem is an assignment).
+    TopOnly,
 }
 
 /// `n` items in 8 random groups, `slots` slots and `rules` random group rules, each over
@@ -214,7 +216,11 @@ pub fn random_mixed(n: usize, slots: usize, rules: usize, mix: RuleMix, seed: u6
         for _ in 0..1 + rng.below(3) {
             in_rule[rng.below(groups)] = true;
         }
-        let exposure = mix == RuleMix::ExposureOnly || rng.next_f64() < 0.5;
+        let exposure = match mix {
+            RuleMix::ExposureOnly => true,
+            RuleMix::TopOnly => false,
+            RuleMix::Mixed => rng.next_f64() < 0.5,
+        };
         let depth = 1 + rng.below(m);
         let weight = |j: usize| if exposure { w[j] } else { f64::from(j < depth) };
         let value = |order: &[usize]| (0..m).filter(|&j| in_rule[group[order[j]]]).map(weight).sum::<f64>();
@@ -230,6 +236,146 @@ pub fn random_mixed(n: usize, slots: usize, rules: usize, mix: RuleMix, seed: u6
         out.push(RuleData {
             name: format!("r{k}"),
             members: MembersData::Items((0..n).filter(|&i| in_rule[group[i]]).collect()),
+            profile: if exposure { SlotProfile::Exposure } else { SlotProfile::Top(depth) },
+            max,
+            min,
+            penalty: None,
+        });
+    }
+    ProblemData { scores, slots: Some(slots), position_weights: None, rules: out }
+}
+
+/// The instance families of the benchmark grid and the property tests: rule sets shaped
+/// the way feeds shape them, each drawn from a seed. [`random_mixed`] (8 groups, rules over
+/// one to three of them) is the older generator; these add the shapes it never makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// `K` groups that partition the items (every item in exactly one), one rule per group.
+    Partition,
+    /// `K` groups, every item in 0 to 3 of them, one rule per group.
+    Overlapping,
+    /// Real coefficients of both signs (a quality or a cost per item), each rule over a
+    /// random half of the items: every item has its own coefficient pattern.
+    RealCoefficients,
+    /// The demo's feed request ([`feed_request`]): its ten rules whatever `K`.
+    Feed,
+}
+
+impl Family {
+    /// Every family, in the grid's order.
+    pub const ALL: [Family; 4] =
+        [Family::Partition, Family::Overlapping, Family::RealCoefficients, Family::Feed];
+
+    /// The family's name in `lprank generate --kind` and the grid's tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Partition => "partition",
+            Family::Overlapping => "overlapping",
+            Family::RealCoefficients => "real",
+            Family::Feed => "feed",
+        }
+    }
+
+    /// The family named `name` (see [`Family::name`]).
+    pub fn from_name(name: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// An instance of `family`: `n` items, `slots` slots and `rules` rules of the profiles
+/// `mix` allows (the feed family ignores `rules` and `mix`). Rules alternate top(d), with a
+/// random depth in `1..=m`, and exposure (under [`RuleMix::Mixed`]). Each bound is set
+/// between the rule's value for the plain sort and its value for a reference ranking (the
+/// items sorted by a noisy copy of the scores): a cap where the sort over-serves the rule,
+/// a minimum where it under-serves it, and about one rule in seven two-sided around the
+/// reference. The reference ranking meets every rule, so every instance is feasible, and
+/// most rules bind against the sort.
+pub fn family_instance(
+    family: Family,
+    n: usize,
+    slots: usize,
+    rules: usize,
+    mix: RuleMix,
+    seed: u64,
+) -> ProblemData {
+    if family == Family::Feed {
+        return feed_request(n, slots, seed).problem;
+    }
+    let mut rng = SplitMix64::new(seed ^ 0xFA31_1E5);
+    let m = slots.min(n);
+    let k = rules;
+    // Coefficients per rule (dense), and a per-item score bias from its rules.
+    let mut coef = vec![0.0; k * n];
+    match family {
+        Family::Partition => {
+            for i in 0..n {
+                coef[rng.below(k.max(1)) * n + i] = 1.0;
+            }
+        }
+        Family::Overlapping => {
+            for i in 0..n {
+                for _ in 0..rng.below(4) {
+                    coef[rng.below(k.max(1)) * n + i] = 1.0;
+                }
+            }
+        }
+        Family::RealCoefficients => {
+            for r in 0..k {
+                for i in 0..n {
+                    if rng.next_f64() < 0.5 {
+                        coef[r * n + i] = 0.3 + rng.normal();
+                    }
+                }
+            }
+        }
+        Family::Feed => unreachable!("handled above"),
+    }
+    let bias: Vec<f64> = (0..k).map(|_| 0.3 * rng.normal()).collect();
+    let scores: Vec<f64> =
+        (0..n).map(|i| rng.normal() + (0..k).map(|r| bias[r] * coef[r * n + i]).sum::<f64>()).collect();
+    let noisy: Vec<f64> = scores.iter().map(|s| s + 1.5 * rng.normal()).collect();
+    let w: Vec<f64> = (0..m).map(default_position_weight).collect();
+    let sorted_by = |key: &[f64]| {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| key[b].total_cmp(&key[a]).then(a.cmp(&b)));
+        order
+    };
+    let (plain, reference) = (sorted_by(&scores), sorted_by(&noisy));
+    let integral = family != Family::RealCoefficients;
+    let mut out = Vec::with_capacity(k);
+    for r in 0..k {
+        let a = &coef[r * n..(r + 1) * n];
+        let exposure = match mix {
+            RuleMix::ExposureOnly => true,
+            RuleMix::TopOnly => false,
+            RuleMix::Mixed => r % 2 == 1,
+        };
+        let depth = 1 + rng.below(m);
+        let weight = |j: usize| if exposure { w[j] } else { f64::from(j < depth) };
+        let value = |order: &[usize]| (0..m).map(|j| a[order[j]] * weight(j)).sum::<f64>();
+        let (current, target) = (value(&plain), value(&reference));
+        let gap = (current - target).abs();
+        let r1 = rng.next_f64();
+        // Counts get whole-number bounds on the reference's side (a cap rounded down, a
+        // minimum up; the reference's own count is whole, so it still meets them).
+        let whole = integral && !exposure;
+        let round_cap = |x: f64| if whole { x.floor() } else { x };
+        let round_min = |x: f64| if whole { x.ceil() } else { x };
+        let (min, max) = if rng.next_f64() < 0.15 {
+            let half = 0.25 * gap + 0.05 * target.abs();
+            (Some(round_min(target - half)), Some(round_cap(target + half)))
+        } else if target <= current {
+            (None, Some(round_cap(target + (current - target) * 0.5 * r1)))
+        } else {
+            (Some(round_min(target - (target - current) * 0.5 * r1)), None)
+        };
+        out.push(RuleData {
+            name: format!("r{r}"),
+            members: if integral {
+                MembersData::Items((0..n).filter(|&i| a[i] != 0.0).collect())
+            } else {
+                MembersData::Coefficients(a.to_vec())
+            },
             profile: if exposure { SlotProfile::Exposure } else { SlotProfile::Top(depth) },
             max,
             min,

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use lprank::json::{solution_to_json, ProblemData, SolveTimes};
-use lprank::synthetic::{feed_request, random_mixed, RuleMix, CONTENT_TYPES, CREATOR_GROUPS};
+use lprank::synthetic::{random_mixed, RuleMix, CONTENT_TYPES, CREATOR_GROUPS};
 use lprank::{Problem, Solution, Solver, Status};
 
 const USAGE: &str = "\
@@ -34,9 +34,17 @@ USAGE:
         --repeat N       requests timed (default 20)
         --model DIR      model directory (default: the bundled ranking-models/feed-dcn)
         --precision P    scorer precision: int8 (default) or f32
-    lprank generate [--kind feed|mixed|exposure] [--candidates N] [--slots M] [--rules K] [--seed S]
-        Print a synthetic problem as JSON, for `solve`: the demo's feed request (feed, the
-        default), or random group rules (mixed: top(d) and exposure; exposure: exposure only).
+    lprank generate [--kind K] [--mix mixed|top|exposure] [--candidates N] [--slots M] [--rules K] [--seed S]
+        Print a synthetic problem as JSON, for `solve`. --kind picks the instance family:
+          feed         the demo's feed request, its ten rules (the default)
+          partition    --rules groups partitioning the items, one rule per group
+          overlapping  --rules groups, each item in 0 to 3 of them, one rule per group
+          real         real coefficients of both signs, each rule over half the items
+          mixed        random_mixed: 8 groups, rules over 1 to 3 of them (the older generator)
+          exposure     random_mixed with exposure rules only
+        --mix picks the rules' profiles for partition, overlapping and real: top(d) and
+        exposure alternating (mixed, the default), top(d) only, or exposure only.
+        These are the benchmark grid's families (`cargo bench --bench grid`).
     lprank score MODEL_DIR REQUEST.json [--int8] [--portable]
         Score the candidates of one request with the model in MODEL_DIR (config.json +
         model.safetensors; see ranking-models/FORMAT.md) and print, as JSON, per candidate:
@@ -145,20 +153,34 @@ fn solve(args: &[String]) -> Result<(), Failure> {
 }
 
 fn generate(args: &[String]) -> Result<(), Failure> {
-    check_flags(args, &["--kind", "--candidates", "--slots", "--rules", "--seed"], 0)?;
+    use lprank::synthetic::{family_instance, Family};
+    check_flags(args, &["--kind", "--mix", "--candidates", "--slots", "--rules", "--seed"], 0)?;
     let n: usize = flag(args, "--candidates", 1000)?;
     let m: usize = flag(args, "--slots", 50)?;
     let k: usize = flag(args, "--rules", 10)?;
     let seed: u64 = flag(args, "--seed", 1)?;
     let kind: String = flag(args, "--kind", "feed".to_string())?;
+    let mix: String = flag(args, "--mix", "mixed".to_string())?;
     if n == 0 || m == 0 {
         return Err(Failure::Usage("--candidates and --slots must be at least 1".into()));
     }
+    let mix = match mix.as_str() {
+        "mixed" => RuleMix::Mixed,
+        "top" => RuleMix::TopOnly,
+        "exposure" => RuleMix::ExposureOnly,
+        other => return Err(Failure::Usage(format!("--mix {other:?}: expected mixed, top or exposure"))),
+    };
     let data = match kind.as_str() {
-        "feed" => feed_request(n, m, seed).problem,
         "mixed" => random_mixed(n, m, k, RuleMix::Mixed, seed),
         "exposure" => random_mixed(n, m, k, RuleMix::ExposureOnly, seed),
-        other => return Err(Failure::Usage(format!("--kind {other:?}: expected feed, mixed or exposure"))),
+        other => match Family::from_name(other) {
+            Some(family) => family_instance(family, n, m, k, mix, seed),
+            None => {
+                return Err(Failure::Usage(format!(
+                    "--kind {other:?}: expected feed, partition, overlapping, real, mixed or exposure"
+                )))
+            }
+        },
     };
     println!("{}", data.to_json());
     Ok(())
