@@ -312,6 +312,7 @@ pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTim
             "inner_solves": stats.inner_solves,
             "assignment_solves": stats.assignment_solves,
             "warm_started_assignments": stats.warm_started_assignments,
+            "pattern_assignments": stats.pattern_assignments,
             "mispricings": stats.mispricings,
             "line_search_evaluations": stats.line_search_evaluations,
             "line_search_cutoffs": stats.line_search_cutoffs,

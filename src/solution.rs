@@ -80,8 +80,13 @@ pub struct Stats {
     pub inner_solves: u32,
     /// Of those, the ones that needed an assignment (top(d) rules with non-zero dual).
     pub assignment_solves: u32,
-    /// Of those, the ones started from warm potentials (slates of 32 slots or more).
+    /// Of those, the ones started from warm potentials (the candidate path on slates of 32
+    /// slots or more).
     pub warm_started_assignments: u32,
+    /// Of the assignment solves, the ones solved over coefficient patterns (the kept items
+    /// fall into few patterns: every item a rule treats alike), the rest over per-slot
+    /// candidate lists.
+    pub pattern_assignments: u32,
     /// Smoothed pricing points whose ranking did not improve the master.
     pub mispricings: u32,
     /// Inner solves spent by line searches (capped bracketing searches: see the solver's

@@ -301,7 +301,7 @@ pub fn family_instance(
     if family == Family::Feed {
         return feed_request(n, slots, seed).problem;
     }
-    let mut rng = SplitMix64::new(seed ^ 0xFA31_1E5);
+    let mut rng = SplitMix64::new(seed ^ 0x0FA3_11E5);
     let m = slots.min(n);
     let k = rules;
     // Coefficients per rule (dense), and a per-item score bias from its rules.

@@ -7,7 +7,7 @@ mod common;
 
 use common::{check_solution, highs_objective, objective_scale};
 use lprank::json::ProblemData;
-use lprank::synthetic::{feed_request, random_mixed, RuleMix, SplitMix64};
+use lprank::synthetic::{family_instance, feed_request, Family, RuleMix, SplitMix64};
 use lprank::{Solver, Stats, Status};
 
 /// Solves `data`, checks it against HiGHS and the independent checker, returns the stats.
@@ -29,15 +29,22 @@ fn solve_and_compare(data: &ProblemData) -> Stats {
 }
 
 /// 1000 × 50 with 10 rules: more rankings than the column pool holds (64 per row plus
-/// one), so it is purged of non-basic columns; every assignment is warm-started (m ≥ 32).
+/// one), so it is purged of non-basic columns. Overlapping groups give the items more
+/// coefficient patterns than two per slot, so the assignment runs over candidate lists,
+/// every one warm-started (m ≥ 32).
 #[test]
 fn column_purges_and_warm_assignments_run_and_stay_exact() {
     let mut purged = 0;
     for seed in [2u64, 3] {
-        let stats = solve_and_compare(&random_mixed(1000, 50, 10, RuleMix::Mixed, seed));
-        eprintln!("mixed seed {seed}: {stats:?}");
+        let data = family_instance(Family::Overlapping, 1000, 50, 10, RuleMix::Mixed, seed);
+        let stats = solve_and_compare(&data);
+        eprintln!("overlapping seed {seed}: {stats:?}");
         assert!(stats.master_pivots > 50, "seed {seed}: {} pivots", stats.master_pivots);
         assert!(stats.assignment_solves > 0);
+        assert_eq!(
+            stats.pattern_assignments, 0,
+            "seed {seed}: overlapping groups should take the candidate path"
+        );
         assert_eq!(stats.warm_started_assignments, stats.assignment_solves, "m = 50 starts every one warm");
         purged += stats.column_purges;
     }
@@ -48,11 +55,28 @@ fn column_purges_and_warm_assignments_run_and_stay_exact() {
     assert!(purged >= 2, "no purge ran: {purged}");
 }
 
-/// Below 32 slots the assignment starts cold; the counter says so.
+/// Groups that partition the items: ten coefficient patterns, so every assignment runs
+/// over patterns (cold: the pattern path never starts warm), and the answer is HiGHS's.
+#[test]
+fn pattern_assignments_run_and_stay_exact() {
+    for seed in [1u64, 4] {
+        let data = family_instance(Family::Partition, 1000, 50, 10, RuleMix::Mixed, seed);
+        let stats = solve_and_compare(&data);
+        eprintln!("partition seed {seed}: {stats:?}");
+        assert!(stats.assignment_solves > 0);
+        assert_eq!(
+            stats.pattern_assignments, stats.assignment_solves,
+            "seed {seed}: every assignment over patterns"
+        );
+        assert_eq!(stats.warm_started_assignments, 0);
+    }
+}
+
+/// Below 32 slots the candidate path's assignment starts cold; the counter says so.
 #[test]
 fn short_slates_start_the_assignment_cold() {
-    let stats = solve_and_compare(&random_mixed(300, 20, 5, RuleMix::Mixed, 1));
-    assert!(stats.assignment_solves > 0);
+    let stats = solve_and_compare(&family_instance(Family::Overlapping, 300, 20, 8, RuleMix::Mixed, 1));
+    assert!(stats.assignment_solves > stats.pattern_assignments, "some assignment over candidates");
     assert_eq!(stats.warm_started_assignments, 0);
 }
 

@@ -19,6 +19,8 @@
 //!   and only when some rule has a top(d) or whole-slate profile (the assignment path):
 //!     + 8·m·C                  the assignment's cost matrix
 //!     + 88·C + 57·t            its candidate, potential and warm-start vectors
+//!     + 8·(2t + m)·(K + 1)     the pattern path's penalties per band (`oracle_patterns.rs`)
+//!     + 113·t + 104·m + 8      and its columns, patterns and slot vectors
 //! ```
 //!
 //! [`before_screening`] and [`after_screening`] add up exactly what `Workspace::reserve`
@@ -37,6 +39,7 @@
 use std::mem::size_of;
 
 use super::assignment::Assignment;
+use super::oracle_patterns::Patterns;
 use super::model::ModelRule;
 use super::screen::Screen;
 use super::workspace::COLUMNS_PER_ROW;
@@ -166,6 +169,7 @@ pub(crate) fn after_screening(s: &Shape, kept: usize) -> usize {
         bytes::<usize>(m),
         bytes::<f64>(2 * cols),
         Assignment::reserved_bytes(m, cols),
+        Patterns::reserved_bytes(m, kept, k + 1),
     ]);
     total(&[model, working, oracle, scratch])
 }

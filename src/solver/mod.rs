@@ -87,9 +87,11 @@ mod memory;
 mod model;
 mod oracle;
 mod oracle_assign;
+mod oracle_patterns;
 mod oracle_sort;
 mod screen;
 mod settings;
+mod tuning;
 mod workspace;
 
 use std::ffi::CStr;
@@ -537,6 +539,7 @@ fn count_inner(stats: &mut Stats, inner: oracle::Inner) {
     stats.inner_solves += 1;
     stats.assignment_solves += u32::from(inner.assignment);
     stats.warm_started_assignments += u32::from(inner.warm);
+    stats.pattern_assignments += u32::from(inner.patterns);
 }
 
 /// Row duals `λ` (into `ws.lambda`) and signed rule duals `y_k = λ_max − λ_min` (into

@@ -9,7 +9,9 @@
 //! When no top(d) rule has a non-zero dual, `q = 0` and the best ranking is the items
 //! sorted by `u` (docs/design.md F2, [`super::oracle_sort`]). Otherwise the slots split into
 //! bands at the distinct depths, `q_i` is constant inside a band, and the problem is an
-//! assignment of slots to items (F3, [`super::oracle_assign`]).
+//! assignment of slots to items (F3): over coefficient patterns when the kept items fall
+//! into few of them ([`super::oracle_patterns`]: a search touches one item per pattern),
+//! otherwise over each slot's best candidates ([`super::oracle_assign`]).
 //!
 //! Besides the ranking, the oracle returns optimal duals of the inner assignment LP: slot
 //! duals `β_j` and item duals `α_i ≥ 0` with `α_i + β_j ≥ c(i, j)` for *every* item —
@@ -17,8 +19,10 @@
 //! ranking's value. They make the certificate of docs/design.md F6.
 
 use super::model::Model;
+use super::oracle_patterns::Patterns;
+use super::tuning::MAX_PATTERNS_PER_SLOT;
 use super::workspace::reset;
-use super::{oracle_assign, oracle_sort};
+use super::{oracle_assign, oracle_patterns, oracle_sort};
 
 /// Buffers of the inner solve, reused across calls.
 #[derive(Clone, Debug, Default)]
@@ -38,6 +42,7 @@ pub(crate) struct Oracle {
     /// `q_t` per kept item and band, item-major (`kept × bands`).
     pub(crate) band_penalty: Vec<f64>,
     pub(crate) scratch: oracle_assign::Scratch,
+    pub(crate) patterns: Patterns,
     /// The best item left out of the ranking (for the last slot), if any.
     pub runner_up: Option<usize>,
     pub(crate) order: Vec<usize>,
@@ -52,6 +57,8 @@ pub(crate) struct Inner {
     pub assignment: bool,
     /// Whether that assignment started from warm potentials (see `oracle_assign.rs`).
     pub warm: bool,
+    /// Whether it ran over coefficient patterns (`oracle_patterns.rs`).
+    pub patterns: bool,
 }
 
 impl Oracle {
@@ -98,16 +105,21 @@ impl Oracle {
             reset(&mut self.band_of_slot, model.m, 0);
             reset(&mut self.band_penalty, kept, 0.0);
             let value = oracle_sort::best_ranking(self, model, items, duals);
-            return Inner { value, assignment: false, warm: false };
+            return Inner { value, assignment: false, warm: false, patterns: false };
         }
         self.build_bands(model, y);
+        if self.patterns.count(model) <= MAX_PATTERNS_PER_SLOT * model.m {
+            let value = oracle_patterns::best_ranking(self, model, items, duals);
+            return Inner { value, assignment: true, warm: false, patterns: true };
+        }
         let (value, warm) = oracle_assign::best_ranking(self, model, items, duals);
-        Inner { value, assignment: true, warm }
+        Inner { value, assignment: true, warm, patterns: false }
     }
 
     /// Forgets what earlier inner solves learned (see [`oracle_assign::Scratch::forget_warm_start`]).
     pub(crate) fn forget_warm_start(&mut self) {
         self.scratch.forget_warm_start();
+        self.patterns.forget();
     }
 
     /// Reserves every buffer for `m` slots, `kept` items and `rules` rules; the assignment's
@@ -124,11 +136,12 @@ impl Oracle {
         reserve(&mut self.order, kept);
         if assignment {
             self.scratch.reserve(m, kept);
+            self.patterns.reserve(m, kept, rules + 1);
         }
     }
 
     /// Band boundaries and each kept item's penalty per band.
-    fn build_bands(&mut self, model: &Model, y: &[f64]) {
+    pub(crate) fn build_bands(&mut self, model: &Model, y: &[f64]) {
         self.band_end.clear();
         for (k, rule) in model.rules.iter().enumerate() {
             if let (Some(d), true) = (rule.depth, y[k] != 0.0) {
