@@ -21,12 +21,9 @@
 //! Dantzig pricing; after a run of degenerate pivots it switches to Bland's rule, which
 //! cannot cycle.
 
+use super::tuning::{DEGENERATE_RUN, REFACTOR_EVERY};
 use super::workspace::reset;
 
-/// Pivots between two refactorisations of the basis inverse.
-const REFACTOR_EVERY: u32 = 50;
-/// Consecutive degenerate pivots after which pricing switches to Bland's rule.
-const DEGENERATE_RUN: u32 = 30;
 /// Smallest |pivot element| the ratio test accepts.
 const PIVOT_TOLERANCE: f64 = 1e-9;
 

@@ -39,10 +39,10 @@
 use std::mem::size_of;
 
 use super::assignment::Assignment;
-use super::oracle_patterns::Patterns;
 use super::model::ModelRule;
+use super::oracle_patterns::Patterns;
 use super::screen::Screen;
-use super::workspace::COLUMNS_PER_ROW;
+use super::tuning::COLUMNS_PER_ROW;
 use crate::problem::{Problem, ProblemError, Rule, SlotProfile, Slots};
 use crate::solution::RuleOutcome;
 

@@ -19,13 +19,8 @@
 
 use super::model::Model;
 use super::oracle::Oracle;
+use super::tuning::{BAND_FILTER_MIN_SLOTS, WARM_START_MIN_SLOTS};
 use super::workspace::reset;
-
-/// Slates shorter than this start the assignment cold: a cold search is cheap there and
-/// the warm start's `O(m·C)` set-up costs more than it saves. (`lprank solve --repeat 101`,
-/// mixed instances, seed 3, warm vs cold per inner solve: m = 16: 3.6 vs 2.7 µs; m = 24:
-/// 101 vs 85 µs; m = 32: 96 vs 119 µs; m = 50: 350 vs 575 µs.)
-const WARM_START_MIN_SLOTS: usize = 32;
 
 /// Buffers of the assignment path.
 #[derive(Clone, Debug, Default)]
@@ -224,10 +219,7 @@ fn band_survivors(
 ) {
     let m = model.m;
     out.clear();
-    // Two endpoint passes and a selection pay off only over several slots: on a
-    // 100×10 instance with bands of up to 5 slots the filter cost 15 % (62 → 71 µs a
-    // solve); from 8 slots up it saves (1000×50 mixed: 6.8 → 6.2 ms).
-    if end - start < 8 {
+    if end - start < BAND_FILTER_MIN_SLOTS {
         out.extend_from_slice(items);
         return;
     }

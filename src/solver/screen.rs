@@ -21,8 +21,7 @@
 
 use std::cmp::Ordering;
 
-/// Groups above this count skip the pairwise pattern comparison (it is quadratic).
-const MAX_PATTERNS_COMPARED: usize = 512;
+use super::tuning::MAX_PATTERNS_COMPARED;
 
 /// Slots of the pattern hash table for `n` items: a power of two at least `2n`, so that
 /// probes stay short.

@@ -1,6 +1,9 @@
 //! The solver's tuning constants, in one place, each with the measurement behind its value.
-//! None of them changes an answer: they choose between exact paths, or how much work a
-//! step does before the next, and the certificate is checked the same way whatever they are.
+//! None of them changes what is certified: they choose between exact paths, or how much
+//! work a step does before the next, and the certificate is checked the same way whatever
+//! they are. (The ones a caller may set — smoothing, neighbour columns per row, limits —
+//! are `Settings`, with their defaults in `settings.rs`; numerical tolerances stay beside
+//! the arithmetic they guard.)
 
 /// The pattern path of the inner assignment (`oracle_patterns.rs`) runs when the kept items
 /// fall into at most this many coefficient patterns per slot; above it the candidate lists
@@ -9,3 +12,47 @@
 /// family, pattern vs candidate path: partition (P = 10) 11.2 vs 17.6 ms, feed (P = 30)
 /// 14.8 vs 16.5 ms, overlapping (P = 148) 18.4 vs 15.7 ms.)
 pub(crate) const MAX_PATTERNS_PER_SLOT: usize = 2;
+
+/// Master solves in a row in which the newest column did not enter before the loop gives
+/// up: rounding, not the method, is keeping the gap open then. (Each stall re-prices at
+/// the same duals; more than a few never closed the gap on the fuzz corpus.)
+pub(crate) const MAX_STALLS: u32 = 3;
+
+/// Dynamic screening pays only when static screening left many more items than slots:
+/// below this many times `m + 1` kept items the oracle looks at all of them. (Measured on
+/// group rules, where static screening leaves a few `m + 1` per pattern, the working set
+/// cost more in confirmation solves than it saved.)
+pub(crate) const WORKING_SET_MIN_FACTOR: usize = 16;
+
+/// Evaluations one line search may spend before it stops with the best point it saw (see
+/// `line_search.rs`). Each is an inner solve; near the optimum a segment of `g` has many
+/// pieces, and the outer loop needs a better center, not the segment's exact minimum.
+pub(crate) const MAX_LINE_SEARCH_STEPS: usize = 6;
+
+/// The candidate path starts its assignment warm (`oracle_assign.rs`) on slates of at least
+/// this many slots: below, a cold search is cheap and the warm start's `O(m·C)` set-up
+/// costs more than it saves. (`lprank solve --repeat 101`, mixed instances, seed 3, warm vs
+/// cold per inner solve: m = 16: 3.6 vs 2.7 µs; m = 24: 101 vs 85 µs; m = 32: 96 vs 119 µs;
+/// m = 50: 350 vs 575 µs.)
+pub(crate) const WARM_START_MIN_SLOTS: usize = 32;
+
+/// Bands of at least this many slots prefilter their candidates (`band_survivors` in
+/// `oracle_assign.rs`): two endpoint passes and a selection pay off only over several
+/// slots. (On a 100×10 instance with bands of up to 5 slots the filter cost 15 %, 62 → 71
+/// µs a solve; from 8 slots up it saves, 1000×50 mixed: 6.8 → 6.2 ms.)
+pub(crate) const BAND_FILTER_MIN_SLOTS: usize = 8;
+
+/// Column pool capacity per master row: the pool holds `COLUMNS_PER_ROW · (R + 1)` rankings
+/// and is purged of non-basic columns when full (`workspace.rs`).
+pub(crate) const COLUMNS_PER_ROW: usize = 64;
+
+/// Pivots between two refactorisations of the master's basis inverse (`master.rs`).
+pub(crate) const REFACTOR_EVERY: u32 = 50;
+
+/// Consecutive degenerate pivots after which the master's pricing switches from Dantzig's
+/// rule to Bland's, which cannot cycle (`master.rs`).
+pub(crate) const DEGENERATE_RUN: u32 = 30;
+
+/// Static screening compares coefficient patterns pairwise only below this many patterns
+/// (`screen.rs`): the comparison is quadratic.
+pub(crate) const MAX_PATTERNS_COMPARED: usize = 512;

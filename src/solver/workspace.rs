@@ -12,8 +12,7 @@ use super::model::Model;
 use super::oracle::Oracle;
 use crate::solution::Solution;
 
-/// Column pool capacity per master row (the pool holds `COLUMNS_PER_ROW · (R + 1)`).
-pub(crate) const COLUMNS_PER_ROW: usize = 64;
+use super::tuning::COLUMNS_PER_ROW;
 
 /// `v = [value; len]` without giving back capacity.
 pub(crate) fn reset<T: Copy>(v: &mut Vec<T>, len: usize, value: T) {

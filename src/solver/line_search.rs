@@ -16,12 +16,17 @@
 //! the end the search is finite and exact; no step-size rule is needed.
 //!
 //! It is **not** run to the end: [`bracketing_search`] stops after a fixed number of
-//! evaluations (`MAX_LINE_SEARCH_STEPS` in the solver), or when the time budget is gone,
+//! evaluations (`MAX_LINE_SEARCH_STEPS` in `tuning.rs`), or when the time budget is gone,
 //! and returns the best point seen. The cap is a trade: near the optimum `g` has many
 //! pieces along a segment, and each evaluation is an inner solve, while the outer loop only
 //! needs a better stabilisation center, not the segment's exact minimum. So the search is
 //! exact when it closes within its cap ([`Search::closed`]) and a descent step otherwise;
 //! either way every point it evaluates is a valid bound and its ranking a valid column.
+
+use super::pricing::{add_column, evaluate};
+use super::tuning::MAX_LINE_SEARCH_STEPS;
+use super::workspace::Workspace;
+use crate::solution::Stats;
 
 /// One point of `φ`: where, the value, and the slope of the affine piece found there.
 #[derive(Clone, Copy, Debug)]
@@ -96,6 +101,67 @@ pub(crate) fn bracketing_search(
         }
     }
     Search { best, evaluations, closed: false }
+}
+
+/// The solver's use of [`bracketing_search`]: the segment from the stabilisation center to
+/// the master's duals, each evaluation an inner solve whose ranking joins the master.
+/// The capped bracketing line search of `g` on the segment from the center to the master's
+/// duals `lambda` (see [`bracketing_search`]: exact when it closes within [`MAX_LINE_SEARCH_STEPS`]
+/// evaluations, the best point it saw otherwise), adding every ranking it meets as a
+/// column; moves the center to the best point found and returns `g` there. `at_master` is
+/// `g(lambda)`, just evaluated, with its row values in `ws.row_values`.
+pub(super) fn line_search(
+    ws: &mut Workspace,
+    lambda: &[f64],
+    center_g: f64,
+    at_master: f64,
+    stats: &mut Stats,
+    best_bound: &mut f64,
+    out_of_time: impl Fn() -> bool,
+) -> f64 {
+    let mut center = std::mem::take(&mut ws.center);
+    let mut trial = std::mem::take(&mut ws.trial);
+    let mut best_values = std::mem::take(&mut ws.best_row_values);
+    // φ'(t) along the segment: the subgradient b − R(σ) of the ranking found, times d.
+    let slope = |row_rhs: &[f64], values: &[f64], center: &[f64]| -> f64 {
+        let d = center.iter().zip(lambda).map(|(c, l)| l - c);
+        row_rhs.iter().zip(values).zip(d).map(|((b, v), d)| d * (b - v)).sum()
+    };
+    let lo = Piece { t: 0.0, value: center_g, slope: slope(&ws.row_rhs, &ws.center_row_values, &center) };
+    let hi = Piece { t: 1.0, value: at_master, slope: slope(&ws.row_rhs, &ws.row_values, &center) };
+    // The row values at the best point, chosen as `bracketing_search` chooses it.
+    let mut best_value = lo.value.min(hi.value);
+    best_values.clear();
+    best_values.extend_from_slice(if hi.value < lo.value { &ws.row_values } else { &ws.center_row_values });
+    let tolerance = 1e-12 * ws.model.scale.max(f64::MIN_POSITIVE);
+    let search = bracketing_search(lo, hi, MAX_LINE_SEARCH_STEPS, tolerance, |t| {
+        if out_of_time() {
+            return None;
+        }
+        trial.clear();
+        trial.extend(center.iter().zip(lambda).map(|(c, l)| c + t * (l - c)));
+        let value = evaluate(ws, &trial, stats, best_bound);
+        add_column(ws);
+        if value < best_value {
+            best_value = value;
+            best_values.clear();
+            best_values.extend_from_slice(&ws.row_values);
+        }
+        Some(Piece { t, value, slope: slope(&ws.row_rhs, &ws.row_values, &center) })
+    });
+    stats.line_search_evaluations += search.evaluations as u32;
+    if !search.closed {
+        stats.line_search_cutoffs += 1;
+    }
+    for (c, l) in center.iter_mut().zip(lambda) {
+        *c += search.best.t * (l - *c);
+    }
+    ws.center_row_values.clear();
+    ws.center_row_values.extend_from_slice(&best_values);
+    ws.center = center;
+    ws.trial = trial;
+    ws.best_row_values = best_values;
+    search.best.value
 }
 
 #[cfg(test)]
