@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo bench --bench grid                          # the whole grid (about 10 minutes)
-//! cargo bench --bench grid -- 1000x50               # the cells whose name contains a filter
+//! cargo bench --bench grid -- 1000x50 partition     # the cells whose name contains every filter
 //! LPRANK_GRID_SEEDS=5 cargo bench --bench grid      # fewer seeds per cell
 //! LPRANK_GRID_HIGHS=0 cargo bench --bench grid      # lprank only
 //! ```
@@ -234,7 +234,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|");
     for cell in cells() {
         let name = cell.name();
-        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+        if !filters.iter().all(|f| name.contains(f.as_str())) {
             continue;
         }
         let row = run_cell(&cell, seeds, &highs);
