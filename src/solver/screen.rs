@@ -21,10 +21,10 @@
 
 use std::cmp::Ordering;
 
-use super::tuning::MAX_PATTERNS_COMPARED;
+use super::tuning::{INITIAL_TABLE_SLOTS, MAX_PATTERNS_COMPARED};
 
-/// Slots of the pattern hash table for `n` items: a power of two at least `2n`, so that
-/// probes stay short.
+/// Slots of the pattern hash table reserved for `n` items: a power of two at least `2n`, so
+/// that probes stay short even if every item has its own pattern.
 fn table_len(n: usize) -> usize {
     n.saturating_mul(2).checked_next_power_of_two().unwrap_or(usize::MAX)
 }
@@ -141,32 +141,26 @@ impl Screen {
 
     /// Assigns each item a group id by exact coefficient pattern; fills `order` with the
     /// items grouped (`group_start` delimits the groups). Returns the group count.
+    ///
+    /// Two things keep this `O(n·K)` with a small constant at 100,000 items: the hashes are
+    /// computed a rule row at a time (streaming through `coef` as it is laid out, instead of
+    /// `K` strided reads per item), and the hash table in use is a prefix of the reserved
+    /// one, sized for the groups found so far and doubled (rehashed) when half full, so
+    /// that with few patterns its probes stay in the first-level cache instead of missing
+    /// in a table of `2n` slots.
     fn group_by_pattern(&mut self, coef: &[f64], rules: usize, n: usize) -> usize {
-        let capacity = table_len(n);
-        self.table.clear();
-        self.table.resize(capacity, (0, 0));
-        self.representative.clear();
-        self.group_of.clear();
         self.pattern_hash.clear();
-        for i in 0..n {
-            let h = hash_pattern(coef, rules, n, i);
-            self.pattern_hash.push(h);
-            let mut slot = (h as usize) & (capacity - 1);
-            let group = loop {
-                let (th, tg) = self.table[slot];
-                if tg == 0 {
-                    let g = self.representative.len();
-                    self.representative.push(i);
-                    self.table[slot] = (h, g as u32 + 1);
-                    break g;
-                }
-                let g = tg as usize - 1;
-                if th == h && compare_pattern(coef, rules, n, self.representative[g], i) == Ordering::Equal {
-                    break g;
-                }
-                slot = (slot + 1) & (capacity - 1);
-            };
-            self.group_of.push(group as u32);
+        self.pattern_hash.resize(n, FNV_OFFSET);
+        for r in 0..rules {
+            for (h, &c) in self.pattern_hash.iter_mut().zip(&coef[r * n..(r + 1) * n]) {
+                *h = (*h ^ c.to_bits()).wrapping_mul(FNV_PRIME);
+            }
+        }
+        // Group by hash alone, then check every item against its group's representative a
+        // rule row at a time; only a hash collision (two patterns, one hash) makes the
+        // grouping start over comparing patterns item by item.
+        if !(self.group_by_hash(coef, rules, n, false) && self.groups_are_exact(coef, rules, n)) {
+            self.group_by_hash(coef, rules, n, true);
         }
         let groups = self.representative.len();
         // Counting sort of the items by group.
@@ -190,6 +184,66 @@ impl Screen {
         }
         self.table = next;
         groups
+    }
+
+    /// Groups the items by `pattern_hash` into `group_of` and `representative`, comparing
+    /// the patterns themselves on equal hashes only when `exact`. Returns `true`.
+    fn group_by_hash(&mut self, coef: &[f64], rules: usize, n: usize, exact: bool) -> bool {
+        let reserved = table_len(n);
+        let mut capacity = reserved.min(INITIAL_TABLE_SLOTS);
+        self.table.clear();
+        self.table.resize(capacity, (0, 0));
+        self.representative.clear();
+        self.group_of.clear();
+        for i in 0..n {
+            let h = self.pattern_hash[i];
+            let mut slot = (h as usize) & (capacity - 1);
+            let group = loop {
+                let (th, tg) = self.table[slot];
+                if tg == 0 {
+                    let g = self.representative.len();
+                    self.representative.push(i);
+                    self.table[slot] = (h, g as u32 + 1);
+                    break g;
+                }
+                let g = tg as usize - 1;
+                if th == h
+                    && (!exact
+                        || compare_pattern(coef, rules, n, self.representative[g], i) == Ordering::Equal)
+                {
+                    break g;
+                }
+                slot = (slot + 1) & (capacity - 1);
+            };
+            self.group_of.push(group as u32);
+            if 2 * self.representative.len() > capacity && capacity < reserved {
+                // Half full: double the prefix in use and re-insert every group.
+                capacity *= 2;
+                self.table.clear();
+                self.table.resize(capacity, (0, 0));
+                for (g, &rep) in self.representative.iter().enumerate() {
+                    let h = self.pattern_hash[rep];
+                    let mut slot = (h as usize) & (capacity - 1);
+                    while self.table[slot].1 != 0 {
+                        slot = (slot + 1) & (capacity - 1);
+                    }
+                    self.table[slot] = (h, g as u32 + 1);
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether every item's pattern equals its group representative's (bit for bit), read
+    /// a rule row at a time.
+    fn groups_are_exact(&self, coef: &[f64], rules: usize, n: usize) -> bool {
+        (0..rules).all(|r| {
+            let row = &coef[r * n..(r + 1) * n];
+            self.group_of
+                .iter()
+                .zip(row)
+                .all(|(&g, &c)| c.to_bits() == row[self.representative[g as usize]].to_bits())
+        })
     }
 
     /// `dominates[p * groups + q]`: pattern `p` is at least as favourable as `q` for every
@@ -235,15 +289,9 @@ impl Screen {
     }
 }
 
-/// FNV-1a over the bits of item `i`'s coefficients.
-fn hash_pattern(coef: &[f64], rules: usize, n: usize, i: usize) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for r in 0..rules {
-        h ^= coef[r * n + i].to_bits();
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
+/// FNV-1a over the bits of an item's coefficients, rule by rule.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
 fn compare_pattern(coef: &[f64], rules: usize, n: usize, a: usize, b: usize) -> Ordering {
     (0..rules)
@@ -255,6 +303,24 @@ fn compare_pattern(coef: &[f64], rules: usize, n: usize, a: usize, b: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hash collision (every item given the same hash) is caught by the row check, and
+    /// the exact grouping separates the patterns again.
+    #[test]
+    fn hash_collisions_fall_back_to_exact_grouping() {
+        // Three items, two rules: patterns (1, 0), (0, 1), (1, 0).
+        let coef = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
+        let (rules, n) = (2, 3);
+        let mut s = Screen::default();
+        s.pattern_hash = vec![7; n];
+        assert!(s.group_by_hash(&coef, rules, n, false));
+        assert_eq!(s.representative.len(), 1, "one hash, one group");
+        assert!(!s.groups_are_exact(&coef, rules, n));
+        s.group_by_hash(&coef, rules, n, true);
+        assert_eq!(s.representative.len(), 2);
+        assert_eq!(s.group_of, vec![0, 1, 0]);
+        assert!(s.groups_are_exact(&coef, rules, n));
+    }
 
     #[test]
     fn keeps_the_best_of_each_pattern() {

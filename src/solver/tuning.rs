@@ -10,7 +10,9 @@
 /// of `oracle_assign.rs` run. Its search relaxes `m + P` columns per step, the candidate
 /// path's `C` (a few times `m`). (`lprank solve --repeat 41`, 1000×50 K=10, one seed per
 /// family, pattern vs candidate path: partition (P = 10) 11.2 vs 17.6 ms, feed (P = 30)
-/// 14.8 vs 16.5 ms, overlapping (P = 148) 18.4 vs 15.7 ms.)
+/// 14.8 vs 16.5 ms, overlapping (P = 148) 18.4 vs 15.7 ms. `cargo bench --bench grid`,
+/// 6 seeds, every assignment over patterns vs this threshold: 1000×50 overlapping 26.5 vs
+/// 25.2 ms, real coefficients (P = kept items) 46.2 vs 24.1 ms.)
 pub(crate) const MAX_PATTERNS_PER_SLOT: usize = 2;
 
 /// Master solves in a row in which the newest column did not enter before the loop gives
@@ -56,3 +58,7 @@ pub(crate) const DEGENERATE_RUN: u32 = 30;
 /// Static screening compares coefficient patterns pairwise only below this many patterns
 /// (`screen.rs`): the comparison is quadratic.
 pub(crate) const MAX_PATTERNS_COMPARED: usize = 512;
+
+/// Slots of the pattern hash table static screening starts with (`screen.rs`; doubled
+/// when half full, up to `2n`): 16 KiB, in the first-level cache. (To be measured.)
+pub(crate) const INITIAL_TABLE_SLOTS: usize = 1024;
