@@ -45,20 +45,28 @@ pub(crate) const WARM_START_MIN_SLOTS: usize = 32;
 pub(crate) const BAND_FILTER_MIN_SLOTS: usize = 8;
 
 /// Column pool capacity per master row: the pool holds `COLUMNS_PER_ROW · (R + 1)` rankings
-/// and is purged of non-basic columns when full (`workspace.rs`).
+/// and is purged of non-basic columns when full (`workspace.rs`). (Its memory is in the
+/// formula of `memory.rs`; its speed effect is not yet measured on the grid.)
 pub(crate) const COLUMNS_PER_ROW: usize = 64;
 
 /// Pivots between two refactorisations of the master's basis inverse (`master.rs`).
+/// (`cargo bench --bench grid -- 1000x50`, 8 seeds, on a loaded 2-core machine: 150 was
+/// slower on every cell, partition 18.6 vs 9.6–11.5 ms, feed 11.5 vs 7.6 ms; 20 and 50
+/// were within the run-to-run noise, 20–50 % there.)
 pub(crate) const REFACTOR_EVERY: u32 = 50;
 
 /// Consecutive degenerate pivots after which the master's pricing switches from Dantzig's
-/// rule to Bland's, which cannot cycle (`master.rs`).
+/// rule to Bland's, which cannot cycle (`master.rs`). (Not yet measured on the grid: the
+/// one sweep, 10 vs 30, ran on a machine too loaded to separate them.)
 pub(crate) const DEGENERATE_RUN: u32 = 30;
 
 /// Static screening compares coefficient patterns pairwise only below this many patterns
-/// (`screen.rs`): the comparison is quadratic.
+/// (`screen.rs`): the comparison is quadratic (512² pattern pairs of `K` comparisons, about
+/// the cost of hashing 100,000 items). Not yet measured.
 pub(crate) const MAX_PATTERNS_COMPARED: usize = 512;
 
 /// Slots of the pattern hash table static screening starts with (`screen.rs`; doubled
-/// when half full, up to `2n`): 16 KiB, in the first-level cache. (To be measured.)
+/// when half full, up to `2n`): 16 KiB, in the first-level cache. (With a table of `2n`
+/// slots from the start, screening 100,000 items was about a third of a 100000×50 K=10
+/// solve: p50 23.1 ms, 14.7 ms with this and the row-wise hashing together.)
 pub(crate) const INITIAL_TABLE_SLOTS: usize = 1024;
