@@ -6,7 +6,7 @@ mod alloc_counter;
 mod scorer_common;
 
 use alloc_counter::allocations;
-use lprank::scorer::{KernelTier, Model, Output, Request, ScorerSettings, ScorerWorkspace};
+use lprank::scorer::{KernelTier, Output, Request, ScorerSettings, ScorerWorkspace};
 use scorer_common::{all_models, avx2_tier_available, Golden};
 
 const BLOCK: usize = ScorerWorkspace::block_size();
@@ -58,7 +58,7 @@ fn warm_scoring_allocates_nothing() {
     }
     let n_max = 3 * BLOCK + 5;
     for dir in all_models() {
-        let model = Model::load(&dir).unwrap();
+        let model = scorer_common::load(&dir);
         let golden = Golden::read(&dir.join("golden.safetensors"));
         let requests: Vec<Big> = (0..golden.requests).map(|r| big(&golden, r, n_max)).collect();
         for &s in &settings {
@@ -97,7 +97,7 @@ fn scores_do_not_depend_on_block_boundaries_or_batch_size() {
     // Each candidate scored alone must equal its score inside a batch spanning several
     // blocks (bit for bit: rows are independent and computed the same way).
     for dir in all_models() {
-        let model = Model::load(&dir).unwrap();
+        let model = scorer_common::load(&dir);
         let golden = Golden::read(&dir.join("golden.safetensors"));
         let b = big(&golden, 1, 2 * BLOCK + 3);
         for s in [ScorerSettings::f32(), ScorerSettings::int8()] {

@@ -4,8 +4,9 @@
 //! Tolerance (FORMAT.md §14's measure `|got − want| / max(1, |want|)`, against the golden f32
 //! outputs): on the trained feed-dcn model every output within [`TRAINED_TOL`] (measured:
 //! 1.2e-2 head logits, 1.1e-2 logit, 2.3e-2 calibrated logit, 4.6e-3 probability); on the
-//! random-weight variants, whose untrained activations are far less regular, within
-//! [`RANDOM_TOL`] (measured worst: 7.8e-2, a head logit of `qr-f32`). The kernel tiers
+//! random-weight variants and the random-weight `feed-dcn-large`, whose untrained activations
+//! are far less regular, within [`RANDOM_TOL`] (measured worst: 7.8e-2, a head logit of
+//! `qr-f32`; feed-dcn-large 3.3e-2, its calibrated logit). The kernel tiers
 //! compute exact integer sums, so portable and AVX2 must agree bit for bit.
 
 mod scorer_common;
@@ -33,7 +34,7 @@ fn int8_forward_pass_stays_close_to_the_golden_f32_outputs() {
     let mut failures = Vec::new();
     for dir in all_models() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let model = Model::load(&dir).unwrap();
+        let model = scorer_common::load(&dir);
         let golden = Golden::read(&dir.join("golden.safetensors"));
         let tol = if name == "feed-dcn" { TRAINED_TOL } else { RANDOM_TOL };
         for &settings in &tiers {
@@ -75,7 +76,7 @@ fn int8_differs_from_f32_so_the_test_above_measures_something() {
 fn kernel_tiers_agree_bit_for_bit() {
     let tiers = tiers("kernel_tiers_agree_bit_for_bit");
     for dir in all_models() {
-        let model = Model::load(&dir).unwrap();
+        let model = scorer_common::load(&dir);
         let golden = Golden::read(&dir.join("golden.safetensors"));
         let reference = score_all(&model, tiers[0], &golden);
         for &t in &tiers[1..] {

@@ -6,6 +6,7 @@ Modules:
     train        trains, calibrates and exports the bundled model feed-dcn/
     export       writes a model directory (config.json + model.safetensors)
     variants     writes the tiny random-weight variants under variants/
-    golden       writes golden.safetensors next to every model
+    golden       writes golden.safetensors next to feed-dcn and every variant
+    large        writes feed-dcn-large/: production-size shape, generated random weights, golden file
     check_format an independent numpy forward pass written from FORMAT.md; checks every model
 """

@@ -2,7 +2,7 @@
 document alone — it shares no code with model.py and parses safetensors by hand — run on
 every model directory's files and compared with the golden outputs.
 
-    python3 -m reference.check_format              # feed-dcn/ and every variants/<name>/
+    python3 -m reference.check_format              # feed-dcn/, feed-dcn-large/ (once written) and every variants/<name>/
     python3 -m reference.check_format DIR [DIR..]  # specific model directories
 
 For each model: the tensor set is derived from config.json and must match the file exactly
@@ -299,6 +299,12 @@ def check_model(model_dir, results):
 def main(argv):
     dirs = argv or [os.path.join(ROOT, "feed-dcn")] + sorted(
         os.path.join(ROOT, "variants", v) for v in os.listdir(os.path.join(ROOT, "variants")))
+    large = os.path.join(ROOT, "feed-dcn-large")
+    if not argv:
+        if os.path.exists(os.path.join(large, "model.safetensors")):
+            dirs.insert(1, large)
+        else:
+            print("  feed-dcn-large: not checked (its generated weights are not written: python3 -m reference.large)")
     results = []
     for d in dirs:
         try:
