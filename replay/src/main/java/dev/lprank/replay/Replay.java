@@ -3,14 +3,19 @@ package dev.lprank.replay;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.function.Supplier;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * Offline replay of logged feed requests through three policies (the LP, the greedy
@@ -76,21 +81,40 @@ public final class Replay {
         System.out.print(Summary.of(t.value()).table());
     }
 
-    /** The replay proper: every request through the three policies, one Policies per partition; the outcome rows. */
+    /**
+     * The replay proper: every request through the three policies, one Policies per partition,
+     * the outcomes streamed to Parquet at {@code out} as they are made; then the summary's
+     * columns of them ({@link Summary#COLUMNS}) read back for the driver.
+     */
     static List<Row> replay(Dataset<Row> requests, String modelDir, String out) {
         LongAccumulator busy = requests.sparkSession().sparkContext().longAccumulator("policies' nanoseconds");
         MapPartitionsFunction<Row, Row> replay = rows -> {
-            List<Row> outcomes = new ArrayList<>();
-            try (Policies policies = new Policies(modelDir)) {
-                while (rows.hasNext()) outcomes.addAll(policies.evaluate(rows.next()));
+            Policies policies = new Policies(modelDir);
+            TaskContext.get().addTaskCompletionListener((TaskCompletionListener) context -> {
                 busy.add(policies.busyNanos());
-            }
-            return outcomes.iterator();
+                policies.close();
+            });
+            // A request's three outcomes at a time: the partition's outcomes are never all held.
+            return new Iterator<Row>() {
+                private Iterator<Row> current = Collections.emptyIterator();
+
+                @Override
+                public boolean hasNext() {
+                    while (!current.hasNext() && rows.hasNext()) current = policies.evaluate(rows.next()).iterator();
+                    return current.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) throw new NoSuchElementException();
+                    return current.next();
+                }
+            };
         };
-        Dataset<Row> outcomes = requests.mapPartitions(replay, Encoders.row(Policies.OUTCOME)).cache();
-        outcomes.write().mode("overwrite").parquet(out);
-        List<Row> rows = outcomes.collectAsList();
-        outcomes.unpersist();
+        requests.mapPartitions(replay, Encoders.row(Policies.OUTCOME)).write().mode("overwrite").parquet(out);
+        // With the schema given, reading back needs no job of its own to infer it from the footers.
+        List<Row> rows = requests.sparkSession().read().schema(Policies.OUTCOME).parquet(out).select(Summary.COLUMNS[0],
+                Arrays.copyOfRange(Summary.COLUMNS, 1, Summary.COLUMNS.length)).collectAsList();
         lastBusyNanos = busy.value();
         return rows;
     }
@@ -185,7 +209,7 @@ public final class Replay {
         System.out.printf("Spark's wall clock per core beyond its own time in the policies: %+.1f%% (policies: %.1f us "
                 + "per request in Spark, %.1f in the loop)%n", 100 * (sw / median(sparkBusy) - 1), 1e6 * median(sparkBusy),
                 1e6 * median(loopBusy));
-        Summary a = Summary.of(sparkRows), b = Summary.of(localRows);
+        Summary a = Summary.of(sparkRows), b = Summary.ofOutcomes(localRows);
         if (!a.sameOutcomes(b)) {
             System.out.print("single-process summary differs:\n" + b.table());
             System.exit(1);

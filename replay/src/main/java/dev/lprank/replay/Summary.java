@@ -25,13 +25,28 @@ public final class Summary {
         this.lines = lines;
     }
 
-    /** The summary of outcome rows ({@link Policies#OUTCOME}), in any order. */
-    public static Summary of(List<Row> outcomes) {
+    /** The outcome columns ({@link Policies#OUTCOME}) a summary reads, in the order {@link #of} takes them. */
+    public static final String[] COLUMNS = {"request_id", "policy", "expected_clicks", "violated_rules", "nanos"};
+
+    private static final int[] IN_OUTCOME = {0, 1, 4, 9, 10};
+
+    /** The summary of whole outcome rows ({@link Policies#OUTCOME}), in any order. */
+    public static Summary ofOutcomes(List<Row> outcomes) {
+        return summarize(outcomes, IN_OUTCOME);
+    }
+
+    /** The summary of outcome rows cut to {@link #COLUMNS}, in any order. */
+    public static Summary of(List<Row> rows) {
+        return summarize(rows, new int[] {0, 1, 2, 3, 4});
+    }
+
+    private static Summary summarize(List<Row> outcomes, int[] at) {
+        int id = at[0], policy = at[1], expectedClicks = at[2], violatedRules = at[3], time = at[4];
         List<Row> sorted = new ArrayList<>(outcomes);
-        sorted.sort(Comparator.comparingLong((Row r) -> r.getLong(0)).thenComparing(r -> r.getString(1)));
+        sorted.sort(Comparator.comparingLong((Row r) -> r.getLong(id)).thenComparing(r -> r.getString(policy)));
         Map<String, List<Row>> byPolicy = new LinkedHashMap<>();
         for (String p : new String[] {Policies.LP, Policies.GREEDY, Policies.SORT}) byPolicy.put(p, new ArrayList<>());
-        for (Row r : sorted) byPolicy.get(r.getString(1)).add(r);
+        for (Row r : sorted) byPolicy.get(r.getString(policy)).add(r);
         List<Line> lines = new ArrayList<>();
         for (Map.Entry<String, List<Row>> e : byPolicy.entrySet()) {
             List<Row> rows = e.getValue();
@@ -40,12 +55,12 @@ public final class Summary {
             long[] nanos = new long[rows.size()];
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
-                double c = r.getDouble(4);
+                double c = r.getDouble(expectedClicks);
                 if (!Double.isNaN(c)) clicks += c;
-                int violated = r.getInt(9);
+                int violated = r.getInt(violatedRules);
                 broken += violated;
                 if (violated > 0) breaking++;
-                nanos[i] = r.getLong(10);
+                nanos[i] = r.getLong(time);
             }
             Arrays.sort(nanos);
             lines.add(new Line(e.getKey(), rows.size(), clicks, breaking, broken, quantile(nanos, 0.5) / 1e3,
