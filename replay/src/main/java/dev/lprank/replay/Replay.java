@@ -69,13 +69,14 @@ public final class Replay {
         }
     }
 
-    /** Replays the log on Spark; prints the summary and the time. */
+    /** Replays the log on Spark; prints the summary and the time (reading the log included). */
     static void run(SparkSession spark, String log, String modelDir, String out) {
         int cores = spark.sparkContext().defaultParallelism();
-        Dataset<Row> requests = spark.read().parquet(log).repartition(cores).cache();
-        long count = requests.count();
+        Dataset<Row> read = spark.read().parquet(log);
+        // At least a partition per core; no shuffle when the log's files give that already.
+        Dataset<Row> requests = read.rdd().getNumPartitions() < cores ? read.repartition(cores) : read;
         Timed<List<Row>> t = timed(() -> replay(requests, modelDir, out));
-        requests.unpersist();
+        long count = t.value().size() / 3;
         System.out.printf("spark (%s, %d cores): %d requests in %.2f s = %.1f requests/s per core%n",
                 spark.sparkContext().master(), cores, count, t.seconds(), count / t.seconds() / cores);
         System.out.print(Summary.of(t.value()).table());
@@ -88,11 +89,14 @@ public final class Replay {
      */
     static List<Row> replay(Dataset<Row> requests, String modelDir, String out) {
         LongAccumulator busy = requests.sparkSession().sparkContext().longAccumulator("policies' nanoseconds");
+        LongAccumulator inTasks = requests.sparkSession().sparkContext().longAccumulator("tasks' nanoseconds");
         MapPartitionsFunction<Row, Row> replay = rows -> {
+            long begin = System.nanoTime();
             Policies policies = new Policies(modelDir);
             TaskContext.get().addTaskCompletionListener((TaskCompletionListener) context -> {
-                busy.add(policies.busyNanos());
                 policies.close();
+                busy.add(policies.busyNanos());
+                inTasks.add(System.nanoTime() - begin);
             });
             // A request's three outcomes at a time: the partition's outcomes are never all held.
             return new Iterator<Row>() {
@@ -116,20 +120,56 @@ public final class Replay {
         List<Row> rows = requests.sparkSession().read().schema(Policies.OUTCOME).parquet(out).select(Summary.COLUMNS[0],
                 Arrays.copyOfRange(Summary.COLUMNS, 1, Summary.COLUMNS.length)).collectAsList();
         lastBusyNanos = busy.value();
+        lastTaskNanos = inTasks.value();
         return rows;
     }
 
     /** Nanoseconds the policies took (Policies.busyNanos) over every partition or in the loop, in the last {@link #replay} or {@link #loop}. */
     private static long lastBusyNanos;
 
-    /** The same requests in a plain loop in this process, one Policies: the outcome rows. */
-    static List<Row> loop(List<Row> requests, String modelDir) {
-        List<Row> local = new ArrayList<>(3 * requests.size());
-        try (Policies policies = new Policies(modelDir)) {
-            for (Row request : requests) local.addAll(policies.evaluate(request));
-            lastBusyNanos = policies.busyNanos();
+    /** Nanoseconds Spark's tasks took over every partition (from building their Policies to the task's end), in the last {@link #replay}. */
+    private static long lastTaskNanos;
+
+    /**
+     * The same requests in plain loops in this process: {@code threads} threads, each with its
+     * own Policies and a contiguous share of the requests (as Spark's partitions); the outcome rows.
+     */
+    static List<Row> loop(List<Row> requests, String modelDir, int threads) {
+        List<List<Row>> outcomes = new ArrayList<>(Collections.nCopies(threads, null));
+        long[] busy = new long[threads];
+        Thread[] workers = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int part = t;
+            List<Row> share = requests.subList(part * requests.size() / threads, (part + 1) * requests.size() / threads);
+            workers[t] = new Thread(() -> {
+                List<Row> local = new ArrayList<>(3 * share.size());
+                try (Policies policies = new Policies(modelDir)) {
+                    for (Row request : share) local.addAll(policies.evaluate(request));
+                    busy[part] = policies.busyNanos();
+                }
+                outcomes.set(part, local);
+            }, "loop-" + part);
         }
-        return local;
+        if (threads == 1) workers[0].run();  // on this thread, as a plain loop would be
+        else {
+            for (Thread w : workers) w.start();
+            for (Thread w : workers) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        List<Row> all = new ArrayList<>(3 * requests.size());
+        lastBusyNanos = 0;
+        for (int t = 0; t < threads; t++) {
+            if (outcomes.get(t) == null) throw new IllegalStateException("loop thread " + t + " failed");
+            all.addAll(outcomes.get(t));
+            lastBusyNanos += busy[t];
+        }
+        return all;
     }
 
     /** A value with the wall-clock and the process CPU time (every thread: Spark's, the JIT's, the GC's) it took. */
@@ -146,69 +186,109 @@ public final class Replay {
                 .getProcessCpuTime();
     }
 
+    /** Per-request figures of one side over the rounds: wall clock per core, process CPU, time in the policies. */
+    private static final class Side {
+        final String name;
+        final double[] wall, cpu, busy, tasks;
+
+        Side(String name, int rounds) {
+            this.name = name;
+            wall = new double[rounds];
+            cpu = new double[rounds];
+            busy = new double[rounds];
+            tasks = new double[rounds];
+        }
+
+        void record(int round, Timed<?> t, int threads, long requests, long taskNanos) {
+            wall[round] = t.seconds() * threads / requests;
+            cpu[round] = t.cpuSeconds() / requests;
+            busy[round] = lastBusyNanos / 1e9 / requests;
+            tasks[round] = taskNanos / 1e9 / requests;
+        }
+
+        String line(int round) {
+            return String.format("%s %.1f us wall per core (%spolicies %.1f), %.1f us CPU", name, 1e6 * wall[round],
+                    tasks[round] > 0 ? String.format("tasks %.1f, ", 1e6 * tasks[round]) : "", 1e6 * busy[round],
+                    1e6 * cpu[round]);
+        }
+    }
+
     /**
-     * The log replayed on Spark and the same requests in a plain loop in this process; the
-     * summaries must agree. Throughputs are steady-state and fair to both sides: the requests are read and
-     * cached (Spark) or collected (the loop) before any clock, the Spark job runs once
-     * untimed first (both sides then run JIT-compiled policy code), and then
-     * {@code -Dreplay.rounds=R} rounds (default 1) each time one Spark replay and one loop,
-     * interleaved so that load from elsewhere on the machine falls on both. Each side's time is
-     * the whole of its work: Spark's from the job's start through writing the outcomes and
-     * bringing them to the driver; the loop's ranking every request and keeping its outcome
-     * rows. Medians over the rounds are reported, by wall clock (Spark per core) and by the
-     * process's CPU time (every thread, so Spark's own threads, the JIT and the GC count),
-     * and, as a steadier figure on a busy machine, Spark's wall clock beside the time its own
-     * policies took inside it (the same measure of the same work in both: Policies.busyNanos).
+     * The log replayed on Spark and the same requests in plain loops in this process; the
+     * summaries must agree. Throughputs are steady-state and fair to both sides: the requests
+     * are read and cached (Spark) or collected (the loops) before any clock, and both sides
+     * hold the log in memory throughout; the Spark job runs once untimed first (both sides then
+     * run JIT-compiled policy code); then {@code -Dreplay.rounds=R} rounds (default 1), each one
+     * Spark replay and the loops, interleaved so that load from elsewhere on the machine falls
+     * on both. Each side's time is the whole of its work: Spark's from the job's start through
+     * writing the outcomes and reading their summary columns back; a loop's from building its
+     * Policies through keeping every outcome row. The loop runs on one thread and, when Spark
+     * has more than one core, also on as many threads as Spark has cores (so that both share
+     * the machine alike). Medians over the rounds are reported, by wall clock per core and by
+     * the process's CPU time (every thread, so Spark's own threads, the JIT and the GC count),
+     * and Spark's wall clock beside the time its own policies took inside it (the same measure
+     * of the same work on both sides: Policies.busyNanos), which needs no second run and so is
+     * the steadiest figure on a busy machine.
      */
     static void check(SparkSession spark, String log, String modelDir, String out) {
         int rounds = Integer.getInteger("replay.rounds", 1);
         int cores = spark.sparkContext().defaultParallelism();
-        // One partition per core, the requests read and cached before the clock starts; both
-        // sides hold the log in memory throughout (Spark's cache and the loop's rows).
+        // One partition per core, the requests read and cached before the clock starts.
         Dataset<Row> cached = spark.read().parquet(log).repartition(cores).cache();
         long count = cached.count();
         List<Row> requests = spark.read().parquet(log).collectAsList();
         replay(cached, modelDir, out);
-        double[] sparkWall = new double[rounds], sparkCpu = new double[rounds], loopWall = new double[rounds],
-                loopCpu = new double[rounds], sparkBusy = new double[rounds], loopBusy = new double[rounds];
+        Side sparkSide = new Side("spark", rounds), loop = new Side("loop", rounds),
+                parallel = cores > 1 ? new Side(cores + " loops", rounds) : null;
         List<Row> sparkRows = null, localRows = null;
         for (int r = 0; r < rounds; r++) {
             Profiler.start();
             Timed<List<Row>> s = timed(() -> replay(cached, modelDir, out));
             Profiler.stop("spark");
-            sparkBusy[r] = lastBusyNanos / 1e9 / count;
-            Profiler.start();
-            Timed<List<Row>> l = timed(() -> loop(requests, modelDir));
-            Profiler.stop("loop");
-            loopBusy[r] = lastBusyNanos / 1e9 / requests.size();
+            sparkSide.record(r, s, cores, count, lastTaskNanos);
             sparkRows = s.value();
+            Profiler.start();
+            Timed<List<Row>> l = timed(() -> loop(requests, modelDir, 1));
+            Profiler.stop("loop");
+            loop.record(r, l, 1, requests.size(), 0);
             localRows = l.value();
-            // Per request: Spark's wall time per core, and each side's CPU time.
-            sparkWall[r] = s.seconds() * cores / count;
-            sparkCpu[r] = s.cpuSeconds() / count;
-            loopWall[r] = l.seconds() / requests.size();
-            loopCpu[r] = l.cpuSeconds() / requests.size();
+            if (parallel != null) {
+                Timed<List<Row>> p = timed(() -> loop(requests, modelDir, cores));
+                parallel.record(r, p, cores, requests.size(), 0);
+                if (!Summary.ofOutcomes(p.value()).sameOutcomes(Summary.ofOutcomes(localRows))) {
+                    System.out.println("the loops on one and on " + cores + " threads disagree");
+                    System.exit(1);
+                }
+            }
             if (rounds > 1)
-                System.out.printf("round %d, per request: spark %.1f us wall per core (policies %.1f), %.1f us CPU; "
-                        + "loop %.1f us wall (policies %.1f), %.1f us CPU: %+.1f%% wall, %+.1f%% CPU, "
-                        + "%+.1f%% Spark beside its policies%n", r + 1, 1e6 * sparkWall[r], 1e6 * sparkBusy[r],
-                        1e6 * sparkCpu[r], 1e6 * loopWall[r], 1e6 * loopBusy[r], 1e6 * loopCpu[r],
-                        100 * (sparkWall[r] / loopWall[r] - 1), 100 * (sparkCpu[r] / loopCpu[r] - 1),
-                        100 * (sparkWall[r] / sparkBusy[r] - 1));
+                System.out.printf("round %d, per request: %s; %s%s%n", r + 1, sparkSide.line(r), loop.line(r),
+                        parallel == null ? "" : "; " + parallel.line(r));
         }
         cached.unpersist();
-        double sw = median(sparkWall), sc = median(sparkCpu), lw = median(loopWall), lc = median(loopCpu);
-        String of = rounds > 1 ? " (median of " + rounds + " rounds)" : "";
+        String of = rounds > 1 ? " (medians of " + rounds + " rounds)" : "";
+        double sw = median(sparkSide.wall), sc = median(sparkSide.cpu), sb = median(sparkSide.busy);
         System.out.printf("spark (%s, %d cores): %d requests, %.1f requests/s per core, %.1f us CPU per request%s%n",
                 spark.sparkContext().master(), cores, count, 1 / sw, 1e6 * sc, of);
         System.out.print(Summary.of(sparkRows).table());
-        System.out.printf("single process (1 core): %d requests, %.1f requests/s, %.1f us CPU per request%s%n",
-                requests.size(), 1 / lw, 1e6 * lc, of);
+        System.out.printf("single process (1 thread): %d requests, %.1f requests/s, %.1f us CPU per request%n",
+                requests.size(), 1 / median(loop.wall), 1e6 * median(loop.cpu));
+        if (parallel != null)
+            System.out.printf("single process (%d threads): %.1f requests/s per core, %.1f us CPU per request%n", cores,
+                    1 / median(parallel.wall), 1e6 * median(parallel.cpu));
         System.out.printf("Spark's cost per request beyond the single-process loop: %+.1f%% wall clock per core, "
-                + "%+.1f%% CPU%n", 100 * (sw / lw - 1), 100 * (sc / lc - 1));
+                + "%+.1f%% CPU%n", 100 * (sw / median(loop.wall) - 1), 100 * (sc / median(loop.cpu) - 1));
+        if (parallel != null)
+            System.out.printf("Spark's cost per request beyond %d loops on %d threads: %+.1f%% wall clock per core, "
+                    + "%+.1f%% CPU%n", cores, cores, 100 * (sw / median(parallel.wall) - 1),
+                    100 * (sc / median(parallel.cpu) - 1));
+        // The same split from within the Spark run alone: its tasks beside its policies (a cost per
+        // request: decoding requests, encoding and writing outcomes), and the replay outside its
+        // tasks (a cost per replay: planning, scheduling, committing, reading the summary back).
+        double st = median(sparkSide.tasks);
         System.out.printf("Spark's wall clock per core beyond its own time in the policies: %+.1f%% (policies: %.1f us "
-                + "per request in Spark, %.1f in the loop)%n", 100 * (sw / median(sparkBusy) - 1), 1e6 * median(sparkBusy),
-                1e6 * median(loopBusy));
+                + "per request in Spark, %.1f in the loop) = %+.1f%% in its tasks + %.2f s per replay outside "
+                + "them (%+.1f%% over %d requests)%n", 100 * (sw / sb - 1), 1e6 * sb, 1e6 * median(loop.busy),
+                100 * (st / sb - 1), (sw - st) * count / cores, 100 * (sw - st) / sb, count);
         Summary a = Summary.of(sparkRows), b = Summary.ofOutcomes(localRows);
         if (!a.sameOutcomes(b)) {
             System.out.print("single-process summary differs:\n" + b.table());
