@@ -8,5 +8,6 @@ Modules:
     variants     writes the tiny random-weight variants under variants/
     golden       writes golden.safetensors next to feed-dcn and every variant
     large        writes feed-dcn-large/: production-size shape, generated random weights, golden file
+    bench_xla    the peer benchmark: jit(forward) by XLA on one core, the requests of benches/score.rs
     check_format an independent numpy forward pass written from FORMAT.md; checks every model
 """
