@@ -102,7 +102,7 @@ impl Cell {
 fn cells() -> Vec<Cell> {
     let mut out = Vec::new();
     for size in SIZES {
-        for family in Family::ALL {
+        for family in Family::all() {
             out.push(Cell { source: Source::Family(family), size, mix: RuleMix::Mixed });
         }
         out.push(Cell { source: Source::RandomMixed, size, mix: RuleMix::Mixed });

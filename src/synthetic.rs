@@ -262,9 +262,11 @@ pub enum Family {
 }
 
 impl Family {
-    /// Every family, in the grid's order.
-    pub const ALL: [Family; 4] =
-        [Family::Partition, Family::Overlapping, Family::RealCoefficients, Family::Feed];
+    /// Every family, in the grid's order. (A function, not an associated constant: cbindgen
+    /// would put a constant into the C header.)
+    pub const fn all() -> [Family; 4] {
+        [Family::Partition, Family::Overlapping, Family::RealCoefficients, Family::Feed]
+    }
 
     /// The family's name in `lprank generate --kind` and the grid's tables.
     pub fn name(self) -> &'static str {
@@ -278,7 +280,7 @@ impl Family {
 
     /// The family named `name` (see [`Family::name`]).
     pub fn from_name(name: &str) -> Option<Family> {
-        Family::ALL.into_iter().find(|f| f.name() == name)
+        Family::all().into_iter().find(|f| f.name() == name)
     }
 }
 

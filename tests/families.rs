@@ -31,7 +31,7 @@ proptest! {
         mix in any::<u8>(),
         seed in any::<u64>(),
     ) {
-        let family = Family::ALL[family];
+        let family = Family::all()[family];
         let data = family_instance(family, n, m, k, mix_of(mix), seed);
         let rules = data.rules();
         let problem = data.problem(&rules);
@@ -44,7 +44,7 @@ proptest! {
         prop_assert!((sol.objective() - expected).abs() <= 1e-7 * scale, "{:?}: {} vs HiGHS {}", family, sol.objective(), expected);
         check_solution(&data, &sol);
         // The same bits from a solver that solved another family first.
-        let other = family_instance(Family::ALL[(Family::ALL.iter().position(|&f| f == family).unwrap() + 1) % 4], n + 3, m, k, RuleMix::Mixed, seed ^ 0x5EED);
+        let other = family_instance(Family::all()[(Family::all().iter().position(|&f| f == family).unwrap() + 1) % 4], n + 3, m, k, RuleMix::Mixed, seed ^ 0x5EED);
         let other_rules = other.rules();
         let mut reused = Solver::default();
         reused.solve(&other.problem(&other_rules)).unwrap();
