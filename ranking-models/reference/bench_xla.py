@@ -9,8 +9,11 @@ the usual advice for a single-threaded XLA, and ``taskset -c 1`` pins the proces
 (which is what actually does it, see below). The script checks: it prints the CPU affinity
 and, for every timed configuration, over the timed calls: process CPU time / wall time (1.00 means one busy core; a
 multi-threaded run on two cores would approach 2) and every thread that ran more than 1 % of
-the wall time, with its time on a CPU and its time waiting on a run queue for one (another
-process had the core), from /proc/self/task/*/schedstat.
+the wall time, with its time on a CPU and its time waiting on a run queue for one, from
+/proc/self/task/*/schedstat. On one core XLA's threads also wait for each other (the Python
+thread dispatches while the tf_XLAEigen thread computes), so the wait is not all another
+process's doing; CPU/wall below 1 is: then another process had the core, and the figures of
+that configuration are not clean (on this shared machine: rerun).
 
 The flags alone do NOT make XLA's CPU runtime (jax 0.10.2) single-threaded: without taskset,
 this script measured two `tf_XLAEigen` threads at about 29 % of wall time each on
