@@ -36,7 +36,6 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use lprank::scorer::{Config, KernelTier, Model, Output, Request, ScorerSettings, ScorerWorkspace};
 use safetensors::SafeTensors;
 
-#[allow(dead_code)]
 #[path = "../tests/scorer_common/generate.rs"]
 mod generate;
 
