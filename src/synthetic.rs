@@ -180,6 +180,14 @@ pub fn feed_request(n: usize, slots: usize, seed: u64) -> FeedRequest {
     }
 }
 
+/// The indices of `key`, largest value first (ties by index): the plain and the reference
+/// rankings the generators calibrate bounds between.
+fn descending_order(key: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..key.len()).collect();
+    order.sort_by(|&a, &b| key[b].total_cmp(&key[a]).then(a.cmp(&b)));
+    order
+}
+
 /// Which rule profiles [`random_mixed`] draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RuleMix {
@@ -204,12 +212,7 @@ pub fn random_mixed(n: usize, slots: usize, rules: usize, mix: RuleMix, seed: u6
     let noisy: Vec<f64> = scores.iter().map(|s| s + 1.5 * rng.normal()).collect();
     let m = slots.min(n);
     let w: Vec<f64> = (0..m).map(default_position_weight).collect();
-    let sorted_by = |key: &[f64]| {
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| key[b].total_cmp(&key[a]).then(a.cmp(&b)));
-        order
-    };
-    let (plain, reference) = (sorted_by(&scores), sorted_by(&noisy));
+    let (plain, reference) = (descending_order(&scores), descending_order(&noisy));
     let mut out = Vec::with_capacity(rules);
     for k in 0..rules {
         let mut in_rule = vec![false; groups];
@@ -337,12 +340,7 @@ pub fn family_instance(
         (0..n).map(|i| rng.normal() + (0..k).map(|r| bias[r] * coef[r * n + i]).sum::<f64>()).collect();
     let noisy: Vec<f64> = scores.iter().map(|s| s + 1.5 * rng.normal()).collect();
     let w: Vec<f64> = (0..m).map(default_position_weight).collect();
-    let sorted_by = |key: &[f64]| {
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| key[b].total_cmp(&key[a]).then(a.cmp(&b)));
-        order
-    };
-    let (plain, reference) = (sorted_by(&scores), sorted_by(&noisy));
+    let (plain, reference) = (descending_order(&scores), descending_order(&noisy));
     let integral = family != Family::RealCoefficients;
     let mut out = Vec::with_capacity(k);
     for r in 0..k {

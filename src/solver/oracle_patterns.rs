@@ -313,16 +313,8 @@ impl Patterns {
             let w = slots.w[current];
             let band = slots.band_of_slot[current];
             let q = &self.col_penalty[band * self.stride..band * self.stride + cols];
-            let (best, c) = relax(
-                base,
-                w,
-                current,
-                q,
-                &self.col_u[..cols],
-                &self.open_v,
-                &mut self.open_dist,
-                &mut self.open_pred,
-            );
+            let step = Step { base, w, row: current, q, u: &self.col_u[..cols], v: &self.open_v };
+            let (best, c) = relax(&step, &mut self.open_dist, &mut self.open_pred);
             self.dist[c] = best;
             self.pred_row[c] = self.open_pred[c];
             self.settled.push(c);
@@ -366,29 +358,19 @@ impl Patterns {
 /// One relaxation step of a search: every open column's distance through the row just
 /// reached (`base + q − u·w − v`, the row's reduced cost on it), kept where smaller, with the
 /// row as predecessor; returns the least distance and its position (the first, on ties).
-/// On x86-64 with AVX2 the same code is compiled for AVX2 and chosen at run time: the
-/// operations and their order are the same in every lane and on both paths (no fused
-/// multiply-add), so both give the same bits.
-#[allow(clippy::too_many_arguments)]
+/// On x86-64 with AVX2, [`relax_avx2`] is chosen at run time: it does the portable twin's
+/// operations in the same order in every lane (no fused multiply-add) and the same finish,
+/// so both give the same bits.
 #[inline]
-fn relax(
-    base: f64,
-    w: f64,
-    row: usize,
-    q: &[f64],
-    u: &[f64],
-    v: &[f64],
-    dist: &mut [f64],
-    pred: &mut [usize],
-) -> (f64, usize) {
+fn relax(step: &Step<'_>, dist: &mut [f64], pred: &mut [usize]) -> (f64, usize) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { relax_avx2(base, w, row, q, u, v, dist, pred) };
+            return unsafe { relax_avx2(step, dist, pred) };
         }
     }
-    relax_lanes(base, w, row, q, u, v, dist, pred)
+    relax_lanes(step, dist, pred)
 }
 
 /// [`relax_lanes`] with AVX2 intrinsics, four columns per step. Each lane performs the
@@ -397,18 +379,9 @@ fn relax(
 /// so the two give the same bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn relax_avx2(
-    base: f64,
-    w: f64,
-    row: usize,
-    q: &[f64],
-    u: &[f64],
-    v: &[f64],
-    dist: &mut [f64],
-    pred: &mut [usize],
-) -> (f64, usize) {
+unsafe fn relax_avx2(step: &Step<'_>, dist: &mut [f64], pred: &mut [usize]) -> (f64, usize) {
     use std::arch::x86_64::*;
+    let Step { base, w, row, q, u, v } = *step;
     let n = dist.len();
     assert!(q.len() >= n && u.len() >= n && v.len() >= n && pred.len() >= n);
     let chunks = n / 4 * 4;
@@ -440,43 +413,18 @@ unsafe fn relax_avx2(
         index = _mm256_castsi256_pd(_mm256_add_epi64(_mm256_castpd_si256(index), four));
         i += 4;
     }
-    let mut lanes = [0.0f64; 4];
-    let mut lanes_at = [0u64; 4];
+    let mut lanes = [0.0f64; LANES];
+    let mut lanes_at = [0usize; LANES];
     _mm256_storeu_pd(lanes.as_mut_ptr(), least);
     _mm256_storeu_si256(lanes_at.as_mut_ptr() as *mut __m256i, _mm256_castpd_si256(at));
-    let (mut best, mut best_at) = (f64::INFINITY, 0);
-    for i in chunks..n {
-        let d = base + q[i] - u[i] * w - v[i];
-        if d < dist[i] {
-            dist[i] = d;
-            pred[i] = row;
-        }
-        if dist[i] < best {
-            (best, best_at) = (dist[i], i);
-        }
-    }
-    for l in 0..4 {
-        let at = lanes_at[l] as usize;
-        if lanes[l] < best || (lanes[l] == best && at < best_at) {
-            (best, best_at) = (lanes[l], at);
-        }
-    }
-    (best, best_at)
+    step.finish(chunks, dist, pred, &lanes, &lanes_at)
 }
 
-/// The body of [`relax`], as independent lanes without branches so that it vectorises.
-#[allow(clippy::too_many_arguments)]
+/// The portable twin of [`relax_avx2`]: four independent lanes over groups of four
+/// columns, each doing the same operations in the same order, then the same finish.
 #[inline(always)]
-fn relax_lanes(
-    base: f64,
-    w: f64,
-    row: usize,
-    q: &[f64],
-    u: &[f64],
-    v: &[f64],
-    dist: &mut [f64],
-    pred: &mut [usize],
-) -> (f64, usize) {
+fn relax_lanes(step: &Step<'_>, dist: &mut [f64], pred: &mut [usize]) -> (f64, usize) {
+    let Step { base, w, row, q, u, v } = *step;
     let n = dist.len();
     let (q, u, v, pred) = (&q[..n], &u[..n], &v[..n], &mut pred[..n]);
     let mut least = [f64::INFINITY; LANES];
@@ -494,24 +442,52 @@ fn relax_lanes(
             at[l] = if nearer { i } else { at[l] };
         }
     }
-    let (mut best, mut best_at) = (f64::INFINITY, 0);
-    for i in chunks..n {
-        let d = base + q[i] - u[i] * w - v[i];
-        if d < dist[i] {
-            dist[i] = d;
-            pred[i] = row;
+    step.finish(chunks, dist, pred, &least, &at)
+}
+
+/// What one relaxation step reads: the row's distance less its potential, its weight, the
+/// row itself, and the open columns' penalties, `u` and potentials.
+#[derive(Clone, Copy)]
+struct Step<'a> {
+    base: f64,
+    w: f64,
+    row: usize,
+    q: &'a [f64],
+    u: &'a [f64],
+    v: &'a [f64],
+}
+
+impl Step<'_> {
+    /// Shared by both tiers, so that they end alike: the columns from `from` on (after the
+    /// last whole group of lanes) one at a time, then the lanes' winners combined into the
+    /// least distance and its first position.
+    #[inline(always)]
+    fn finish(
+        &self,
+        from: usize,
+        dist: &mut [f64],
+        pred: &mut [usize],
+        lanes: &[f64; LANES],
+        lanes_at: &[usize; LANES],
+    ) -> (f64, usize) {
+        let (mut best, mut best_at) = (f64::INFINITY, 0);
+        for i in from..dist.len() {
+            let d = self.base + self.q[i] - self.u[i] * self.w - self.v[i];
+            if d < dist[i] {
+                dist[i] = d;
+                pred[i] = self.row;
+            }
+            if dist[i] < best {
+                (best, best_at) = (dist[i], i);
+            }
         }
-        if dist[i] < best {
-            (best, best_at) = (dist[i], i);
+        for l in 0..LANES {
+            if lanes[l] < best || (lanes[l] == best && lanes_at[l] < best_at) {
+                (best, best_at) = (lanes[l], lanes_at[l]);
+            }
         }
+        (best, best_at)
     }
-    // The lanes' winners, the first position among equals.
-    for l in 0..LANES {
-        if least[l] < best || (least[l] == best && at[l] < best_at) {
-            (best, best_at) = (least[l], at[l]);
-        }
-    }
-    (best, best_at)
 }
 
 /// Lanes of [`relax_lanes`]: one AVX2 register of `f64`, as [`relax_avx2`] has.
@@ -617,9 +593,10 @@ mod tests {
                 let (base, w) = (pick(&mut rng), 0.3 + rng.next_f64());
                 let (mut d1, mut p1, mut d2, mut p2) =
                     (dist.clone(), pred.clone(), dist.clone(), pred.clone());
-                let portable = relax_lanes(base, w, 77, &q, &u, &v, &mut d1, &mut p1);
+                let step = Step { base, w, row: 77, q: &q, u: &u, v: &v };
+                let portable = relax_lanes(&step, &mut d1, &mut p1);
                 // SAFETY: AVX2 was detected above.
-                let vector = unsafe { relax_avx2(base, w, 77, &q, &u, &v, &mut d2, &mut p2) };
+                let vector = unsafe { relax_avx2(&step, &mut d2, &mut p2) };
                 assert_eq!(portable.0.to_bits(), vector.0.to_bits(), "n {n}");
                 assert_eq!(portable.1, vector.1, "n {n}");
                 assert_eq!(p1, p2);
