@@ -19,8 +19,8 @@
 //! (`Highs_passLp`) outside the timed section, which covers `Highs_run` (presolve,
 //! simplex, postsolve) and nothing else. Every HiGHS solve must end `Optimal` with
 //! lprank's objective within [`HIGHS_OBJECTIVE_TOLERANCE`] of the scale; the run stops on
-//! the first that does not. HiGHS runs on the sizes up to 1000×50 (at 10000×100 one solve
-//! takes tens of seconds; `LPRANK_GRID_HIGHS=all` includes it on the first three seeds).
+//! the first that does not. HiGHS runs on the sizes up to 1000×50 (at 10000×100 its LP has
+//! a million variables; `LPRANK_GRID_HIGHS=all` includes it on the first three seeds).
 //! The instances are feasible by construction, so a solve that ends short of `Optimal` hit
 //! a limit: the cell counts those seeds (they are timed like the rest, and HiGHS is not run
 //! on them).
