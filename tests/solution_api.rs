@@ -187,17 +187,22 @@ proptest! {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
-    /// Long slates (32 slots and more), where the inner assignment starts warm (square
-    /// problem, greedy or previous potentials) and bands of 8+ slots prefilter their
-    /// candidates: still HiGHS's optimum, still certified, the same answer from a solver
-    /// that solved something else first (the warm start never outlives a solve), and
-    /// bit-identical to a fresh solver's.
+    /// Long slates (32 slots and more). With real coefficients (more coefficient patterns
+    /// than two per slot) the inner assignment runs over candidate lists and starts warm
+    /// (square problem, greedy or previous potentials), and bands of 8+ slots prefilter
+    /// the candidates; the feed request's few patterns take the pattern path. Either way:
+    /// still HiGHS's optimum, still certified, the same answer from a solver that solved
+    /// something else first (no warm start outlives a solve), and bit-identical to a fresh
+    /// solver's.
     #[test]
-    fn long_slates_with_warm_started_assignments_match_highs(n in 60usize..160, m in 32usize..44, k in 2usize..7, seed in any::<u64>(), group in 2usize..5) {
-        let data = if group == 2 {
-            lprank::synthetic::feed_request(n, m, seed).problem
+    fn long_slates_with_warm_started_assignments_match_highs(n in 100usize..160, m in 32usize..44, k in 2usize..7, seed in any::<u64>(), group in 2usize..5) {
+        let real = group != 2;
+        let data = if real {
+            // Four rules or more, so that few items share the all-zero pattern and the
+            // kept items fall into more than 2m patterns.
+            lprank::synthetic::family_instance(lprank::synthetic::Family::RealCoefficients, n, m, k.max(4), RuleMix::Mixed, seed)
         } else {
-            random_mixed(n, m, k, RuleMix::Mixed, seed)
+            lprank::synthetic::feed_request(n, m, seed).problem
         };
         let rules = data.rules();
         let mut solver = Solver::default();
@@ -209,6 +214,14 @@ proptest! {
                 prop_assert!((sol.objective() - expected).abs() <= 1e-7 * expected.abs().max(1.0), "{} vs {}", sol.objective(), expected);
                 check_solution(&data, &sol);
             }
+        }
+        let stats = sol.stats();
+        if real {
+            // The path this test is for: candidate lists, every one warm (m ≥ 32).
+            prop_assert_eq!(stats.pattern_assignments, 0, "{:?}", stats);
+            prop_assert_eq!(stats.warm_started_assignments, stats.assignment_solves, "{:?}", stats);
+        } else {
+            prop_assert_eq!(stats.pattern_assignments, stats.assignment_solves, "{:?}", stats);
         }
         // A solver that solved something else first gives the same bits: another problem
         // (of another size), then this very problem, whose last assignment would be the
