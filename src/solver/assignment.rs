@@ -227,28 +227,19 @@ impl Assignment {
             current_dist = best;
         };
         self.zeros = zeros;
-        // Potentials: settled columns (and the rows behind them) move by D − dist.
-        let total = self.dist[free_col];
-        for &c in &self.settled {
-            let shift = total - self.dist[c];
-            self.col_potential[c] -= shift;
-            if self.col_row[c] != NONE {
-                self.row_potential[self.col_row[c]] += shift;
-            }
-        }
-        self.row_potential[row] += total;
-        // Flip the matching along the path.
-        let mut c = free_col;
-        loop {
-            let r = self.pred_row[c];
-            let previous = self.row_col[r];
-            self.col_row[c] = r;
-            self.row_col[r] = c;
-            if r == row {
-                break;
-            }
-            c = previous;
-        }
+        augment(
+            row,
+            free_col,
+            &self.settled,
+            &self.dist,
+            &self.pred_row,
+            Matching {
+                row_potential: &mut self.row_potential,
+                col_potential: &mut self.col_potential,
+                row_col: &mut self.row_col,
+                col_row: &mut self.col_row,
+            },
+        );
     }
 
     /// Reserves every buffer for `rows × cols` problems.
@@ -281,6 +272,49 @@ impl Assignment {
     /// `v_c` for column `c` after [`Assignment::solve`]; 0 for unmatched columns.
     pub(crate) fn col_potential(&self, c: usize) -> f64 {
         self.col_potential[c]
+    }
+}
+
+/// The potentials and the matching a search ends by updating (see [`augment`]).
+pub(crate) struct Matching<'a> {
+    pub row_potential: &'a mut [f64],
+    pub col_potential: &'a mut [f64],
+    pub row_col: &'a mut [usize],
+    pub col_row: &'a mut [usize],
+}
+
+/// The end of a shortest-augmenting-path search from `row` that reached the free column
+/// `free_col`: every settled column (and the row matched to it) moves by `D − dist`, so
+/// that the path's arcs become tight and every reduced cost stays non-negative, and the
+/// matching is flipped along the path (each column to its predecessor row, whose old
+/// column comes next). Shared by this method and the pattern path (`oracle_patterns.rs`).
+pub(crate) fn augment(
+    row: usize,
+    free_col: usize,
+    settled: &[usize],
+    dist: &[f64],
+    pred_row: &[usize],
+    m: Matching<'_>,
+) {
+    let total = dist[free_col];
+    for &c in settled {
+        let shift = total - dist[c];
+        m.col_potential[c] -= shift;
+        if m.col_row[c] != NONE {
+            m.row_potential[m.col_row[c]] += shift;
+        }
+    }
+    m.row_potential[row] += total;
+    let mut c = free_col;
+    loop {
+        let r = pred_row[c];
+        let previous = m.row_col[r];
+        m.col_row[c] = r;
+        m.row_col[r] = c;
+        if r == row {
+            break;
+        }
+        c = previous;
     }
 }
 

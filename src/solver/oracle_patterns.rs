@@ -44,6 +44,7 @@
 //! certified only 3–16 % of the calls of a solve (partition, feed and random_mixed
 //! instances at 1000×50), too few to pay for itself, and was removed.
 
+use super::assignment::{augment, Matching};
 use super::model::Model;
 use super::oracle::Oracle;
 use super::workspace::{reserve, reset};
@@ -327,27 +328,19 @@ impl Patterns {
             current = self.col_row[c];
             current_dist = best;
         };
-        // Potentials: settled columns (and the rows behind them) move by D − dist.
-        let total = self.dist[free_col];
-        for &c in &self.settled {
-            let shift = total - self.dist[c];
-            self.col_v[c] -= shift;
-            if self.col_row[c] != NONE {
-                self.row_potential[self.col_row[c]] += shift;
-            }
-        }
-        self.row_potential[row] += total;
-        let mut c = free_col;
-        loop {
-            let r = self.pred_row[c];
-            let previous = self.row_col[r];
-            self.col_row[c] = r;
-            self.row_col[r] = c;
-            if r == row {
-                break;
-            }
-            c = previous;
-        }
+        augment(
+            row,
+            free_col,
+            &self.settled,
+            &self.dist,
+            &self.pred_row,
+            Matching {
+                row_potential: &mut self.row_potential,
+                col_potential: &mut self.col_v,
+                row_col: &mut self.row_col,
+                col_row: &mut self.col_row,
+            },
+        );
         // The matched head's pattern gets its next item as a head.
         let p = self.col_pattern[free_col];
         self.cursor[p] += 1;
