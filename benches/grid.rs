@@ -18,7 +18,7 @@
 //! seed, timed on its solve call only: the explicit LP is built and handed over
 //! (`Highs_passLp`) outside the timed section, which covers `Highs_run` (presolve,
 //! simplex, postsolve) and nothing else. Every HiGHS solve must end `Optimal` with
-//! lprank's objective within [`HIGHS_OBJECTIVE_TOLERANCE`] of the scale; the run stops on
+//! lprank's objective within `common::HIGHS_BENCH_TOLERANCE` of the scale; the run stops on
 //! the first that does not. HiGHS runs on the sizes up to 1000×50 (at 10000×100 its LP has
 //! a million variables; `LPRANK_GRID_HIGHS=all` includes it on the first three seeds).
 //! The instances are feasible by construction, so a solve that ends short of `Optimal` hit
@@ -41,9 +41,6 @@ const REPEATS: usize = 7;
 const REPEATS_LARGE: usize = 3;
 /// Seeds per cell unless `LPRANK_GRID_SEEDS` is set.
 const DEFAULT_SEEDS: u64 = 20;
-/// HiGHS's objective may differ from lprank's by this much relative to the scale: its
-/// default feasibility tolerances are 1e-7 absolute per row, lprank's gap is 1e-9.
-const HIGHS_OBJECTIVE_TOLERANCE: f64 = 1e-6;
 
 #[derive(Clone, Copy)]
 struct Size {
@@ -131,35 +128,6 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
-fn human(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.2} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else {
-        format!("{:.1} µs", ns / 1e3)
-    }
-}
-
-/// HiGHS's solve call on `data`, in ns, with its status and objective checked.
-fn time_highs(data: &ProblemData, ours: f64, name: &str, seed: u64) -> f64 {
-    let model = common::highs_model_with_default_options(data).0.into_inner();
-    let start = Instant::now();
-    let solved = model.solve();
-    let elapsed = start.elapsed().as_secs_f64() * 1e9;
-    // good_lp does not re-export the `highs` crate, so its status enum cannot be named
-    // here: compare its Debug name.
-    let status = format!("{:?}", solved.status());
-    assert_eq!(status, "Optimal", "{name} seed {seed}: HiGHS ended {status}");
-    let theirs = solved.objective_value();
-    let scale = ours.abs().max(common::objective_scale(data));
-    assert!(
-        (theirs - ours).abs() <= HIGHS_OBJECTIVE_TOLERANCE * scale,
-        "{name} seed {seed}: HiGHS objective {theirs}, lprank {ours} (scale {scale})"
-    );
-    elapsed
-}
-
 fn run_cell(cell: &Cell, seeds: u64, highs: &str) -> Row {
     let name = cell.name();
     let large = cell.size.n >= 10_000;
@@ -202,7 +170,8 @@ fn run_cell(cell: &Cell, seeds: u64, highs: &str) -> Row {
         let t = quantile(&samples, 0.5);
         times.push(t);
         if seed <= highs_seeds && optimal {
-            let h = time_highs(&data, ours, &name, seed);
+            let h =
+                common::timed_highs_solve(&data, ours, &format!("{name} seed {seed}")).as_secs_f64() * 1e9;
             highs_times.push(h);
             ratios.push(h / t);
         }
@@ -241,12 +210,12 @@ fn main() {
         println!(
             "| {} | {} | {} | {}, {} | {} | {} | {} |",
             row.name,
-            human(row.p50),
-            human(row.p99),
+            common::human_ns(row.p50),
+            common::human_ns(row.p99),
             row.inner_median,
             row.inner_max,
             row.not_optimal,
-            row.highs_p50.map_or("–".into(), human),
+            row.highs_p50.map_or("–".into(), common::human_ns),
             row.ratio_p50.map_or("–".into(), |r| format!("{r:.0}×")),
         );
     }

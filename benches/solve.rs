@@ -17,11 +17,11 @@
 //! conversion and `Highs_passLp`) outside the timed section, which then covers
 //! `highs::Model::solve` (`Highs_run`: presolve, simplex, postsolve) and nothing else; the
 //! copy of the solution back to Rust is not timed either. Every timed HiGHS solve must end
-//! `Optimal` with lprank's objective (see [`HIGHS_OBJECTIVE_TOLERANCE`]). After the run, a
+//! `Optimal` with lprank's objective (see `common::HIGHS_BENCH_TOLERANCE`). After the run, a
 //! table of medians and ratios is printed from criterion's estimates.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
 use lprank::json::ProblemData;
@@ -49,12 +49,6 @@ const CASES: [Case; 5] = [
     Case { name: "100000x50_K10_mixed", n: 100_000, m: 50, k: 10, mix: RuleMix::Mixed, highs: false },
 ];
 
-/// How far HiGHS's objective may be from lprank's, relative to the objective's scale
-/// (`max(|objective|, common::objective_scale)`). HiGHS's default primal and dual
-/// feasibility tolerances are 1e-7 (absolute, per row and column), so its objective is only
-/// that accurate relative to the problem's numbers; lprank's is certified to 1e-9.
-const HIGHS_OBJECTIVE_TOLERANCE: f64 = 1e-6;
-
 const SCALING: [usize; 7] = [100, 300, 1_000, 3_000, 10_000, 30_000, 100_000];
 
 fn instance(n: usize, m: usize, k: usize, mix: RuleMix) -> ProblemData {
@@ -77,29 +71,13 @@ fn bench_cases(c: &mut Criterion) {
         });
         if case.highs {
             let ours = solver.solve(&problem).unwrap().objective();
-            let scale = ours.abs().max(common::objective_scale(&data));
-            // The LP handed over to HiGHS, default options: not timed.
-            let handed_over = || common::highs_model_with_default_options(&data).0.into_inner();
             group.sample_size(10);
             group.measurement_time(Duration::from_secs(if case.n >= 1000 { 15 } else { 3 }));
             group.bench_function(BenchmarkId::new("highs", case.name), |b| {
                 b.iter_custom(|iters| {
                     let mut timed = Duration::ZERO;
                     for _ in 0..iters {
-                        let model = handed_over();
-                        let start = Instant::now();
-                        let solved = model.solve();
-                        timed += start.elapsed();
-                        // good_lp does not re-export the `highs` crate, so its status enum
-                        // cannot be named here: compare its Debug name.
-                        let status = format!("{:?}", solved.status());
-                        assert_eq!(status, "Optimal", "{}: HiGHS ended {status}", case.name);
-                        let theirs = solved.objective_value();
-                        assert!(
-                            (theirs - ours).abs() <= HIGHS_OBJECTIVE_TOLERANCE * scale,
-                            "{}: HiGHS objective {theirs}, lprank {ours} (scale {scale})",
-                            case.name
-                        );
+                        timed += common::timed_highs_solve(&data, ours, case.name);
                     }
                     timed
                 })
@@ -137,23 +115,13 @@ fn median_ns(group: &str, function: &str, parameter: &str) -> Option<f64> {
     v["median"]["point_estimate"].as_f64()
 }
 
-fn human(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.2} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else {
-        format!("{:.1} µs", ns / 1e3)
-    }
-}
-
 fn print_tables() {
     println!("\n| instance (n×m, K, rules) | lprank median | HiGHS median | HiGHS / lprank |");
     println!("|---|---|---|---|");
     for case in &CASES {
         let ours = median_ns("solve", "lprank", case.name);
         let theirs = if case.highs { median_ns("solve", "highs", case.name) } else { None };
-        let show = |v: Option<f64>| v.map_or("–".to_string(), human);
+        let show = |v: Option<f64>| v.map_or("–".to_string(), common::human_ns);
         let ratio = match (ours, theirs) {
             (Some(a), Some(b)) => format!("{:.0}×", b / a),
             _ => "–".to_string(),
@@ -164,7 +132,7 @@ fn print_tables() {
     println!("|---|---|---|");
     for &n in &SCALING {
         if let Some(t) = median_ns("scaling", "lprank_m50_K10_mixed", &n.to_string()) {
-            println!("| {n} | {} | {:.1} ns |", human(t), t / n as f64);
+            println!("| {n} | {} | {:.1} ns |", common::human_ns(t), t / n as f64);
         }
     }
 }
@@ -192,7 +160,7 @@ fn budget_overshoot() {
                 })
                 .collect();
             over.sort_by(f64::total_cmp);
-            let at = |q: f64| human(over[((over.len() - 1) as f64 * q).round() as usize].max(0.0));
+            let at = |q: f64| common::human_ns(over[((over.len() - 1) as f64 * q).round() as usize].max(0.0));
             println!(
                 "| {name} | {budget_ms} ms | {} | {} | {} | {} |",
                 over.len(),

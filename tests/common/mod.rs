@@ -469,3 +469,40 @@ pub fn generate(class: Class, n: usize, m: usize, k: usize, seed: u64) -> Proble
     let slots = if position_weights.is_some() && rng.below(2) == 0 { None } else { Some(m) };
     ProblemData { scores, slots, position_weights, rules }
 }
+
+/// How far HiGHS's objective may be from lprank's in the benchmarks, relative to the scale
+/// (`max(|objective|, objective_scale)`): at its default options HiGHS's feasibility
+/// tolerances are 1e-7 absolute per row, lprank's certified gap is 1e-9.
+pub const HIGHS_BENCH_TOLERANCE: f64 = 1e-6;
+
+/// The benchmarks' HiGHS peer: builds and hands over the explicit LP at HiGHS's default
+/// options (not timed), times `Highs_run` alone, and panics, naming `label`, unless it ends
+/// `Optimal` with lprank's objective `ours` within [`HIGHS_BENCH_TOLERANCE`] of the scale.
+pub fn timed_highs_solve(data: &ProblemData, ours: f64, label: &str) -> std::time::Duration {
+    let model = highs_model_with_default_options(data).0.into_inner();
+    let start = std::time::Instant::now();
+    let solved = model.solve();
+    let elapsed = start.elapsed();
+    // good_lp does not re-export the `highs` crate, so its status enum cannot be named
+    // here: compare its Debug name.
+    let status = format!("{:?}", solved.status());
+    assert_eq!(status, "Optimal", "{label}: HiGHS ended {status}");
+    let theirs = solved.objective_value();
+    let scale = ours.abs().max(objective_scale(data));
+    assert!(
+        (theirs - ours).abs() <= HIGHS_BENCH_TOLERANCE * scale,
+        "{label}: HiGHS objective {theirs}, lprank {ours} (scale {scale})"
+    );
+    elapsed
+}
+
+/// Nanoseconds as the benchmarks' tables show them (µs, ms or s).
+pub fn human_ns(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.1} µs", ns / 1e3)
+    }
+}
