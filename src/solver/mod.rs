@@ -33,6 +33,8 @@
 
 mod assignment;
 pub(crate) mod certificate;
+#[cfg_attr(not(test), allow(dead_code))]
+mod edge_master;
 mod feasibility;
 mod line_search;
 mod lottery;

@@ -70,3 +70,13 @@ pub(crate) const MAX_PATTERNS_COMPARED: usize = 512;
 /// slots from the start, screening 100,000 items was about a third of a 100000×50 K=10
 /// solve: p50 23.1 ms, 14.7 ms with this and the row-wise hashing together.)
 pub(crate) const INITIAL_TABLE_SLOTS: usize = 1024;
+
+/// Columns the edge master prices per block (`edge_master.rs`): it takes the best of the
+/// first block that holds an improving column, as network simplex codes do. (Not yet
+/// measured on the grid; see `benches/edge_master.rs`.)
+pub(crate) const EDGE_PRICING_BLOCK: usize = 64;
+
+/// Pivots between two recomputations of the edge master's tree potentials, flows and
+/// working-basis inverse from scratch (`edge_master.rs`): they bound the drift of the
+/// incremental updates. (Not yet measured; see `benches/edge_master.rs`.)
+pub(crate) const EDGE_REFACTOR_EVERY: u32 = 100;
