@@ -74,7 +74,7 @@
 //! largest scaled cost of the phase), an entry of the direction as a pivot candidate above
 //! `PIVOT_TOLERANCE · M_v / M_q`.
 
-use super::master::Phase;
+pub use super::master::Phase;
 use super::tuning::{DEGENERATE_RUN, EDGE_PRICING_BLOCK, EDGE_REFACTOR_EVERY};
 use super::workspace::{reserve, reset};
 
@@ -88,7 +88,7 @@ const PIVOT_TOLERANCE: f64 = 1e-9;
 const RATIO_TIE: f64 = 1e-12;
 /// Scaled primal infeasibility tolerated (the hard violation phase 2 accepts, the tests'
 /// feasibility checks).
-pub(crate) const PRIMAL_TOLERANCE: f64 = 1e-10;
+pub const PRIMAL_TOLERANCE: f64 = 1e-10;
 /// Smallest pivot of the working basis inversion, relative to its largest entry.
 const SINGULAR_TOLERANCE: f64 = 1e-12;
 
@@ -97,7 +97,7 @@ const SIDE: u32 = 1 << 31;
 
 /// Why [`EdgeMaster::optimize`] (or [`EdgeMaster::add_edge`]) refused or stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum EdgeTrouble {
+pub enum EdgeTrouble {
     /// The pivot cap was reached.
     PivotLimit,
     /// The basis became numerically singular (or rounding opened an unbounded ray).
@@ -111,7 +111,7 @@ pub(crate) enum EdgeTrouble {
 
 impl EdgeTrouble {
     /// The solve's status when the master stops with this trouble.
-    pub(crate) fn status(self) -> crate::Status {
+    pub fn status(self) -> crate::Status {
         match self {
             EdgeTrouble::PivotLimit => crate::Status::IterationLimit,
             EdgeTrouble::Singular | EdgeTrouble::NoStartingRanking | EdgeTrouble::InvalidInput => {
@@ -121,7 +121,7 @@ impl EdgeTrouble {
     }
 
     /// The one-sentence reason given in `Solution::message`.
-    pub(crate) fn message(self) -> &'static std::ffi::CStr {
+    pub fn message(self) -> &'static std::ffi::CStr {
         match self {
             EdgeTrouble::PivotLimit => {
                 c"the edge master reached max_master_pivots simplex pivots in one solve"
@@ -144,7 +144,7 @@ enum Var {
 }
 
 #[derive(Clone, Debug, Default)]
-pub(crate) struct EdgeMaster {
+pub struct EdgeMaster {
     n: usize,
     m: usize,
     /// Side rows `R`.
@@ -196,6 +196,8 @@ pub(crate) struct EdgeMaster {
     flow: Vec<f64>,
     aug: Vec<f64>,
     side_d0: Vec<f64>,
+    rho: Vec<f64>,
+    u_row: Vec<f64>,
 
     alpha: Vec<f64>,
     beta: Vec<f64>,
@@ -205,6 +207,10 @@ pub(crate) struct EdgeMaster {
     cursor: usize,
     pivots_since_refactor: u32,
     pub pivots: u32,
+    pub priced: u64,
+    pub tree_pivots: u64,
+    pub rehung: u64,
+    pub path_len: u64,
     /// Tests: after every pivot, compare the updated state with a refactored copy.
     #[cfg(test)]
     check_updates: bool,
@@ -212,7 +218,7 @@ pub(crate) struct EdgeMaster {
 
 impl EdgeMaster {
     /// Clears the master for `items` items, `slots` slots and side rows `(b_r, ρ_r)`.
-    pub(crate) fn reset(&mut self, items: usize, slots: usize, rows: impl Iterator<Item = (f64, f64)>) {
+    pub fn reset(&mut self, items: usize, slots: usize, rows: impl Iterator<Item = (f64, f64)>) {
         self.n = items;
         self.m = slots;
         self.rhs.clear();
@@ -235,11 +241,15 @@ impl EdgeMaster {
         self.cursor = 0;
         self.pivots = 0;
         self.pivots_since_refactor = 0;
+        self.priced = 0;
+        self.tree_pivots = 0;
+        self.rehung = 0;
+        self.path_len = 0;
     }
 
     /// Reserves every buffer for `items`, `slots`, `rows` side rows and `edges` edges, so
     /// that solving within those sizes allocates nothing.
-    pub(crate) fn reserve(&mut self, items: usize, slots: usize, rows: usize, edges: usize) {
+    pub fn reserve(&mut self, items: usize, slots: usize, rows: usize, edges: usize) {
         let nodes = items + slots + 1;
         let vars = items + 2 * rows + edges;
         reserve(&mut self.rhs, rows);
@@ -270,6 +280,8 @@ impl EdgeMaster {
         reserve(&mut self.flow, nodes);
         reserve(&mut self.aug, 2 * rows * rows);
         reserve(&mut self.side_d0, rows + 1);
+        reserve(&mut self.rho, rows);
+        reserve(&mut self.u_row, rows);
         reserve(&mut self.alpha, items);
         reserve(&mut self.beta, slots);
     }
@@ -277,7 +289,7 @@ impl EdgeMaster {
     /// Adds edge `(item, slot)` with value `c_e` and side coefficients `D_·e`; returns its
     /// index (edges are numbered in the order added). It enters non-basic at 0, so the
     /// current basis stays primal feasible and the next optimize continues from it.
-    pub(crate) fn add_edge(
+    pub fn add_edge(
         &mut self,
         item: usize,
         slot: usize,
@@ -305,7 +317,7 @@ impl EdgeMaster {
         Ok(self.edge_item.len() - 1)
     }
 
-    pub(crate) fn edge_count(&self) -> usize {
+    pub fn edge_count(&self) -> usize {
         self.edge_item.len()
     }
 
@@ -741,7 +753,7 @@ impl EdgeMaster {
     }
 
     /// Total violation of the hard rows in the current basic solution.
-    pub(crate) fn hard_violation(&self) -> f64 {
+    pub fn hard_violation(&self) -> f64 {
         (0..self.r)
             .filter(|&row| self.is_hard(row))
             .map(|row| self.value[self.n + self.r + row].max(0.0))
@@ -749,7 +761,7 @@ impl EdgeMaster {
     }
 
     /// The objective of `phase` at the current basic solution.
-    pub(crate) fn objective(&self, phase: Phase) -> f64 {
+    pub fn objective(&self, phase: Phase) -> f64 {
         (0..self.var_count())
             .filter(|&v| self.status[v] != NONE)
             .map(|v| self.cost(v, phase) * self.value[v])
@@ -757,29 +769,29 @@ impl EdgeMaster {
     }
 
     /// `x_e` per edge, in the order added.
-    pub(crate) fn x(&self) -> &[f64] {
+    pub fn x(&self) -> &[f64] {
         &self.value[self.n + 2 * self.r..]
     }
 
     /// `β_j` of the last optimize.
-    pub(crate) fn slot_duals(&self) -> &[f64] {
+    pub fn slot_duals(&self) -> &[f64] {
         &self.beta
     }
 
     /// `α_i` of the last optimize.
-    pub(crate) fn item_duals(&self) -> &[f64] {
+    pub fn item_duals(&self) -> &[f64] {
         &self.alpha
     }
 
     /// `λ_r` of the last optimize.
-    pub(crate) fn row_duals(&self) -> &[f64] {
+    pub fn row_duals(&self) -> &[f64] {
         &self.lambda
     }
 
     /// Runs the primal simplex for `phase` from the current basis (the first ranking's on
     /// the first call after `reset`), at most `max_pivots` pivots. On `Ok` the basis is
     /// optimal for `phase`, freshly refactored, and the duals are set.
-    pub(crate) fn optimize(&mut self, phase: Phase, max_pivots: u32) -> Result<(), EdgeTrouble> {
+    pub fn optimize(&mut self, phase: Phase, max_pivots: u32) -> Result<(), EdgeTrouble> {
         if !self.started {
             self.start()?;
         }
@@ -845,6 +857,7 @@ impl EdgeMaster {
         let mut v = start;
         for _ in 0..count {
             if self.status[v] == NONE && !self.fixed(v, phase) {
+                self.priced += 1;
                 let rc = self.reduced_cost(v, phase) * self.scale(v);
                 if rc > best_value {
                     best_value = rc;
@@ -909,6 +922,7 @@ impl EdgeMaster {
             }
         }
 
+        self.path_len += self.touched.len() as u64;
         // Ratio test over the side columns and the touched tree arcs.
         let q_scale = self.scale(q);
         let mut leave: Option<(usize, bool, usize)> = None; // (var, is_tree, node or position)
@@ -974,22 +988,65 @@ impl EdgeMaster {
         }
         self.status[l] = NONE;
         let node = at;
-        let q_crosses = self.path_coefficient(q, node) != 0.0;
-        if q_crosses {
-            self.rehang(node, q, phase);
-        } else {
-            let Some(k) = (0..r)
-                .filter(|&k| self.path_coefficient(self.side[k] as usize, node) != 0.0)
-                .max_by(|&a, &b| self.y_side[a].abs().total_cmp(&self.y_side[b].abs()))
-            else {
-                return Err(EdgeTrouble::Singular);
-            };
-            let moved = self.side[k] as usize;
-            self.side[k] = q as u32;
-            self.status[q] = SIDE | k as u32;
-            self.rehang(node, moved, phase);
+        // ρ_l(k): the leaving arc's coefficient in each side column's path (module doc).
+        let mut rho = std::mem::take(&mut self.rho);
+        reset(&mut rho, r, 0.0);
+        for (k, rk) in rho.iter_mut().enumerate() {
+            *rk = self.path_coefficient(self.side[k] as usize, node);
         }
-        self.factor_working_basis()?;
+        let rho_q = self.path_coefficient(q, node);
+        let y_l = self.y_tree[node];
+        let result = if rho_q != 0.0 {
+            // q replaces l in the tree: W' = W − h_q tᵀ with t = ρ/ρ_q, and by
+            // Sherman–Morrison W'⁻¹ = W⁻¹ + y (tᵀ W⁻¹) / (1 − tᵀ y), where 1 − tᵀ y = y_l/ρ_q.
+            reset(&mut self.u_row, r, 0.0);
+            for k in 0..r {
+                let t = rho[k] / rho_q;
+                if t != 0.0 {
+                    for c in 0..r {
+                        self.u_row[c] += t * self.winv[k * r + c];
+                    }
+                }
+            }
+            let scale = rho_q / y_l;
+            for k in 0..r {
+                let f = self.y_side[k] * scale;
+                if f != 0.0 {
+                    for c in 0..r {
+                        self.winv[k * r + c] += f * self.u_row[c];
+                    }
+                }
+            }
+            self.rehang(node, q, phase);
+            Ok(())
+        } else if let Some(k) = (0..r)
+            .filter(|&k| rho[k] != 0.0)
+            .max_by(|&a, &b| self.y_side[a].abs().total_cmp(&self.y_side[b].abs()))
+        {
+            // A side arc k crossing the cut moves into the tree in place of l, then q takes
+            // k's place in S. The exchange (l to S at k's position) multiplies W⁻¹ on the
+            // left by the identity with row k replaced by −ρᵀ; it maps y to y with entry k
+            // −ρ·y = y_l (ρ_q = 0); then the usual product-form update on that y.
+            reset(&mut self.u_row, r, 0.0);
+            for (j, &rj) in rho.iter().enumerate() {
+                if rj != 0.0 {
+                    for c in 0..r {
+                        self.u_row[c] -= rj * self.winv[j * r + c];
+                    }
+                }
+            }
+            self.winv[k * r..(k + 1) * r].copy_from_slice(&self.u_row);
+            self.y_side[k] = y_l;
+            let moved = self.side[k] as usize;
+            self.status[moved] = NONE;
+            self.replace_side(k, q, moved);
+            self.rehang(node, moved, phase);
+            Ok(())
+        } else {
+            Err(EdgeTrouble::Singular)
+        };
+        self.rho = rho;
+        result?;
         self.compute_lambda(phase);
         Ok(step)
     }
@@ -1063,6 +1120,8 @@ impl EdgeMaster {
         }
         // Depths and potentials of the re-hung subtree.
         self.preorder(inside);
+        self.rehung += self.order.len() as u64;
+        self.tree_pivots += 1;
         for idx in 0..self.order.len() {
             let v = self.order[idx] as usize;
             self.depth[v] = self.depth[self.parent[v] as usize] + 1;

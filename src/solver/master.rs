@@ -28,7 +28,7 @@ use super::workspace::reset;
 const PIVOT_TOLERANCE: f64 = 1e-9;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Phase {
+pub enum Phase {
     Feasibility,
     Optimality,
 }
