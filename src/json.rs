@@ -318,6 +318,7 @@ pub fn solution_to_json(data: &ProblemData, solution: &Solution, times: SolveTim
             "line_search_cutoffs": stats.line_search_cutoffs,
             "master_pivots": stats.master_pivots,
             "column_purges": stats.column_purges,
+            "edges": stats.edges,
             "screened_items": stats.screened_items,
             "dynamically_screened_items": stats.dynamically_screened_items,
             "working_set_growths": stats.working_set_growths,

@@ -97,8 +97,11 @@ pub struct Stats {
     pub line_search_cutoffs: u32,
     /// Times the column pool was full and purged of non-basic columns.
     pub column_purges: u32,
-    /// Simplex pivots in the master problem.
+    /// Simplex pivots in the master problems (the edge master and the ranking master).
     pub master_pivots: u32,
+    /// (item, slot) edges the edge master was given (0 when every rule weighs exposure and
+    /// the ranking loop ran).
+    pub edges: usize,
     /// Items removed before the solve by dominance screening (docs/design.md F7).
     pub screened_items: usize,
     /// Of the items left, those the dual method never had to look at: outside its working

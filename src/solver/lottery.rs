@@ -4,8 +4,10 @@
 
 use std::ffi::CStr;
 
-use super::pricing::count_inner;
-use super::{certificate, master, model, Solver};
+use super::master::Phase;
+use super::pricing::{count_inner, push_column};
+use super::workspace::Workspace;
+use super::{certificate, master, model, Settings, Solver};
 use crate::solution::{RuleOutcome, Solution, Status};
 
 /// Lottery weights below this are dropped as floating-point residue (see `finish`).
@@ -16,6 +18,37 @@ const GAP_REOPENED: &CStr = c"the certificate computed at the end does not close
 const RULE_BROKEN: &CStr = c"the lottery breaks a hard rule beyond its tolerance (rounding at this scale cannot represent the probabilities the rule needs)";
 const BOUND_BELOW_OBJECTIVE: &CStr =
     c"the certified bound is below the lottery's objective, so one of them is wrong by rounding";
+
+const FLOW_NOT_SPLIT: &CStr = c"the edge master's flow could not be split into rankings (rounding took it out of the assignment polytope)";
+const TOO_MANY_RANKINGS: &CStr = c"the edge master's flow split into more rankings than the column pool holds";
+const LOTTERY_OFF_FLOW: &CStr = c"the lottery over the flow's rankings breaks a hard rule the flow met";
+
+/// The lottery from the edge master's flow: its rankings (a Birkhoff–von Neumann
+/// decomposition, `flow_lottery.rs`) become the ranking master's columns, and the ranking
+/// master's basic optimum is a lottery of at most `rows + 1` of them with the flow's
+/// objective (the flow is one of its feasible points). `Err` with the reason when rounding
+/// defeats a step.
+pub(super) fn build_lottery(ws: &mut Workspace, settings: &Settings, hard_tol: f64) -> Result<(), &'static CStr> {
+    let (kept, m) = (ws.model.kept_len(), ws.model.m);
+    let capacity = ws.column_capacity();
+    if !ws.flow_lottery.decompose(&ws.edge_set.edges, ws.edge_master.x(), kept, m, capacity) {
+        return Err(if ws.flow_lottery.len() >= capacity { TOO_MANY_RANKINGS } else { FLOW_NOT_SPLIT });
+    }
+    let lottery = std::mem::take(&mut ws.flow_lottery);
+    for r in 0..lottery.len() {
+        push_column(ws, &lottery.rankings[r * m..(r + 1) * m]);
+    }
+    ws.flow_lottery = lottery;
+    let trouble = |t: master::MasterTrouble| t.message();
+    ws.master.start_from_first_column().map_err(trouble)?;
+    ws.master.optimize(Phase::Feasibility, 1e-12, settings.max_master_pivots).map_err(trouble)?;
+    if ws.master.hard_violation() > hard_tol {
+        return Err(LOTTERY_OFF_FLOW);
+    }
+    let optimality_tol = (1e-3 * settings.relative_gap * ws.model.scale).max(1e-30);
+    ws.master.optimize(Phase::Optimality, optimality_tol, settings.max_master_pivots).map_err(trouble)?;
+    Ok(())
+}
 
 /// The last check before an answer is trusted: every hard rule holds within its tolerance
 /// (`feasibility_tolerance · max(1, |bound|)`, relative to the rule's own bound) and the

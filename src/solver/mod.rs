@@ -1,17 +1,26 @@
 //! The exact slate-LP solver: a Lagrangian dual method over the rule rows (docs/design.md F1)
-//! with an exact inner ranking oracle and a cutting-plane master that makes it exact.
+//! with an exact inner ranking oracle, and a master LP that makes it exact.
 //!
 //! ```text
 //!   g(y) = Σ_k y_k b_k(y_k) + max_σ Σ_j c_y(σ(j), j)          (oracle: sort or assignment)
 //!   LP optimum = min_y g(y)                                    (assignment polytope is integral)
 //! ```
 //!
-//! Each iteration solves the master (the best lottery over the rankings found so far),
-//! reads its duals `y`, and asks the oracle for the best ranking at `y`. `g(y)` is an upper
-//! bound, the master's lottery a feasible lower bound; the loop stops when they meet within
-//! `Settings::relative_gap`, or adds the ranking as a new column (it has positive reduced
-//! cost whenever the gap is open). Phase 1 does the same without scores to find a lottery
-//! meeting the hard rules, or a ray `y` with `g` unbounded below along it (F8).
+//! Each iteration solves a master, reads its rule duals `y`, and asks the oracle for the
+//! best ranking at `y`. `g(y)` is an upper bound, the master's objective a feasible lower
+//! bound; the loop stops when they meet within `Settings::relative_gap`. Phase 1 does the
+//! same without scores to meet the hard rules, or finds a ray `y` with `g < 0` (F8).
+//!
+//! Two masters, by what the rules ask (`run`):
+//! - **Edge generation** when some rule counts leading slots (docs/design.md §2.12): the
+//!   master is the slate LP itself over the (item, slot) edges generated so far, solved by
+//!   a network simplex with side rows; each oracle ranking adds its edges and the edges
+//!   tight next to them. The master recombines pieces of different rankings, so it closes
+//!   in about ten oracle calls where a master over whole rankings needed 50–100. Its flow
+//!   is split into rankings and the lottery is a basic solution over them.
+//! - **The ranking loop** when every rule weighs exposure (the oracle is a sort, far
+//!   cheaper than a master pivot): the master is the best lottery over the rankings found
+//!   so far, priced at smoothed duals with a capped line search (F4, F5).
 //!
 //! The method, step by step, and the file of each:
 //!
@@ -19,25 +28,27 @@
 //! |---|---|
 //! | the problem in solver form; static screening (F7) | `model.rs`, `screen.rs` |
 //! | every buffer, sized once; the peak-memory cap | `workspace.rs`, `memory.rs` |
-//! | the master LP over ranking columns (F5) | `master.rs` |
-//! | pricing: duals from the master, `g` at a point, columns | `pricing.rs` |
 //! | the inner ranking: sort (F2), assignment over patterns or candidates (F3) | `oracle*.rs`, `assignment.rs` |
-//! | phase 1: a feasible lottery or a ray (F8) | `feasibility.rs` |
-//! | phase 2: smoothing, the capped line search (F4) | `optimality.rs`, `line_search.rs` |
+//! | edge generation: the edge set, its growth, both phases | `edge_generation.rs` |
+//! | the edge master: network simplex with side rows | `edge_master.rs` |
+//! | the flow split into rankings (Birkhoff–von Neumann) | `flow_lottery.rs` |
+//! | the master LP over ranking columns (F5): the final lottery, and the ranking loop | `master.rs` |
+//! | the ranking loop's pricing: duals, `g` at a point, columns | `pricing.rs` |
+//! | the ranking loop's phase 1 (F8) and phase 2: smoothing, the capped line search (F4) | `feasibility.rs`, `optimality.rs`, `line_search.rs` |
 //! | dynamic screening: the working set and its check (F7) | `working_set.rs` |
 //! | the answer: lottery, rule outcomes, certificate, trust check (F6) | `lottery.rs`, `certificate.rs` |
 //! | every tuning constant and the measurement behind it | `tuning.rs` |
 //!
-//! Each iteration is one `feasibility_step` or `optimality_step`; limits are checked in
-//! one place, `check_termination`.
+//! Limits are checked in one place, `check_termination`.
 
 mod assignment;
 pub(crate) mod certificate;
-// Public (hidden) only so that `benches/edge_master.rs` can drive it; not wired in yet.
+mod edge_generation;
+// Public (hidden) only so that `benches/edge_master.rs` can drive it.
 #[doc(hidden)]
-#[allow(dead_code)]
 pub mod edge_master;
 mod feasibility;
+mod flow_lottery;
 mod line_search;
 mod lottery;
 mod master;
@@ -61,7 +72,8 @@ use std::time::Instant;
 use self::feasibility::feasibility_step;
 use self::master::Phase;
 use self::optimality::optimality_step;
-use self::pricing::add_column;
+use self::pricing::{add_column, count_inner};
+use self::workspace::reset;
 use self::tuning::MAX_STALLS;
 use self::working_set::init_working_set;
 use self::workspace::Workspace;
@@ -163,14 +175,14 @@ impl Solver {
         Ok(&self.solution)
     }
 
-    /// The dual loop; returns the final status and leaves the state in the workspace.
+    /// The solve after screening: the rule rows, then edge generation when some rule counts
+    /// leading slots (the inner problem is an assignment), the ranking loop when every rule
+    /// weighs exposure (the inner problem is a sort). Returns the final status and leaves
+    /// the state in the workspace.
     fn run(&mut self, start: Instant) -> Status {
-        let settings = self.settings;
         let ws = &mut self.ws;
         let model = &ws.model;
         let k = model.rules.len();
-        let mut stats = Stats { screened_items: model.n - model.kept_len(), ..Stats::default() };
-
         ws.rows.clear();
         for (r, rule) in model.rules.iter().enumerate() {
             if rule.max.is_some() {
@@ -180,111 +192,117 @@ impl Solver {
                 ws.rows.push((r, -1.0));
             }
         }
-        let rows = &ws.rows;
-        ws.master.reset(rows.iter().map(|&(r, sign)| {
+        ws.row_rhs.clear();
+        for &(r, sign) in &ws.rows {
             let rule = &model.rules[r];
-            let bound = if sign > 0.0 { rule.max } else { rule.min };
-            (sign * bound.unwrap_or(0.0), rule.penalty)
-        }));
+            ws.row_rhs.push(sign * if sign > 0.0 { rule.max } else { rule.min }.unwrap_or(0.0));
+        }
+        let penalties = ws.rows.iter().map(|&(r, _)| model.rules[r].penalty);
+        ws.master.reset(ws.row_rhs.iter().copied().zip(penalties));
         ws.column_values.clear();
         ws.column_rankings.clear();
-        ws.values.clear();
-        ws.values.resize(k, 0.0);
-        ws.y.clear();
-        ws.y.resize(k, 0.0);
-        ws.best_y.clear();
-        ws.best_y.resize(k, 0.0);
+        reset(&mut ws.values, k, 0.0);
+        reset(&mut ws.y, k, 0.0);
+        reset(&mut ws.best_y, k, 0.0);
         init_working_set(ws);
         ws.purges = 0;
         ws.oracle.forget_warm_start();
-
-        // The unconstrained best ranking: the first column, and g(0) the first bound.
-        let first = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
-        stats.inner_solves += 1;
-        let best_bound = first.value;
-        add_column(ws);
-        let ws = &mut self.ws;
         let model = &ws.model;
-        if let Err(trouble) = ws.master.start_from_first_column() {
-            self.solution.stats = stats;
-            return self.stop_on(trouble);
-        }
         let mut state = LoopState {
             start,
             hard_tol: model.rules.iter().filter(|r| r.is_hard()).map(|r| r.tol).fold(f64::INFINITY, f64::min),
-            optimality_tol: (1e-3 * settings.relative_gap * model.scale).max(1e-30),
-            phase: if ws.master.hard_violation() > 0.0 { Phase::Feasibility } else { Phase::Optimality },
-            best_bound,
+            optimality_tol: (1e-3 * self.settings.relative_gap * model.scale).max(1e-30),
+            phase: Phase::Optimality,
+            best_bound: f64::INFINITY,
             center_g: f64::INFINITY,
             have_center: false,
+            stalls: 0,
+            message: None,
         };
-        ws.row_rhs.clear();
-        for &(r, sign) in &ws.rows {
-            let rule = &ws.model.rules[r];
-            ws.row_rhs.push(sign * if sign > 0.0 { rule.max } else { rule.min }.unwrap_or(0.0));
-        }
+        let mut stats = Stats { screened_items: model.n - model.kept_len(), ..Stats::default() };
+        let status = if model.rules.iter().any(|r| r.depth.is_some()) {
+            self.run_edges(&mut state, &mut stats)
+        } else {
+            self.run_rankings(&mut state, &mut stats)
+        };
+        stats.dynamically_screened_items = self.ws.all_kept.len() - self.ws.working.len();
+        self.solution.message = state.message;
+        self.solution.stats = stats;
+        status
+    }
 
-        let mut stalls = 0;
+    /// The ranking loop (exposure rules only): a master over whole rankings, priced by
+    /// sorts at smoothed duals with a capped line search.
+    fn run_rankings(&mut self, state: &mut LoopState, stats: &mut Stats) -> Status {
+        let settings = self.settings;
+        let ws = &mut self.ws;
+        // The unconstrained best ranking: the first column, and g(0) the first bound.
+        let first = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
+        count_inner(stats, first);
+        state.best_bound = first.value;
+        add_column(ws);
+        if let Err(trouble) = ws.master.start_from_first_column() {
+            state.message = Some(trouble.message());
+            return trouble.status();
+        }
+        state.phase = if ws.master.hard_violation() > 0.0 { Phase::Feasibility } else { Phase::Optimality };
         let status = loop {
-            if let Verdict::Stop(status) = check_termination(&settings, &stats, start) {
+            if let Verdict::Stop(status) = check_termination(&settings, stats, state.start) {
                 break status;
             }
             stats.iterations += 1;
             let pivots_before = ws.master.pivots;
             let tol = if state.phase == Phase::Feasibility { 1e-12 } else { state.optimality_tol };
             if let Err(trouble) = ws.master.optimize(state.phase, tol, settings.max_master_pivots) {
-                self.solution.message = Some(trouble.message());
+                state.message = Some(trouble.message());
                 break trouble.status();
             }
             if stats.iterations > 1 && ws.master.pivots == pivots_before {
                 // The last column did not enter: rounding keeps the gap open. Give it a few
                 // chances, then stop with the certified gap we have.
-                stalls += 1;
-                if stalls > MAX_STALLS {
-                    self.solution.message = Some(STALLED);
+                state.stalls += 1;
+                if state.stalls > MAX_STALLS {
+                    state.message = Some(STALLED);
                     break Status::NumericalTrouble;
                 }
             }
             let verdict = match state.phase {
-                Phase::Feasibility => feasibility_step(ws, &mut state, &mut stats),
-                Phase::Optimality => optimality_step(ws, &settings, &mut state, &mut stats),
+                Phase::Feasibility => feasibility_step(ws, state, stats),
+                Phase::Optimality => optimality_step(ws, &settings, state, stats),
             };
             if let Verdict::Stop(status) = verdict {
                 break status;
             }
         };
-        stats.master_pivots = self.ws.master.pivots;
-        stats.column_purges = self.ws.purges;
-        stats.dynamically_screened_items = self.ws.all_kept.len() - self.ws.working.len();
-        self.solution.stats = stats;
+        stats.master_pivots = ws.master.pivots;
+        stats.column_purges = ws.purges;
         // A limit hit while still looking for a feasible lottery leaves none to offer.
-        self.ws.has_lottery = status != Status::Infeasible && state.phase == Phase::Optimality;
+        ws.has_lottery = status != Status::Infeasible && state.phase == Phase::Optimality;
         status
-    }
-
-    /// Ends a solve on master trouble before the loop starts: the status and message it
-    /// maps to, recorded in the solution.
-    fn stop_on(&mut self, trouble: master::MasterTrouble) -> Status {
-        self.solution.message = Some(trouble.message());
-        trouble.status()
     }
 }
 
-/// What the dual loop carries from one iteration to the next.
+/// What the loop carries from one iteration to the next.
 pub(super) struct LoopState {
     pub(super) start: Instant,
     /// The smallest hard-rule tolerance: phase 1 is done when the master's total hard
     /// violation is below it, and a ray proves infeasibility when `g` drops below
     /// `−max(hard_tol, Σ_k |y_k| tol_k)`.
     pub(super) hard_tol: f64,
-    /// Reduced cost below which the master counts as optimal (far below the gap we certify).
+    /// Reduced cost below which the ranking master counts as optimal (far below the gap we
+    /// certify).
     pub(super) optimality_tol: f64,
     pub(super) phase: Phase,
     /// The lowest `g(y)` found: a valid upper bound on the optimum.
     pub(super) best_bound: f64,
-    /// Stabilisation center (row duals in `ws.center`) and `g` there.
+    /// The ranking loop's stabilisation center (row duals in `ws.center`) and `g` there.
     pub(super) center_g: f64,
     pub(super) have_center: bool,
+    /// Master solves (ranking loop) or oracle calls (edge generation) in a row that made
+    /// no progress: rounding, not the method, is keeping the gap open then.
+    pub(super) stalls: u32,
+    /// Why the loop stopped early, for `Solution::message`.
+    pub(super) message: Option<&'static CStr>,
 }
 
 impl LoopState {

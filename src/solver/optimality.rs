@@ -4,7 +4,7 @@
 
 use super::line_search::line_search;
 use super::master::Phase;
-use super::pricing::{add_column, add_neighbor_columns, evaluate, rule_duals};
+use super::pricing::{add_column, evaluate, rule_duals};
 use super::working_set::confirm_working_set;
 use super::workspace::Workspace;
 use super::{LoopState, Settings, Verdict};
@@ -26,7 +26,6 @@ pub(super) fn optimality_step(
         return verdict;
     }
     let lambda = std::mem::take(&mut ws.lambda);
-    let neighbors = settings.neighbor_columns_per_row * ws.rows.len();
     let mut priced = false;
     if state.have_center && settings.smoothing > 0.0 {
         // Wentges smoothing: price at a point between the center and the master's duals.
@@ -47,7 +46,6 @@ pub(super) fn optimality_step(
         ws.trial = trial;
         if reduced > state.optimality_tol {
             add_column(ws);
-            add_neighbor_columns(ws, neighbors);
             priced = true;
         } else {
             stats.mispricings += 1;
@@ -62,7 +60,6 @@ pub(super) fn optimality_step(
     if !priced {
         let at_master = evaluate(ws, &lambda, stats, &mut state.best_bound);
         add_column(ws);
-        add_neighbor_columns(ws, neighbors);
         if state.have_center {
             let out_of_time = || state.out_of_time(settings);
             let center_g = state.center_g;

@@ -1,6 +1,6 @@
-//! Pricing: the rule duals read from the master, the dual function evaluated at a point
-//! (one inner solve), and the rankings it finds added to the master as columns, with a few
-//! one-swap neighbours of each (docs/design.md F1, F5).
+//! Pricing for the ranking loop: the rule duals read from the ranking master, the dual
+//! function evaluated at a point (one inner solve), and the rankings it finds added to the
+//! master as columns (docs/design.md F1, F5).
 
 use super::master::Phase;
 use super::oracle;
@@ -44,7 +44,6 @@ pub(super) fn evaluate(ws: &mut Workspace, lambda: &[f64], stats: &mut Stats, be
     }
     let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
     count_inner(stats, inner);
-    ws.last_was_assignment = inner.assignment;
     let netted: f64 =
         ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum::<f64>() + inner.value;
     if netted < *best_bound {
@@ -75,67 +74,4 @@ pub(super) fn push_column(ws: &mut Workspace, ranking: &[usize]) {
     ws.column_rankings.extend_from_slice(ranking);
     let values = &ws.values;
     ws.master.add_column(ws.rows.iter().map(|&(r, sign)| sign * values[r]), score);
-}
-
-/// Multiple pricing (after an assignment): besides the oracle's ranking, add up to `count` rankings one swap
-/// away from it — two neighbouring slots exchanged, or the last slot given to the best
-/// item left out — that change some rule value and lose the least reduced value. Near the
-/// optimum the lottery's rankings are exactly such ties of the inner problem, so these
-/// columns let the master reach them without one oracle call each.
-pub(super) fn add_neighbor_columns(ws: &mut Workspace, count: usize) {
-    if !ws.last_was_assignment {
-        // A sort costs less than the master work the extra columns would add.
-        return;
-    }
-    let m = ws.model.m;
-    let oracle = &ws.oracle;
-    let model = &ws.model;
-    let ranking = &oracle.ranking;
-    ws.swaps.clear();
-    let changes_a_rule = |a: usize, b: usize, j: usize, j2: usize| {
-        model.rules.iter().enumerate().any(|(k, rule)| {
-            let coef = model.rule_coef(k);
-            if coef[a] == coef[b] {
-                return false;
-            }
-            match rule.depth {
-                None => model.w[j] != model.w[j2],
-                Some(d) => (j < d) != (j2 < d),
-            }
-        })
-    };
-    for j in 0..m.saturating_sub(1) {
-        let (a, b) = (ranking[j], ranking[j + 1]);
-        if !changes_a_rule(a, b, j, j + 1) {
-            continue;
-        }
-        let loss = oracle.reduced_value(model, a, j) + oracle.reduced_value(model, b, j + 1)
-            - oracle.reduced_value(model, a, j + 1)
-            - oracle.reduced_value(model, b, j);
-        ws.swaps.push((loss, j));
-    }
-    if let Some(r) = oracle.runner_up {
-        let a = ranking[m - 1];
-        let differs = (0..model.rules.len()).any(|k| model.rule_coef(k)[a] != model.rule_coef(k)[r]);
-        if differs {
-            let loss = oracle.reduced_value(model, a, m - 1) - oracle.reduced_value(model, r, m - 1);
-            ws.swaps.push((loss, m - 1));
-        }
-    }
-    ws.swaps.sort_unstable_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
-    let mut neighbor = std::mem::take(&mut ws.neighbor);
-    let mut swaps = std::mem::take(&mut ws.swaps);
-    for &(_, j) in swaps.iter().take(count) {
-        neighbor.clear();
-        neighbor.extend_from_slice(&ws.oracle.ranking);
-        if j + 1 < m {
-            neighbor.swap(j, j + 1);
-        } else if let Some(r) = ws.oracle.runner_up {
-            neighbor[j] = r;
-        }
-        push_column(ws, &neighbor);
-    }
-    swaps.clear();
-    ws.swaps = swaps;
-    ws.neighbor = neighbor;
 }

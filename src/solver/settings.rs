@@ -22,15 +22,12 @@ pub struct Settings {
     pub max_master_pivots: u32,
     /// Wall-clock budget for one solve; `None` (the default) means no budget.
     pub time_limit: Option<Duration>,
-    /// Dual smoothing (Wentges): rankings are priced at `α·center + (1 − α)·master duals`,
+    /// Dual smoothing (Wentges) of the ranking loop, which runs when every rule weighs
+    /// exposure (edge generation, for the rest, needs none): rankings are priced at `α·center + (1 − α)·master duals`,
     /// falling back to the master duals (with a capped bracketing line search from the center) when
     /// that point finds nothing new. `0` is plain Kelley cutting planes. Default `0.5`.
     /// Range: `[0, 1)`.
     pub smoothing: f64,
-    /// Multiple pricing: with each priced ranking, add up to this many one-swap neighbours
-    /// per rule row as extra columns. Default `4` (measured best of 0–12 with smoothing
-    /// 0–0.8 on the demo and random instances: 10 % fewer inner solves than 2). Range: any.
-    pub neighbor_columns_per_row: usize,
     /// Cap on the memory one solve may reserve, in bytes (the formula is in the solver's
     /// `memory` module doc; [`crate::solver::peak_memory_bound`] evaluates it for a
     /// problem). A problem that would need more is refused with
@@ -49,7 +46,6 @@ impl Default for Settings {
             max_master_pivots: 100_000,
             time_limit: None,
             smoothing: 0.5,
-            neighbor_columns_per_row: 4,
             max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
         }
     }

@@ -80,3 +80,16 @@ pub(crate) const EDGE_PRICING_BLOCK: usize = 64;
 /// working-basis inverse from scratch (`edge_master.rs`): they bound the drift of the
 /// incremental updates. (Not yet measured; see `benches/edge_master.rs`.)
 pub(crate) const EDGE_REFACTOR_EVERY: u32 = 100;
+
+/// Edge generation (`edge_generation.rs`) adds, besides the oracle's ranking, the edges
+/// tight under the oracle's duals within this many slots of where the ranking put each
+/// item. (`lprank solve`, 1000×50 K=10, one seed per family, inner solves / edges / master
+/// pivots: no tight edges 12–17 / 354–374 / 789–970; window 1: 9–13 / 454–638 / 851–1305;
+/// window 3: 10–14 / 461–1007 / 1041–1356; every slot: 9–12 / 474–1720 / 859–2597.)
+pub(crate) const TIGHT_EDGE_WINDOW: usize = 1;
+
+/// The edge pool holds at most this many edges per slot and rule row (and never more
+/// than every (item, slot) pair): the bound that sizes its memory. (1000×50 K=10 used 7–34
+/// per slot with every tight edge added, 9–13 with `TIGHT_EDGE_WINDOW = 1`.) A solve that
+/// fills it stops with `IterationLimit`.
+pub(crate) const EDGES_PER_NODE: usize = 64;

@@ -6,6 +6,9 @@
 //! at [`COLUMNS_PER_ROW`]` · (R + 1)` and purged of non-basic columns when full, and the
 //! assignment's buffers exist only when some rule counts leading slots.
 
+use super::edge_generation::EdgeSet;
+use super::edge_master::EdgeMaster;
+use super::flow_lottery::FlowLottery;
 use super::master::Master;
 use super::memory::Shape;
 use super::model::Model;
@@ -32,7 +35,12 @@ pub(super) struct Workspace {
     pub(super) seen: Vec<u64>,
     pub(super) model: Model,
     pub(super) oracle: Oracle,
+    /// The ranking master: the final lottery over the flow's rankings.
     pub(super) master: Master,
+    /// The slate LP over the generated edges, the edges, and the flow's decomposition.
+    pub(super) edge_master: EdgeMaster,
+    pub(super) edge_set: EdgeSet,
+    pub(super) flow_lottery: FlowLottery,
     /// `(rule, sign)` of each master row: `+1` for `V ≤ max`, `-1` for `−V ≤ −min`.
     pub(super) rows: Vec<(usize, f64)>,
     /// Rule values `V_k` of each ranking column (`columns × rules`).
@@ -52,11 +60,6 @@ pub(super) struct Workspace {
     /// `R_r(σ)` of the last evaluated ranking.
     pub(super) row_values: Vec<f64>,
     pub(super) best_row_values: Vec<f64>,
-    /// `(loss, slot)` of candidate swaps, and a ranking buffer, for multiple pricing.
-    pub(super) swaps: Vec<(f64, usize)>,
-    pub(super) neighbor: Vec<usize>,
-    /// Whether the last evaluation needed an assignment (then extra columns pay off).
-    pub(super) last_was_assignment: bool,
     /// Dynamic screening: the kept items the oracle looks at (ascending), membership
     /// flags, all kept items, and a scratch list.
     pub(super) working: Vec<usize>,
@@ -88,6 +91,13 @@ impl Workspace {
         reserve(&mut self.seen, n.div_ceil(64));
         self.oracle.reserve(m, kept, rules, assignment);
         self.master.reserve(rows, columns);
+        if assignment {
+            // Edge generation runs only when some rule counts leading slots.
+            let edges = EdgeSet::capacity(kept, m, rows);
+            self.edge_master.reserve(kept, m, rows, edges);
+            self.edge_set.reserve(kept, m, rows, edges);
+            self.flow_lottery.reserve(kept, m, edges, columns);
+        }
         reserve(&mut self.rows, rows);
         reserve(&mut self.column_values, columns * rules);
         reserve(&mut self.column_rankings, columns * m);
@@ -106,8 +116,6 @@ impl Workspace {
         ] {
             reserve(v, rows);
         }
-        reserve(&mut self.swaps, m);
-        reserve(&mut self.neighbor, m);
         reserve(&mut self.working, kept);
         reserve(&mut self.in_working, kept);
         reserve(&mut self.all_kept, kept);
