@@ -159,6 +159,11 @@ pub struct EdgeMaster {
     edge_slot: Vec<u32>,
     /// Per edge `R + 1` numbers: `c_e`, then `D_re`.
     edge_data: Vec<f64>,
+    /// The non-zero `D_re` of edge `e` are `nz_row/nz_value[nz_start[e]..nz_start[e + 1]]`:
+    /// pricing reads only these (a rule touches few items' edges).
+    nz_start: Vec<u32>,
+    nz_row: Vec<u32>,
+    nz_value: Vec<f64>,
 
     /// Per variable: `NONE` (non-basic, at 0), a node id (the tree arc above that node),
     /// or `SIDE | position` in `S`.
@@ -181,6 +186,14 @@ pub struct EdgeMaster {
 
     /// The side columns, `R` of them.
     side: Vec<u32>,
+    /// The combined potential `p⁰ − Σ_r λ_r p^r` of a node, valid when its stamp is
+    /// `stamp` (bumped whenever `λ` or the potentials change): pricing computes it once per
+    /// node rather than once per edge.
+    combined: Vec<f64>,
+    combined_stamp: Vec<u32>,
+    stamp: u32,
+    /// `Some(phase)` while the state is a fresh refactorisation for `phase` (no pivot since).
+    fresh: Option<Phase>,
     /// `W⁻¹`, row-major: `winv[k·R + r]`, `k` a position in `S`.
     winv: Vec<f64>,
     lambda: Vec<f64>,
@@ -208,6 +221,7 @@ pub struct EdgeMaster {
     pivots_since_refactor: u32,
     pub pivots: u32,
     pub priced: u64,
+    pub refactors: u64,
     pub tree_pivots: u64,
     pub rehung: u64,
     pub path_len: u64,
@@ -234,6 +248,11 @@ impl EdgeMaster {
         self.edge_item.clear();
         self.edge_slot.clear();
         self.edge_data.clear();
+        self.nz_start.clear();
+        self.nz_start.push(0);
+        self.nz_row.clear();
+        self.nz_value.clear();
+        self.fresh = None;
         reset(&mut self.status, items + 2 * self.r, NONE);
         reset(&mut self.value, items + 2 * self.r, 0.0);
         self.phase = None;
@@ -242,6 +261,7 @@ impl EdgeMaster {
         self.pivots = 0;
         self.pivots_since_refactor = 0;
         self.priced = 0;
+        self.refactors = 0;
         self.tree_pivots = 0;
         self.rehung = 0;
         self.path_len = 0;
@@ -258,6 +278,11 @@ impl EdgeMaster {
         reserve(&mut self.edge_item, edges);
         reserve(&mut self.edge_slot, edges);
         reserve(&mut self.edge_data, edges * (rows + 1));
+        reserve(&mut self.nz_start, edges + 1);
+        reserve(&mut self.nz_row, edges * rows);
+        reserve(&mut self.nz_value, edges * rows);
+        reserve(&mut self.combined, nodes);
+        reserve(&mut self.combined_stamp, nodes);
         reserve(&mut self.status, vars);
         reserve(&mut self.value, vars);
         for v in [&mut self.parent, &mut self.parent_arc, &mut self.depth] {
@@ -308,6 +333,13 @@ impl EdgeMaster {
         self.edge_slot.push(slot as u32);
         self.edge_data.push(value);
         self.edge_data.extend_from_slice(coefficients);
+        for (row, &d) in coefficients.iter().enumerate() {
+            if d != 0.0 {
+                self.nz_row.push(row as u32);
+                self.nz_value.push(d);
+            }
+        }
+        self.nz_start.push(self.nz_row.len() as u32);
         self.value_scale = self.value_scale.max(value.abs());
         for (scale, d) in self.row_scale.iter_mut().zip(coefficients) {
             *scale = scale.max(d.abs());
@@ -440,30 +472,46 @@ impl EdgeMaster {
         }
     }
 
-    /// The reduced cost `d⁰(v) − λ·h(v)` of a non-basic variable.
-    fn reduced_cost(&self, v: usize, phase: Phase) -> f64 {
+    /// The combined potential `p⁰ − Σ_r λ_r p^r` of `node` (cached per stamp).
+    #[inline]
+    fn node_price(&mut self, node: usize) -> f64 {
+        if self.combined_stamp[node] == self.stamp {
+            return self.combined[node];
+        }
         let w = self.r + 1;
+        let p = &self.pot[node * w..(node + 1) * w];
+        let mut combined = p[0];
+        for (l, pr) in self.lambda.iter().zip(&p[1..]) {
+            combined -= l * pr;
+        }
+        self.combined[node] = combined;
+        self.combined_stamp[node] = self.stamp;
+        combined
+    }
+
+    /// Marks the cached combined potentials stale.
+    fn bump_stamp(&mut self) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.combined_stamp.fill(0);
+            self.stamp = 1;
+        }
+    }
+
+    /// The reduced cost `d⁰(v) − λ·h(v)` of a non-basic variable; for an edge
+    /// `c_e − p_i + p_j − λ·D_e` with the combined potentials `p`.
+    fn reduced_cost(&mut self, v: usize, phase: Phase) -> f64 {
         match self.kind(v) {
             Var::Surplus(row) => -self.lambda[row],
             Var::Excess(row) => self.excess_cost(row, phase) + self.lambda[row],
-            Var::ItemSlack(i) => {
-                let p = &self.pot[i * w..(i + 1) * w];
-                let mut combined = p[0];
-                for (l, pr) in self.lambda.iter().zip(&p[1..]) {
-                    combined -= l * pr;
-                }
-                -combined
-            }
+            Var::ItemSlack(i) => -self.node_price(i),
             Var::Edge(e) => {
                 let i = self.edge_item[e] as usize;
                 let j = self.n + self.edge_slot[e] as usize;
-                let data = &self.edge_data[e * w..(e + 1) * w];
-                let pi = &self.pot[i * w..(i + 1) * w];
-                let pj = &self.pot[j * w..(j + 1) * w];
-                let c = if phase == Phase::Optimality { data[0] } else { 0.0 };
-                let mut rc = c - pi[0] + pj[0];
-                for k in 0..self.r {
-                    rc -= self.lambda[k] * (data[k + 1] - pi[k + 1] + pj[k + 1]);
+                let c = if phase == Phase::Optimality { self.edge_data[e * (self.r + 1)] } else { 0.0 };
+                let mut rc = c - self.node_price(i) + self.node_price(j);
+                for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
+                    rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
                 }
                 rc
             }
@@ -490,6 +538,10 @@ impl EdgeMaster {
         self.value.fill(0.0);
         self.touched.clear();
         reset(&mut self.y_tree, nodes, 0.0);
+        reset(&mut self.combined, nodes, 0.0);
+        reset(&mut self.combined_stamp, nodes, 0);
+        self.stamp = 1;
+        self.fresh = None;
         for i in 0..n {
             self.link(i, root, i, 1.0);
         }
@@ -633,6 +685,8 @@ impl EdgeMaster {
             self.value[self.parent_arc[v] as usize] = self.flow[v];
         }
         self.pivots_since_refactor = 0;
+        self.fresh = Some(phase);
+        self.refactors += 1;
         Ok(())
     }
 
@@ -741,6 +795,7 @@ impl EdgeMaster {
             self.side_d0[k] = self.column(self.side[k] as usize, phase, &mut h);
         }
         self.h = h;
+        self.bump_stamp();
         reset(&mut self.lambda, r, 0.0);
         for k in 0..r {
             let d = self.side_d0[k];
@@ -796,7 +851,10 @@ impl EdgeMaster {
             self.start()?;
         }
         self.phase = Some(phase);
-        self.refactor(phase)?;
+        // New edges leave a fresh state fresh (they enter non-basic at 0).
+        if self.fresh != Some(phase) {
+            self.refactor(phase)?;
+        }
         if phase == Phase::Optimality
             && (0..self.r).any(|row| {
                 self.is_hard(row)
@@ -811,7 +869,7 @@ impl EdgeMaster {
         loop {
             let bland = degenerate_run >= DEGENERATE_RUN;
             let Some(q) = self.price(phase, cost_scale, bland) else {
-                if self.pivots_since_refactor == 0 {
+                if self.fresh == Some(phase) {
                     break;
                 }
                 // Declare optimality only on a fresh factorisation.
@@ -821,6 +879,7 @@ impl EdgeMaster {
             if done >= max_pivots {
                 return Err(EdgeTrouble::PivotLimit);
             }
+            self.fresh = None;
             let step = self.pivot(q, phase, bland)?;
             done += 1;
             self.pivots += 1;
@@ -844,21 +903,42 @@ impl EdgeMaster {
         let count = self.var_count();
         let tolerance = DUAL_TOLERANCE * cost_scale;
         if bland {
-            return (0..count).find(|&v| {
-                self.status[v] == NONE
+            for v in 0..count {
+                if self.status[v] == NONE
                     && !self.fixed(v, phase)
                     && self.reduced_cost(v, phase) * self.scale(v) > tolerance
-            });
+                {
+                    return Some(v);
+                }
+            }
+            return None;
         }
         let mut best = None;
         let mut best_value = tolerance;
         let mut scanned = 0;
-        let start = if self.cursor < count { self.cursor } else { 0 };
-        let mut v = start;
+        let edge_base = self.n + 2 * self.r;
+        let with_value = phase == Phase::Optimality;
+        let w = self.r + 1;
+        let mut v = if self.cursor < count { self.cursor } else { 0 };
         for _ in 0..count {
-            if self.status[v] == NONE && !self.fixed(v, phase) {
+            if self.status[v] == NONE {
+                // Edges (most of the columns) inline; the rest through `reduced_cost`.
+                let rc = if v >= edge_base {
+                    let e = v - edge_base;
+                    let i = self.edge_item[e] as usize;
+                    let j = self.n + self.edge_slot[e] as usize;
+                    let mut rc = if with_value { self.edge_data[e * w] } else { 0.0 };
+                    rc += self.node_price(j) - self.node_price(i);
+                    for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
+                        rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
+                    }
+                    rc
+                } else if self.fixed(v, phase) {
+                    f64::NEG_INFINITY
+                } else {
+                    self.reduced_cost(v, phase) * self.scale(v)
+                };
                 self.priced += 1;
-                let rc = self.reduced_cost(v, phase) * self.scale(v);
                 if rc > best_value {
                     best_value = rc;
                     best = Some(v);
