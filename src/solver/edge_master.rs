@@ -75,7 +75,7 @@
 //! `PIVOT_TOLERANCE · M_v / M_q`.
 
 pub use super::master::Phase;
-use super::tuning::{DEGENERATE_RUN, EDGE_PRICING_BLOCK, EDGE_REFACTOR_EVERY};
+use super::tuning::{DEGENERATE_RUN, EDGE_CANDIDATES, EDGE_PRICING_BLOCK, EDGE_REFACTOR_EVERY};
 use super::workspace::{reserve, reset};
 
 /// Relative reduced cost above which a column may enter. The certificate built from the
@@ -93,6 +93,9 @@ pub const PRIMAL_TOLERANCE: f64 = 1e-10;
 const SINGULAR_TOLERANCE: f64 = 1e-12;
 
 const NONE: u32 = u32::MAX;
+/// The status of the slack of an item without edges: basic at 1, outside the tree and `S`
+/// (its item has no node).
+const DETACHED: u32 = u32::MAX - 1;
 const SIDE: u32 = 1 << 31;
 
 /// Why [`EdgeMaster::optimize`] (or [`EdgeMaster::add_edge`]) refused or stopped.
@@ -156,7 +159,14 @@ pub struct EdgeMaster {
     /// Largest `|c_e|`.
     value_scale: f64,
     edge_item: Vec<u32>,
+    /// The edge's item node (its tail; the slot node is the slot).
+    edge_node: Vec<u32>,
     edge_slot: Vec<u32>,
+    /// The node of each item, `NONE` until its first edge: only items with edges are nodes,
+    /// so no step costs `O(n)` once started.
+    item_node: Vec<u32>,
+    /// The item of node `m + 1 + k`.
+    node_item: Vec<u32>,
     /// Per edge `R + 1` numbers: `c_e`, then `D_re`.
     edge_data: Vec<f64>,
     /// The non-zero `D_re` of edge `e` are `nz_row/nz_value[nz_start[e]..nz_start[e + 1]]`:
@@ -171,7 +181,7 @@ pub struct EdgeMaster {
     /// Per variable; non-basic ones are 0.
     value: Vec<f64>,
 
-    // The tree over nodes items `0..n`, slots `n..n+m`, root `n+m`.
+    // The tree over nodes: slots `0..m`, the root `m`, then the items with edges.
     parent: Vec<u32>,
     /// The variable of the arc to the parent.
     parent_arc: Vec<u32>,
@@ -192,6 +202,10 @@ pub struct EdgeMaster {
     combined: Vec<f64>,
     combined_stamp: Vec<u32>,
     stamp: u32,
+    /// Columns that priced as improving in the last block scan (`EDGE_CANDIDATES` at most)
+    /// and their scaled reduced costs then.
+    candidates: Vec<u32>,
+    candidate_value: Vec<f64>,
     /// `Some(phase)` while the state is a fresh refactorisation for `phase` (no pivot since).
     fresh: Option<Phase>,
     /// `W⁻¹`, row-major: `winv[k·R + r]`, `k` a position in `S`.
@@ -246,7 +260,10 @@ impl EdgeMaster {
         self.r = self.rhs.len();
         self.value_scale = 0.0;
         self.edge_item.clear();
+        self.edge_node.clear();
         self.edge_slot.clear();
+        reset(&mut self.item_node, items, NONE);
+        self.node_item.clear();
         self.edge_data.clear();
         self.nz_start.clear();
         self.nz_start.push(0);
@@ -255,6 +272,10 @@ impl EdgeMaster {
         self.fresh = None;
         reset(&mut self.status, items + 2 * self.r, NONE);
         reset(&mut self.value, items + 2 * self.r, 0.0);
+        self.status[..items].fill(DETACHED);
+        self.value[..items].fill(1.0);
+        reset(&mut self.alpha, items, 0.0);
+        reset(&mut self.beta, slots, 0.0);
         self.phase = None;
         self.started = false;
         self.cursor = 0;
@@ -276,6 +297,9 @@ impl EdgeMaster {
         reserve(&mut self.penalty, rows);
         reserve(&mut self.row_scale, rows);
         reserve(&mut self.edge_item, edges);
+        reserve(&mut self.edge_node, edges);
+        reserve(&mut self.item_node, items);
+        reserve(&mut self.node_item, items);
         reserve(&mut self.edge_slot, edges);
         reserve(&mut self.edge_data, edges * (rows + 1));
         reserve(&mut self.nz_start, edges + 1);
@@ -306,6 +330,8 @@ impl EdgeMaster {
         reserve(&mut self.aug, 2 * rows * rows);
         reserve(&mut self.side_d0, rows + 1);
         reserve(&mut self.rho, rows);
+        reserve(&mut self.candidates, EDGE_CANDIDATES);
+        reserve(&mut self.candidate_value, EDGE_CANDIDATES);
         reserve(&mut self.u_row, rows);
         reserve(&mut self.alpha, items);
         reserve(&mut self.beta, slots);
@@ -329,7 +355,11 @@ impl EdgeMaster {
         {
             return Err(EdgeTrouble::InvalidInput);
         }
+        if self.item_node[item] == NONE {
+            self.new_item_node(item);
+        }
         self.edge_item.push(item as u32);
+        self.edge_node.push(self.item_node[item]);
         self.edge_slot.push(slot as u32);
         self.edge_data.push(value);
         self.edge_data.extend_from_slice(coefficients);
@@ -349,16 +379,65 @@ impl EdgeMaster {
         Ok(self.edge_item.len() - 1)
     }
 
+    /// Gives `item` a node. Once started it hangs from the root by its slack, which carries
+    /// the item's unit supply as before: the basis, its values and potentials (0 at the
+    /// node) stay as they were.
+    fn new_item_node(&mut self, item: usize) {
+        let node = self.nodes();
+        self.item_node[item] = node as u32;
+        self.node_item.push(item as u32);
+        if !self.started {
+            return;
+        }
+        let w = self.r + 1;
+        self.parent.push(NONE);
+        self.parent_arc.push(NONE);
+        self.dir.push(0.0);
+        self.depth.push(1);
+        self.first_child.push(NONE);
+        self.next_sibling.push(NONE);
+        self.prev_sibling.push(NONE);
+        self.pot.extend(std::iter::repeat_n(0.0, w));
+        self.combined.push(0.0);
+        self.combined_stamp.push(0);
+        self.y_tree.push(0.0);
+        self.link(node, self.root(), item, 1.0);
+    }
+
     pub fn edge_count(&self) -> usize {
         self.edge_item.len()
     }
 
     fn nodes(&self) -> usize {
-        self.n + self.m + 1
+        self.m + 1 + self.node_item.len()
     }
 
     fn root(&self) -> usize {
-        self.n + self.m
+        self.m
+    }
+
+    /// Columns priced: the slacks of items with nodes, `s_r`, `e_r`, the edges.
+    fn priced_count(&self) -> usize {
+        self.node_item.len() + 2 * self.r + self.edge_count()
+    }
+
+    /// The variable at position `u` of the pricing order (and of Bland's rule).
+    fn var_at(&self, u: usize) -> usize {
+        let seen = self.node_item.len();
+        if u < seen {
+            self.node_item[u] as usize
+        } else {
+            self.n + (u - seen)
+        }
+    }
+
+    /// The position of variable `v` in the pricing order.
+    fn rank(&self, v: usize) -> usize {
+        if v < self.n {
+            self.item_node[v] as usize - self.m - 1
+        } else {
+            self.node_item.len() + (v - self.n)
+        }
     }
 
     fn var_count(&self) -> usize {
@@ -381,8 +460,8 @@ impl EdgeMaster {
     /// `(tail, head)` of a variable's network arc, `None` for `s_r`, `e_r`.
     fn arc(&self, v: usize) -> Option<(usize, usize)> {
         match self.kind(v) {
-            Var::ItemSlack(i) => Some((i, self.root())),
-            Var::Edge(e) => Some((self.edge_item[e] as usize, self.n + self.edge_slot[e] as usize)),
+            Var::ItemSlack(i) => Some((self.item_node[i] as usize, self.root())),
+            Var::Edge(e) => Some((self.edge_node[e] as usize, self.edge_slot[e] as usize)),
             Var::Surplus(_) | Var::Excess(_) => None,
         }
     }
@@ -451,6 +530,7 @@ impl EdgeMaster {
                 self.cost(v, phase)
             }
             Var::ItemSlack(i) => {
+                let i = self.item_node[i] as usize;
                 let p = &self.pot[i * w..(i + 1) * w];
                 for (hr, &pr) in h.iter_mut().zip(&p[1..]) {
                     *hr = -pr;
@@ -458,8 +538,8 @@ impl EdgeMaster {
                 -p[0]
             }
             Var::Edge(e) => {
-                let i = self.edge_item[e] as usize;
-                let j = self.n + self.edge_slot[e] as usize;
+                let i = self.edge_node[e] as usize;
+                let j = self.edge_slot[e] as usize;
                 let data = &self.edge_data[e * w..(e + 1) * w];
                 let pi = &self.pot[i * w..(i + 1) * w];
                 let pj = &self.pot[j * w..(j + 1) * w];
@@ -473,7 +553,7 @@ impl EdgeMaster {
     }
 
     /// The combined potential `p⁰ − Σ_r λ_r p^r` of `node` (cached per stamp).
-    #[inline]
+    #[inline(always)]
     fn node_price(&mut self, node: usize) -> f64 {
         if self.combined_stamp[node] == self.stamp {
             return self.combined[node];
@@ -504,10 +584,10 @@ impl EdgeMaster {
         match self.kind(v) {
             Var::Surplus(row) => -self.lambda[row],
             Var::Excess(row) => self.excess_cost(row, phase) + self.lambda[row],
-            Var::ItemSlack(i) => -self.node_price(i),
+            Var::ItemSlack(i) => -self.node_price(self.item_node[i] as usize),
             Var::Edge(e) => {
-                let i = self.edge_item[e] as usize;
-                let j = self.n + self.edge_slot[e] as usize;
+                let i = self.edge_node[e] as usize;
+                let j = self.edge_slot[e] as usize;
                 let c = if phase == Phase::Optimality { self.edge_data[e * (self.r + 1)] } else { 0.0 };
                 let mut rc = c - self.node_price(i) + self.node_price(j);
                 for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
@@ -536,17 +616,26 @@ impl EdgeMaster {
         reset(&mut self.prev_sibling, nodes, NONE);
         self.status.fill(NONE);
         self.value.fill(0.0);
+        for i in 0..n {
+            if self.item_node[i] == NONE {
+                self.status[i] = DETACHED;
+                self.value[i] = 1.0;
+            }
+        }
         self.touched.clear();
         reset(&mut self.y_tree, nodes, 0.0);
         reset(&mut self.combined, nodes, 0.0);
         reset(&mut self.combined_stamp, nodes, 0);
+        reset(&mut self.pot, nodes * (self.r + 1), 0.0);
         self.stamp = 1;
         self.fresh = None;
-        for i in 0..n {
-            self.link(i, root, i, 1.0);
+        self.candidates.clear();
+        self.candidate_value.clear();
+        for k in 0..self.node_item.len() {
+            self.link(m + 1 + k, root, self.node_item[k] as usize, 1.0);
         }
         for e in 0..m {
-            let (i, j) = (self.edge_item[e] as usize, n + self.edge_slot[e] as usize);
+            let (i, j) = (self.edge_node[e] as usize, self.edge_slot[e] as usize);
             // Each slot once (so each slot node is still unattached) and distinct items.
             if self.parent[j] != NONE || self.first_child[i] != NONE {
                 return Err(EdgeTrouble::NoStartingRanking);
@@ -647,12 +736,8 @@ impl EdgeMaster {
         // Basic values: tree flows of the supplies with S at zero, then x_S, then the tree
         // flows corrected by the side arcs' paths.
         reset(&mut self.flow, nodes, 0.0);
-        for v in 0..self.n {
-            self.flow[v] = 1.0;
-        }
-        for v in self.n..root {
-            self.flow[v] = -1.0;
-        }
+        self.flow[..root].fill(-1.0);
+        self.flow[root + 1..].fill(1.0);
         reset(&mut self.h, self.r, 0.0);
         self.h.copy_from_slice(&self.rhs);
         for idx in (1..self.order.len()).rev() {
@@ -897,13 +982,63 @@ impl EdgeMaster {
         Ok(())
     }
 
-    /// The entering variable: partial Dantzig pricing on scaled reduced costs, or under
-    /// Bland's rule the eligible variable of smallest id.
+    /// The scaled reduced cost of a non-basic variable (`−∞` for one phase 2 holds at 0).
+    #[inline(always)]
+    fn scaled_reduced_cost(&mut self, v: usize, phase: Phase) -> f64 {
+        let edge_base = self.n + 2 * self.r;
+        if v >= edge_base {
+            // Edges, most of the columns, inline; the rest through `reduced_cost`.
+            let e = v - edge_base;
+            let i = self.edge_node[e] as usize;
+            let j = self.edge_slot[e] as usize;
+            let mut rc = if phase == Phase::Optimality { self.edge_data[e * (self.r + 1)] } else { 0.0 };
+            rc += self.node_price(j) - self.node_price(i);
+            for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
+                rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
+            }
+            rc
+        } else if self.fixed(v, phase) {
+            f64::NEG_INFINITY
+        } else {
+            self.reduced_cost(v, phase) * self.scale(v)
+        }
+    }
+
+    /// The entering variable: Dantzig's rule on scaled reduced costs over a short list of
+    /// candidates kept from the last block scan (re-priced at the current duals), then,
+    /// when none of them improves, partial pricing in blocks that refills the list; under
+    /// Bland's rule the eligible variable first in the pricing order.
     fn price(&mut self, phase: Phase, cost_scale: f64, bland: bool) -> Option<usize> {
-        let count = self.var_count();
+        let count = self.priced_count();
         let tolerance = DUAL_TOLERANCE * cost_scale;
+        if !bland {
+            let mut best = None;
+            let mut best_value = tolerance;
+            let mut kept = 0;
+            for idx in 0..self.candidates.len() {
+                let v = self.candidates[idx] as usize;
+                if self.status[v] != NONE {
+                    continue;
+                }
+                let rc = self.scaled_reduced_cost(v, phase);
+                self.priced += 1;
+                if rc > tolerance {
+                    self.candidates[kept] = v as u32;
+                    kept += 1;
+                    if rc > best_value {
+                        best_value = rc;
+                        best = Some(v);
+                    }
+                }
+            }
+            self.candidates.truncate(kept);
+            if best.is_some() {
+                return best;
+            }
+        }
         if bland {
-            for v in 0..count {
+            for u in 0..count {
+                let v = self.var_at(u);
                 if self.status[v] == NONE
                     && !self.fixed(v, phase)
                     && self.reduced_cost(v, phase) * self.scale(v) > tolerance
@@ -916,46 +1051,55 @@ impl EdgeMaster {
         let mut best = None;
         let mut best_value = tolerance;
         let mut scanned = 0;
-        let edge_base = self.n + 2 * self.r;
-        let with_value = phase == Phase::Optimality;
-        let w = self.r + 1;
-        let mut v = if self.cursor < count { self.cursor } else { 0 };
+        self.candidates.clear();
+        self.candidate_value.clear();
+        let mut u = if self.cursor < count { self.cursor } else { 0 };
         for _ in 0..count {
+            let v = self.var_at(u);
             if self.status[v] == NONE {
-                // Edges (most of the columns) inline; the rest through `reduced_cost`.
-                let rc = if v >= edge_base {
-                    let e = v - edge_base;
-                    let i = self.edge_item[e] as usize;
-                    let j = self.n + self.edge_slot[e] as usize;
-                    let mut rc = if with_value { self.edge_data[e * w] } else { 0.0 };
-                    rc += self.node_price(j) - self.node_price(i);
-                    for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
-                        rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
-                    }
-                    rc
-                } else if self.fixed(v, phase) {
-                    f64::NEG_INFINITY
-                } else {
-                    self.reduced_cost(v, phase) * self.scale(v)
-                };
+                let rc = self.scaled_reduced_cost(v, phase);
                 self.priced += 1;
-                if rc > best_value {
-                    best_value = rc;
-                    best = Some(v);
+                if rc > tolerance {
+                    self.keep_candidate(v, rc, phase);
+                    if rc > best_value {
+                        best_value = rc;
+                        best = Some(v);
+                    }
                 }
                 scanned += 1;
                 if scanned >= EDGE_PRICING_BLOCK && best.is_some() {
-                    v += 1;
+                    u += 1;
                     break;
                 }
             }
-            v += 1;
-            if v == count {
-                v = 0;
+            u += 1;
+            if u == count {
+                u = 0;
             }
         }
-        self.cursor = if v >= count { 0 } else { v };
+        self.cursor = if u >= count { 0 } else { u };
         best
+    }
+
+    /// Adds `v` (scaled reduced cost `rc`) to the candidate list, in place of the weakest
+    /// when the list is full and `v` beats it.
+    fn keep_candidate(&mut self, v: usize, rc: f64, phase: Phase) {
+        if self.candidates.len() < EDGE_CANDIDATES {
+            self.candidates.push(v as u32);
+            self.candidate_value.push(rc);
+            return;
+        }
+        let _ = phase;
+        let (weakest, &value) = self
+            .candidate_value
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap_or((0, &f64::INFINITY));
+        if rc > value {
+            self.candidates[weakest] = v as u32;
+            self.candidate_value[weakest] = rc;
+        }
     }
 
     /// One pivot with entering variable `q`; returns the step `θ`.
@@ -1025,7 +1169,11 @@ impl EdgeMaster {
                 Some((lv, _, _)) => {
                     scaled_limit < scaled_step - RATIO_TIE
                         || (scaled_limit <= scaled_step + RATIO_TIE
-                            && if bland { v < lv } else { scaled.abs() > leave_pivot })
+                            && if bland {
+                                master.rank(v) < master.rank(lv)
+                            } else {
+                                scaled.abs() > leave_pivot
+                            })
                 }
             };
             if better {
@@ -1231,7 +1379,9 @@ impl EdgeMaster {
         close(&self.lambda, &fresh.lambda, "λ");
         close(&self.value, &fresh.value, "values");
         for (v, &s) in self.status.iter().enumerate() {
-            if s == NONE {
+            if s == DETACHED {
+                assert!(v < self.n && self.item_node[v] == NONE && self.value[v] == 1.0, "detached {v}");
+            } else if s == NONE {
                 assert_eq!(self.value[v], 0.0, "non-basic {v} has a value");
             } else if s & SIDE == 0 {
                 assert_eq!(self.parent_arc[s as usize] as usize, v, "tree arc {v} misplaced");
@@ -1244,18 +1394,19 @@ impl EdgeMaster {
     /// `α`, `β` from the potentials and `λ`.
     fn set_duals(&mut self) {
         let w = self.r + 1;
-        reset(&mut self.alpha, self.n, 0.0);
-        reset(&mut self.beta, self.m, 0.0);
-        for node in 0..self.n + self.m {
+        for node in 0..self.nodes() {
+            if node == self.root() {
+                continue;
+            }
             let p = &self.pot[node * w..(node + 1) * w];
             let mut combined = p[0];
             for (l, pr) in self.lambda.iter().zip(&p[1..]) {
                 combined -= l * pr;
             }
-            if node < self.n {
-                self.alpha[node] = combined;
+            if node < self.m {
+                self.beta[node] = -combined;
             } else {
-                self.beta[node - self.n] = -combined;
+                self.alpha[self.node_item[node - self.m - 1] as usize] = combined;
             }
         }
     }
@@ -1703,6 +1854,14 @@ mod tests {
         master.reserve(inst.n, inst.m, inst.rows.len(), inst.edges.len());
         let capacities = |m: &EdgeMaster| {
             [
+                m.rhs.capacity(),
+                m.edge_node.capacity(),
+                m.item_node.capacity(),
+                m.node_item.capacity(),
+                m.combined.capacity(),
+                m.combined_stamp.capacity(),
+                m.nz_start.capacity(),
+                m.nz_row.capacity(),
                 m.rhs.capacity(),
                 m.penalty.capacity(),
                 m.row_scale.capacity(),

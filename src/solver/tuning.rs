@@ -80,3 +80,7 @@ pub(crate) const EDGE_PRICING_BLOCK: usize = 64;
 /// working-basis inverse from scratch (`edge_master.rs`): they bound the drift of the
 /// incremental updates. (Not yet measured; see `benches/edge_master.rs`.)
 pub(crate) const EDGE_REFACTOR_EVERY: u32 = 100;
+
+/// Improving columns the edge master keeps from a block scan and re-prices first at the
+/// next pivots, before scanning again (`edge_master.rs`). (Not yet measured.)
+pub(crate) const EDGE_CANDIDATES: usize = 16;
