@@ -12,7 +12,7 @@
 //! rankings drawn around the best-valued order (values plus noise, so they concentrate on
 //! the top few hundred items, as oracle rankings do) and some random edges among the items
 //! already seen. Timed: the `optimize` calls only (phase 1 when needed, then phase 2),
-//! summed over the rounds of a seed. Reported: pivots per seed, time per seed and ns per
+//! summed over the rounds of a seed, the fastest of 5 runs. Reported: pivots per seed, time per seed and ns per
 //! pivot, as p50 and p99 over seeds.
 
 use std::time::Instant;
@@ -26,6 +26,11 @@ const K: usize = 10;
 const ROUNDS: usize = 10;
 const RANKINGS_PER_ROUND: usize = 3;
 const RANDOM_EDGES_PER_ROUND: usize = 100;
+/// Runs of each seed's sequence; the fastest counts.
+const REPEATS: usize = 5;
+
+/// `(item, slot, c, D)`.
+type Edge = (usize, usize, f64, Vec<f64>);
 
 struct Instance {
     /// `c_ij = s_i · w_j`.
@@ -101,23 +106,24 @@ fn main() {
     master.reserve(N, M, 2 * K, 10_000);
     let (mut pivots, mut times, mut per_pivot, mut edges, mut items) =
         (vec![], vec![], vec![], vec![], vec![]);
+    let (mut priced, mut refactors) = (vec![], vec![]);
     let mut coefficients = Vec::new();
     let mut keys = Vec::new();
     for seed in 1..=seeds {
         let inst = instance(seed);
         let mut rng = SplitMix64::new(1000 + seed);
-        master.reset(N, M, inst.bounds.iter().copied());
+        // The rounds' edges, generated once: (item, slot, c, D) per edge, edges per round.
         let mut seen = std::collections::HashSet::new();
         let mut used_items = Vec::new();
-        let mut elapsed = 0.0;
-        let mut feasible = true;
+        let mut rounds: Vec<Vec<Edge>> = Vec::new();
         for round in 0..ROUNDS {
+            let mut batch = Vec::new();
             for t in 0..RANKINGS_PER_ROUND {
                 let noise = if round == 0 && t == 0 { 0.0 } else { 0.3 + 0.1 * round as f64 };
                 for (j, i) in ranking(&inst, &mut rng, noise, &mut keys).into_iter().enumerate() {
                     if seen.insert((i, j)) {
                         inst.coefficients(i, j, &mut coefficients);
-                        master.add_edge(i, j, inst.score[i] * inst.w[j], &coefficients).expect("valid edge");
+                        batch.push((i, j, inst.score[i] * inst.w[j], coefficients.clone()));
                         if !used_items.contains(&i) {
                             used_items.push(i);
                         }
@@ -129,36 +135,47 @@ fn main() {
                 let j = rng.below(M);
                 if seen.insert((i, j)) {
                     inst.coefficients(i, j, &mut coefficients);
-                    master.add_edge(i, j, inst.score[i] * inst.w[j], &coefficients).expect("valid edge");
+                    batch.push((i, j, inst.score[i] * inst.w[j], coefficients.clone()));
                 }
             }
-            let start = Instant::now();
-            // As the loop runs it: phase 1 only while the hard rows are violated.
-            if !feasible || round == 0 {
-                master.optimize(Phase::Feasibility, 1_000_000).expect("phase 1");
-                feasible = master.hard_violation() <= 1e-9;
+            rounds.push(batch);
+        }
+        // The whole sequence of warm solves, REPEATS times; the fastest run counts (the
+        // machine is shared: the minimum is the least disturbed).
+        let mut best = f64::INFINITY;
+        let mut feasible = true;
+        for _ in 0..REPEATS {
+            master.reset(N, M, inst.bounds.iter().copied());
+            let mut elapsed = 0.0;
+            feasible = true;
+            for (round, batch) in rounds.iter().enumerate() {
+                for (i, j, c, d) in batch {
+                    master.add_edge(*i, *j, *c, d).expect("valid edge");
+                }
+                let start = Instant::now();
+                // As the loop runs it: phase 1 only while the hard rows are violated.
+                if !feasible || round == 0 {
+                    master.optimize(Phase::Feasibility, 1_000_000).expect("phase 1");
+                    feasible = master.meets_hard_rows();
+                }
+                if feasible {
+                    master.optimize(Phase::Optimality, 1_000_000).expect("phase 2");
+                }
+                elapsed += start.elapsed().as_secs_f64();
             }
-            if feasible {
-                master.optimize(Phase::Optimality, 1_000_000).expect("phase 2");
-            }
-            elapsed += start.elapsed().as_secs_f64();
+            best = best.min(elapsed);
         }
         pivots.push(master.pivots as f64);
-        times.push(elapsed * 1e6);
-        per_pivot.push(elapsed * 1e9 / master.pivots.max(1) as f64);
+        priced.push(master.priced as f64 / master.pivots.max(1) as f64);
+        refactors.push(master.refactors as f64);
+        times.push(best * 1e6);
+        per_pivot.push(best * 1e9 / master.pivots.max(1) as f64);
         edges.push(master.edge_count() as f64);
         items.push(used_items.len() as f64);
         if !feasible {
             println!("seed {seed}: the hard rows are not met on the generated edges (phase 1 only)");
         }
     }
-    println!(
-        "priced/pivot {:.0} rehung/tree pivot {:.0} tree pivots {} touched/pivot {:.0}",
-        master.priced as f64 / master.pivots as f64,
-        master.rehung as f64 / master.tree_pivots as f64,
-        master.tree_pivots,
-        master.path_len as f64 / master.pivots as f64
-    );
     println!(
         "edge master {N}x{M} K={K} ({} side rows on seed 1), {ROUNDS} warm rounds, {seeds} seeds",
         instance(1).rows.len()
@@ -173,6 +190,11 @@ fn main() {
         "  µs per seed        p50 {:>8.1}   p99 {:>8.1}",
         percentile(&mut times, 0.5),
         percentile(&mut times, 0.99)
+    );
+    println!(
+        "  reduced costs computed per pivot p50 {:.0}, refactorisations per seed p50 {:.0}",
+        percentile(&mut priced, 0.5),
+        percentile(&mut refactors, 0.5)
     );
     println!(
         "  ns per pivot       p50 {:>8.0}   p99 {:>8.0}",

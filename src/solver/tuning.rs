@@ -93,3 +93,7 @@ pub(crate) const TIGHT_EDGE_WINDOW: usize = 1;
 /// per slot with every tight edge added, 9–13 with `TIGHT_EDGE_WINDOW = 1`.) A solve that
 /// fills it stops with `IterationLimit`.
 pub(crate) const EDGES_PER_NODE: usize = 64;
+
+/// Improving columns the edge master keeps from a block scan and re-prices first at the
+/// next pivots, before scanning again (`edge_master.rs`). (Not yet measured.)
+pub(crate) const EDGE_CANDIDATES: usize = 16;
