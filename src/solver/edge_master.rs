@@ -19,12 +19,17 @@
 //!
 //! # The network and its tree
 //!
-//! Negating the slot rows makes the item and slot rows a network: node `i` per item (supply
-//! 1), node `n + j` per slot (demand 1) and a root (the dropped, redundant row). An edge is
+//! Negating the slot rows makes the item and slot rows a network: a node per slot (demand
+//! 1), a root (the dropped, redundant row) and a node per item (supply 1). An edge is
 //! the arc item → slot (`+1` in its item row, `−1` in its slot row), the item slack `t_i`
 //! the arc item → root. Any basis of the LP holds a spanning tree `T` of this network
 //! (the network rows have full rank), so a basis is `T` plus `R` more basic columns `S`,
 //! the *side* columns (edges, item slacks, `s_r` or `e_r`).
+//!
+//! Only items with edges get a node, when their first edge is added (hung from the root by
+//! their slack, which carries their supply as before, so the basis stays valid and fresh).
+//! An item without edges is just its row `t_i = 1`, basic and outside the tree (its
+//! `α_i = 0`); so no step costs `O(n)` after `reset`, whatever the candidate count.
 //!
 //! For a column `a = (a_N, a_D)` the tree solve `N_T⁻¹ a_N` of an arc `u → w` is the unit
 //! flow along the tree path from `u` to `w`: `+1` on the path's arcs that point along it,
@@ -44,7 +49,9 @@
 //! the side arcs); the basic values move by `−θ y`. Duals: with `p⁰` the tree potentials of
 //! the phase's costs, `d⁰(a) = c_a − (p⁰_u − p⁰_w)` (for `s_r`, `e_r`: their cost), the
 //! side duals solve `λᵀ W = d⁰_S` and the network duals are `p = p⁰ − Σ_r λ_r p^r`
-//! (`α_i = p_i`, `β_j = −p_{n+j}`). A column's reduced cost is `d⁰(a) − λ·h(a)`.
+//! (`α_i = p_i`, `β_j = −p_j` at the slot's node). A column's reduced cost is
+//! `d⁰(a) − λ·h(a)`; for an edge `(i, j)` that is `c_e − p_i + p_j − λ·D_e`, computed with
+//! `p` cached per node and `D_e`'s non-zeros only.
 //!
 //! # A pivot
 //!
@@ -54,17 +61,37 @@
 //!   `S ∪ {q}` crosses the cut (its path holds `l`), since the new basis is nonsingular.
 //!   If `q` crosses, `q` replaces `l` in the tree; otherwise a crossing side arc `k` moves
 //!   into the tree and `q` takes its place in `S`. The subtree cut off is re-hung from the
-//!   new arc and its potentials (all `R + 1` of them) shift by the new arc's reduced cost;
-//!   `W` is rebuilt from the new potentials (`O(R²)`) and inverted (`O(R³)`, `R ≤ ~40`).
+//!   new arc and its potentials (all `R + 1` of them) shift by the new arc's reduced cost.
+//!   `W⁻¹` is updated in `O(R²)`, with `ρ_k` the coefficient of `l` in side column `k`'s
+//!   path, `y_l` the direction's entry at `l`:
+//!   - `q` crosses: every `h(k)` loses `(ρ_k/ρ_q) h(q)` (the tree pivot's effect on
+//!     tree-reduced columns), so `W' = W − h(q) tᵀ`, `t = ρ/ρ_q`, and by Sherman–Morrison
+//!     `W'⁻¹ = W⁻¹ + y_S (tᵀW⁻¹) / (1 − tᵀ y_S)` with `1 − tᵀ y_S = y_l / ρ_q`;
+//!   - side arc `k` crosses: first `k` and `l` trade places (same basis): `W' = W E` with
+//!     `E` the identity but for row `k`, and `E⁻¹` is the identity with row `k` equal to
+//!     `−ρᵀ`; so row `k` of `W⁻¹` becomes `−Σ_j ρ_j (row j of W⁻¹)` and entry `k` of `y_S`
+//!     becomes `y_l`. Then `q` replaces `l` at position `k` by the product-form update.
 //!
 //! Everything is recomputed from the tree (potentials, flows, `W⁻¹`) every
 //! [`EDGE_REFACTOR_EVERY`] pivots and before optimality is declared, so the duals handed
 //! out carry no update drift.
 //!
-//! Pricing is partial (blocks of [`EDGE_PRICING_BLOCK`] columns, the best of the first
-//! block that has a candidate, Dantzig on scaled reduced costs); after [`DEGENERATE_RUN`]
-//! degenerate pivots in a row it switches to Bland's rule (smallest eligible index enters,
-//! smallest index leaves among ties), which cannot cycle, until a pivot makes progress.
+//! Pricing is Dantzig's rule on scaled reduced costs over a candidate list: the (at most
+//! [`EDGE_CANDIDATES`]) improving columns of the last block scan are re-priced first; when
+//! none still improves, a cyclic scan in blocks of [`EDGE_PRICING_BLOCK`] columns stops at
+//! the first block holding an improving one and refills the list. Optimality is declared
+//! only after a full scan finds nothing on a fresh refactorisation. After [`DEGENERATE_RUN`]
+//! degenerate pivots in a row it switches to Bland's rule (the first eligible column of the
+//! pricing order enters, the first in that order leaves among ratio ties), which cannot
+//! cycle, until a pivot makes progress.
+//!
+//! # Use
+//!
+//! `reset(n, m, rows)`, then `add_edge` for the first ranking's `m` edges (one per slot,
+//! distinct items: the first basis) and any others; `optimize(Phase::Feasibility, cap)`,
+//! and when [`EdgeMaster::meets_hard_rows`] `optimize(Phase::Optimality, cap)`; read
+//! `objective`, `x`, `item_duals`, `slot_duals`, `row_duals`. Add edges and optimize again:
+//! the basis is kept, new edges enter non-basic at 0, so primal simplex goes on from there.
 //!
 //! # Scales and tolerances
 //!
@@ -206,6 +233,10 @@ pub struct EdgeMaster {
     /// and their scaled reduced costs then.
     candidates: Vec<u32>,
     candidate_value: Vec<f64>,
+    /// The largest scaled reduced cost of the last block scan (a full one when it found no
+    /// entering column), and `λ` saved before a refactorisation (`drift_bound`).
+    scan_max: f64,
+    old_lambda: Vec<f64>,
     /// `Some(phase)` while the state is a fresh refactorisation for `phase` (no pivot since).
     fresh: Option<Phase>,
     /// `W⁻¹`, row-major: `winv[k·R + r]`, `k` a position in `S`.
@@ -331,6 +362,7 @@ impl EdgeMaster {
         reserve(&mut self.aug, 2 * rows * rows);
         reserve(&mut self.side_d0, rows + 1);
         reserve(&mut self.rho, rows);
+        reserve(&mut self.old_lambda, rows);
         reserve(&mut self.candidates, EDGE_CANDIDATES);
         reserve(&mut self.candidate_value, EDGE_CANDIDATES);
         reserve(&mut self.u_row, rows);
@@ -964,8 +996,17 @@ impl EdgeMaster {
                 if self.fresh == Some(phase) {
                     break;
                 }
-                // Declare optimality only on a fresh factorisation.
+                // A full scan found nothing at updated duals. Declare optimality only on a
+                // fresh factorisation: refactor, and scan again unless the refactor moved no
+                // reduced cost by more than the scan's margin below the tolerance.
+                let old_stamp = self.stamp;
+                reset(&mut self.old_lambda, self.r, 0.0);
+                self.old_lambda.copy_from_slice(&self.lambda);
+                let scan_max = self.scan_max;
                 self.refactor(phase)?;
+                if scan_max + self.drift_bound(old_stamp) <= DUAL_TOLERANCE * cost_scale {
+                    break;
+                }
                 continue;
             };
             if done >= max_pivots {
@@ -1044,20 +1085,25 @@ impl EdgeMaster {
             }
         }
         if bland {
+            let mut scan_max = f64::NEG_INFINITY;
             for u in 0..count {
                 let v = self.var_at(u);
-                if self.status[v] == NONE
-                    && !self.fixed(v, phase)
-                    && self.reduced_cost(v, phase) * self.scale(v) > tolerance
-                {
-                    return Some(v);
+                if self.status[v] == NONE {
+                    let rc = self.scaled_reduced_cost(v, phase);
+                    self.priced += 1;
+                    if rc > tolerance {
+                        return Some(v);
+                    }
+                    scan_max = scan_max.max(rc);
                 }
             }
+            self.scan_max = scan_max;
             return None;
         }
         let mut best = None;
         let mut best_value = tolerance;
         let mut scanned = 0;
+        let mut scan_max = f64::NEG_INFINITY;
         self.candidates.clear();
         self.candidate_value.clear();
         let mut u = if self.cursor < count { self.cursor } else { 0 };
@@ -1066,6 +1112,7 @@ impl EdgeMaster {
             if self.status[v] == NONE {
                 let rc = self.scaled_reduced_cost(v, phase);
                 self.priced += 1;
+                scan_max = scan_max.max(rc);
                 if rc > tolerance {
                     self.keep_candidate(v, rc, phase);
                     if rc > best_value {
@@ -1085,7 +1132,26 @@ impl EdgeMaster {
             }
         }
         self.cursor = if u >= count { 0 } else { u };
+        self.scan_max = scan_max;
         best
+    }
+
+    /// A bound on how much any column's scaled reduced cost moved between the duals of
+    /// stamp `old_stamp` (whose combined potentials are still cached, and `old_lambda`)
+    /// and the current ones: an edge's moves by at most `|Δp_i| + |Δp_j| + Σ_r |Δλ_r| M_r`,
+    /// an item slack's by `|Δp_i|`, an `s_r` or `e_r`'s by `|Δλ_r| M_r`. Every node with a
+    /// non-basic column was priced in the last full scan, so its old potential is cached.
+    fn drift_bound(&mut self, old_stamp: u32) -> f64 {
+        let mut node_drift: f64 = 0.0;
+        for node in 0..self.nodes() {
+            if self.combined_stamp[node] == old_stamp && node != self.root() {
+                let old = self.combined[node];
+                node_drift = node_drift.max((self.node_price(node) - old).abs());
+            }
+        }
+        let rows: f64 =
+            (0..self.r).map(|k| (self.lambda[k] - self.old_lambda[k]).abs() * self.row_scale[k]).sum();
+        2.0 * node_drift + rows
     }
 
     /// Adds `v` (scaled reduced cost `rc`) to the candidate list, in place of the weakest
@@ -1946,6 +2012,7 @@ mod tests {
                 m.flow.capacity(),
                 m.aug.capacity(),
                 m.side_d0.capacity(),
+                m.old_lambda.capacity(),
                 m.alpha.capacity(),
                 m.beta.capacity(),
             ]
