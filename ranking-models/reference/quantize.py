@@ -3,7 +3,7 @@
 arXiv 2309.01885), their held-out quality on feed-dcn, and the quantised models shipped next
 to it.
 
-    python3 -m reference.quantize        # ~1 min on 2 cores; from ranking-models/
+    python3 -m reference.quantize        # ~2 min on 2 cores; from ranking-models/
 
 writes feed-dcn/quantization.json (the table below, per-layer figures), the shipped models
 feed-dcn-int8/ and feed-dcn-int4/ (config.json, model.safetensors, golden.safetensors) and
@@ -111,6 +111,8 @@ def quantease(w: np.ndarray, h: np.ndarray, qmax: int, passes: int = PASSES, dam
     Returns (levels int8, scale f32, passes run)."""
     w = np.asarray(w, np.float64)
     q, s = rtn(w, qmax)
+    if not float(np.mean(np.diag(h))) > 0:  # no calibration signal at all (every input 0)
+        return q, s, 0
     sb = s.astype(np.float64)[:, None]  # the stored f32 scale, so ŵ is exactly what a reader gets
     hd = np.asarray(h, np.float64) + damp * float(np.mean(np.diag(h))) * np.eye(h.shape[0])
     q = q.astype(np.float64)
