@@ -5,9 +5,11 @@ This is the reference implementation of ranking-models/FORMAT.md; the names, sha
 order of every computation follow that document. Three parameter forms are used:
 
 * *file params*: the tensors exactly as stored in ``model.safetensors`` (int8 tables with
-  their ``.scale`` / ``.middle`` companions where the config says ``"storage": "int8"``);
-* *dense params*: the same names, every embedding table as f32 (``dequantize`` turns file
-  params into dense params; training works on dense params);
+  their ``.scale`` / ``.middle`` companions where the config says ``"storage": "int8"``;
+  cross/deep weight matrices as int8 levels or packed int4 levels with ``.scale`` where
+  ``cross.storage`` / ``deep.storage`` say so, FORMAT.md §6.1);
+* *dense params*: the same names, every embedding table and weight matrix as f32
+  (``dequantize`` turns file params into dense params; training works on dense params);
 * a *batch*: one row per impression, request-scope inputs already repeated per candidate,
   sparse ids already turned into table row indices by ``row_indices`` (numpy, 64-bit
   unsigned arithmetic, so JAX never sees a 64-bit id).
