@@ -246,7 +246,11 @@ struct Weight {
 
 impl Weight {
     /// The affine map with this matrix: its int8 copy is the stored levels when there are
-    /// any (not a re-rounding of `w`, see the module doc).
+    /// any (not a re-rounding of `w`, see the module doc). `Linear::new` makes its own RTN
+    /// copy `wq` from `w`; it is replaced here, which is all the int8 path reads. (Should
+    /// `Linear` ever derive more from `wq` at construction, e.g. packed panels, this must
+    /// build that from the stored levels too; `model_tests.rs`'s
+    /// `stored_levels_reach_the_int8_path_unrounded` checks the int8 copy.)
     fn linear(&self, bias: Vec<f32>) -> Linear {
         let mut lin = Linear::new(self.w.clone(), self.rows, self.cols, bias);
         if let Some((q, scale)) = &self.levels {
