@@ -1,22 +1,33 @@
 //! The model loader on arbitrary bytes: a mutated `model.safetensors` under a real
-//! `config.json` (first byte 0), or a mutated `config.json` over real weights (first byte
-//! 1). Loading must return a model or a `ModelError`, never panic; a model that loads must
-//! score a request of the right shape without panicking.
+//! `config.json` (first byte even), or a mutated `config.json` over real weights (first byte
+//! odd), of one of two models chosen by the first byte's second bit: `qr-int8` (int8 tables)
+//! or `weights-int4-int8` (tower weights stored int4 and int8, FORMAT.md §6.1, so the level
+//! and nibble decoding is fuzzed too). Loading must return a model or a `ModelError`, never
+//! panic; a model that loads must score a request of the right shape without panicking.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use lprank::scorer::{Model, Output, Request, ScorerSettings, ScorerWorkspace};
 
-const CONFIG: &str = include_str!("../../ranking-models/variants/qr-int8/config.json");
-const WEIGHTS: &[u8] = include_bytes!("../../ranking-models/variants/qr-int8/model.safetensors");
+const MODELS: [(&str, &[u8]); 2] = [
+    (
+        include_str!("../../ranking-models/variants/qr-int8/config.json"),
+        include_bytes!("../../ranking-models/variants/qr-int8/model.safetensors"),
+    ),
+    (
+        include_str!("../../ranking-models/variants/weights-int4-int8/config.json"),
+        include_bytes!("../../ranking-models/variants/weights-int4-int8/model.safetensors"),
+    ),
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, payload)) = data.split_first() else { return };
+    let (config, weights) = MODELS[usize::from(mode / 2 % 2)];
     let loaded = if mode % 2 == 0 {
-        Model::from_bytes(CONFIG, payload)
+        Model::from_bytes(config, payload)
     } else {
         let Ok(config) = std::str::from_utf8(payload) else { return };
-        Model::from_bytes(config, WEIGHTS)
+        Model::from_bytes(config, weights)
     };
     let Ok(model) = loaded else { return };
     let inputs = &model.config().inputs;

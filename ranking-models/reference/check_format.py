@@ -2,7 +2,7 @@
 document alone — it shares no code with model.py and parses safetensors by hand — run on
 every model directory's files and compared with the golden outputs.
 
-    python3 -m reference.check_format              # feed-dcn/, feed-dcn-large/ (once written) and every variants/<name>/
+    python3 -m reference.check_format              # feed-dcn/, feed-dcn-int8/, feed-dcn-int4/, feed-dcn-large/ (once written) and every variants/<name>/
     python3 -m reference.check_format DIR [DIR..]  # specific model directories
 
 For each model: the tensor set is derived from config.json and must match the file exactly
@@ -63,21 +63,32 @@ def expected_tensors(cfg):
                 else:
                     exp[name] = ("F32", [rows, f["dim"]])
     d = width
+
+    def matrix(name, rows, cols, storage):
+        """§6.1: f32 values, or int8 levels / int4 packed levels plus a per-row scale."""
+        if storage == "f32":
+            exp[name] = ("F32", [rows, cols])
+            return
+        exp[name] = ("I8", [rows, cols]) if storage == "int8" else ("U8", [rows, (cols + 1) // 2])
+        exp[name + ".scale"] = ("F32", [rows])
+
     cr = cfg["cross"]
+    cs = cr.get("storage", "f32")
     for l in range(cr["layers"]):
         r = cr["rank"]
-        exp[f"cross.{l}.V"] = ("F32", [r, d])
-        exp[f"cross.{l}.U"] = ("F32", [d, r])
+        matrix(f"cross.{l}.V", r, d, cs)
+        matrix(f"cross.{l}.U", d, r, cs)
         exp[f"cross.{l}.b"] = ("F32", [d])
         if cr["attention"]:
-            exp[f"cross.{l}.Q"] = ("F32", [r, d])
-            exp[f"cross.{l}.K"] = ("F32", [r, d])
+            matrix(f"cross.{l}.Q", r, d, cs)
+            matrix(f"cross.{l}.K", r, d, cs)
+    ds = cfg["deep"].get("storage", "f32")
     prev = d
     for l, n in enumerate(cfg["deep"]["hidden"]):
-        exp[f"deep.{l}.W"] = ("F32", [n, prev])
+        matrix(f"deep.{l}.W", n, prev, ds)
         exp[f"deep.{l}.b"] = ("F32", [n])
         if cfg["deep"]["gating"]:
-            exp[f"deep.{l}.gate_W"] = ("F32", [n, n])
+            matrix(f"deep.{l}.gate_W", n, n, ds)
             exp[f"deep.{l}.gate_b"] = ("F32", [n])
         prev = n
     deep_out = prev
@@ -105,6 +116,33 @@ def check_config(cfg):
         assert f["kind"] in ("plain", "qr") and f["storage"] in ("f32", "int8")
     if cfg["calibration"] is not None:
         assert cfg["calibration"]["kind"] == "isotonic"
+    assert cfg["cross"].get("storage", "f32") in ("f32", "int8", "int4")
+    assert cfg["deep"].get("storage", "f32") in ("f32", "int8", "int4")
+
+
+def weight(W, name, cols):
+    """§6.1: a cross/deep matrix as float64: the F32 values, or scale[o] * q[o, j] (in f32)
+    with q the int8 levels or the int4 nibbles (column 2k low, 2k+1 high, two's complement).
+    Levels off the grid (int8 -128, int4 -8) and a non-zero pad nibble are errors."""
+    dt, t = W[name]
+    if dt == "F32":
+        return t.astype(np.float64)
+    if dt == "I8":
+        q = t.astype(np.int64)
+        m = 127
+    else:
+        lo = (t & 0x0F).astype(np.int64)
+        hi = (t >> 4).astype(np.int64)
+        if cols % 2:
+            assert np.all(hi[:, -1] == 0), f"{name}: pad nibble not 0"
+        nib = np.empty((t.shape[0], 2 * t.shape[1]), np.int64)
+        nib[:, 0::2], nib[:, 1::2] = lo, hi
+        q = np.where(nib >= 8, nib - 16, nib)[:, :cols]
+        m = 7
+    assert np.all(np.abs(q) <= m), f"{name}: level outside [-{m}, {m}]"
+    scale = W[name + ".scale"][1]
+    assert np.all(scale >= 0), f"{name}.scale: negative"
+    return (q.astype(np.float32) * scale[:, None]).astype(np.float64)
 
 
 def table(W, name):
@@ -143,7 +181,17 @@ def forward(cfg, W, request_dense, request_ids, item_dense, item_ids, stats):
         parts.append(embed(W, f, item_ids[:, j], stats))
     x0 = np.concatenate(parts, axis=1)
 
+    d = x0.shape[1]
+    widths = {f"cross.{l}.{m}": (cfg["cross"]["rank"] if m == "U" else d)
+              for l in range(cfg["cross"]["layers"]) for m in "VQKU"}
+    prev = d
+    for l, n in enumerate(cfg["deep"]["hidden"]):
+        widths[f"deep.{l}.W"], widths[f"deep.{l}.gate_W"] = prev, n
+        prev = n
+
     def w(name):
+        if name in widths:
+            return weight(W, name, widths[name])
         return W[name][1].astype(np.float64)
 
     # §6 cross tower (row-wise over candidates)
@@ -297,7 +345,9 @@ def check_model(model_dir, results):
 
 
 def main(argv):
-    dirs = argv or [os.path.join(ROOT, "feed-dcn")] + sorted(
+    quantized = [os.path.join(ROOT, q) for q in ("feed-dcn-int8", "feed-dcn-int4")
+                 if os.path.isdir(os.path.join(ROOT, q))]
+    dirs = argv or [os.path.join(ROOT, "feed-dcn")] + quantized + sorted(
         os.path.join(ROOT, "variants", v) for v in os.listdir(os.path.join(ROOT, "variants")))
     large = os.path.join(ROOT, "feed-dcn-large")
     if not argv:

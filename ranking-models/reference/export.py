@@ -17,7 +17,7 @@ from safetensors.numpy import load_file
 
 from . import model as M
 
-DTYPES = {"F32": np.float32, "I8": np.int8}
+DTYPES = {"F32": np.float32, "I8": np.int8, "U8": np.uint8}
 ST_DTYPES = {np.dtype("float32"): "F32", np.dtype("int8"): "I8", np.dtype("int64"): "I64", np.dtype("uint8"): "U8"}
 
 
@@ -70,6 +70,16 @@ def check_tensors(cfg, file_params: dict):
     for _f, name, _r, _d, storage in M.embedding_tables(cfg):
         if storage == "int8" and not np.all(file_params[name + ".scale"] >= 0):
             raise ValueError(f"{name}.scale: must be >= 0")
+    for name, (_rows, cols), storage in M.weight_matrices(cfg):
+        if storage == "f32":
+            continue
+        if not np.all(file_params[name + ".scale"] >= 0):
+            raise ValueError(f"{name}.scale: must be >= 0")
+        if storage == "int4" and cols % 2 and np.any(file_params[name][:, -1] >> 4):
+            raise ValueError(f"{name}: the pad nibble of an odd row must be 0")
+        q = M.weight_levels(file_params, name, cols, storage).astype(np.int64)
+        if np.any(np.abs(q) > M.QMAX[storage]):
+            raise ValueError(f"{name}: levels must lie in [-{M.QMAX[storage]}, {M.QMAX[storage]}]")
 
 
 def write_model(out_dir, cfg, dense_params: dict, file_params: dict | None = None):
@@ -81,8 +91,12 @@ def write_model(out_dir, cfg, dense_params: dict, file_params: dict | None = Non
     file_params = {k: np.ascontiguousarray(v) for k, v in file_params.items()}
     check_tensors(cfg, file_params)
     os.makedirs(out_dir, exist_ok=True)
+    written = json.loads(json.dumps(cfg))
+    for tower in ("cross", "deep"):  # FORMAT.md §2: written only when not the default f32,
+        if written[tower].get("storage") == "f32":  # so files made before the key stay as they were
+            del written[tower]["storage"]
     with open(os.path.join(out_dir, "config.json"), "w") as fh:
-        json.dump(cfg, fh, indent=2)
+        json.dump(written, fh, indent=2)
         fh.write("\n")
     save_safetensors(os.path.join(out_dir, "model.safetensors"), file_params,
                      {"format": M.FORMAT, "version": str(M.VERSION)})

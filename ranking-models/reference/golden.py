@@ -1,12 +1,13 @@
 """Golden input/output vectors for every model directory (FORMAT.md §10).
 
-    python3 -m reference.golden            # feed-dcn/ and every variants/<name>/
+    python3 -m reference.golden            # feed-dcn/, feed-dcn-int8/, feed-dcn-int4/ and every variants/<name>/
 
 Each model gets golden.safetensors: R requests x N candidates of inputs and the outputs of the
 JAX reference (float32) run on the tensors as stored in the model's files (int8 tables are
-dequantized exactly as a reader must). feed-dcn uses 4 x 16 requests from the simulator with
-a few item/creator ids far outside the QR tables' id range; the variants use 2 x 5 random
-requests (``random_inputs``) whose first candidate uses id 0 for every sparse feature.
+dequantized exactly as a reader must). feed-dcn and its quantised-weight variants
+(feed-dcn-int8, feed-dcn-int4) use 4 x 16 requests from the simulator with a few item/creator
+ids far outside the QR tables' id range; the variants use 2 x 5 random requests
+(``random_inputs``) whose first candidate uses id 0 for every sparse feature.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from . import model as M
 from .export import load_model, save_safetensors
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # ranking-models/
+QUANTIZED = ("feed-dcn-int8", "feed-dcn-int4")  # feed-dcn with int8 / int4 tower weights
 
 
 def run_model(cfg, file_params, request_dense, request_ids, item_dense, item_ids, batch_size=8192):
@@ -110,6 +112,8 @@ def write_golden(model_dir, inputs):
 
 def all_model_dirs():
     dirs = [os.path.join(HERE, "feed-dcn")]
+    # the quantised-weight variants of feed-dcn (reference/quantize.py), when written
+    dirs += [os.path.join(HERE, q) for q in QUANTIZED if os.path.isdir(os.path.join(HERE, q))]
     vroot = os.path.join(HERE, "variants")
     if os.path.isdir(vroot):
         dirs += [os.path.join(vroot, d) for d in sorted(os.listdir(vroot)) if os.path.isdir(os.path.join(vroot, d))]
@@ -120,7 +124,7 @@ def main():
     for d in all_model_dirs():
         if not os.path.exists(os.path.join(d, "config.json")):
             continue
-        if os.path.basename(d) == "feed-dcn":
+        if os.path.basename(d) in ("feed-dcn",) + QUANTIZED:
             inputs = feed_inputs()
         else:
             cfg, _ = load_model(d)

@@ -5,9 +5,11 @@ This is the reference implementation of ranking-models/FORMAT.md; the names, sha
 order of every computation follow that document. Three parameter forms are used:
 
 * *file params*: the tensors exactly as stored in ``model.safetensors`` (int8 tables with
-  their ``.scale`` / ``.middle`` companions where the config says ``"storage": "int8"``);
-* *dense params*: the same names, every embedding table as f32 (``dequantize`` turns file
-  params into dense params; training works on dense params);
+  their ``.scale`` / ``.middle`` companions where the config says ``"storage": "int8"``;
+  cross/deep weight matrices as int8 levels or packed int4 levels with ``.scale`` where
+  ``cross.storage`` / ``deep.storage`` say so, FORMAT.md §6.1);
+* *dense params*: the same names, every embedding table and weight matrix as f32
+  (``dequantize`` turns file params into dense params; training works on dense params);
 * a *batch*: one row per impression, request-scope inputs already repeated per candidate,
   sparse ids already turned into table row indices by ``row_indices`` (numpy, 64-bit
   unsigned arithmetic, so JAX never sees a 64-bit id).
@@ -28,6 +30,10 @@ FORMAT = "lprank-dcn"
 VERSION = 1
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SCOPES = ("request", "item")
+WEIGHT_STORAGES = ("f32", "int8", "int4")
+# Largest |level| of a stored weight matrix (FORMAT.md §6.1): symmetric grids, so int8 never
+# uses -128 and int4 never uses the nibble 0b1000 (-8).
+QMAX = {"int8": 127, "int4": 7}
 
 
 # --------------------------------------------------------------------------------------
@@ -102,6 +108,8 @@ def normalize_config(raw: dict) -> dict:
         _require(_is_pos_int(cross.get("rank")), "cross.rank: must be an integer >= 1")
     else:
         cross.setdefault("rank", 0)
+    cross.setdefault("storage", "f32")
+    _require(cross["storage"] in WEIGHT_STORAGES, f"cross.storage: must be one of {WEIGHT_STORAGES}")
 
     deep = cfg.setdefault("deep", {})
     deep.setdefault("hidden", [])
@@ -110,6 +118,8 @@ def normalize_config(raw: dict) -> dict:
     _require(deep["activation"] == "relu", "deep.activation: must be 'relu'")
     deep.setdefault("gating", True)
     _require(isinstance(deep["gating"], bool), "deep.gating: must be true or false")
+    deep.setdefault("storage", "f32")
+    _require(deep["storage"] in WEIGHT_STORAGES, f"deep.storage: must be one of {WEIGHT_STORAGES}")
 
     _require(cfg.get("towers") in ("stacked", "parallel"), "towers: must be 'stacked' or 'parallel'")
 
@@ -177,6 +187,29 @@ def embedding_tables(cfg):
     return out
 
 
+def weight_matrices(cfg):
+    """(name, (rows, cols), storage) of every cross and deep weight matrix, in forward order:
+    the matrices `cross.storage` / `deep.storage` apply to (biases, heads, tables never)."""
+    out = []
+    d = x0_dim(cfg)
+    r = cfg["cross"]["rank"]
+    cs = cfg["cross"].get("storage", "f32")
+    for l in range(cfg["cross"]["layers"]):
+        out.append((f"cross.{l}.V", (r, d), cs))
+        if cfg["cross"]["attention"]:
+            out.append((f"cross.{l}.Q", (r, d), cs))
+            out.append((f"cross.{l}.K", (r, d), cs))
+        out.append((f"cross.{l}.U", (d, r), cs))
+    ds = cfg["deep"].get("storage", "f32")
+    n_in = d
+    for l, n in enumerate(cfg["deep"]["hidden"]):
+        out.append((f"deep.{l}.W", (n, n_in), ds))
+        if cfg["deep"]["gating"]:
+            out.append((f"deep.{l}.gate_W", (n, n), ds))
+        n_in = n
+    return out
+
+
 def tensor_specs(cfg, dense=False) -> "OrderedDict[str, tuple[tuple, str]]":
     """Every tensor of model.safetensors: name -> (shape, dtype). dense=True: tables as F32."""
     specs = OrderedDict()
@@ -187,23 +220,33 @@ def tensor_specs(cfg, dense=False) -> "OrderedDict[str, tuple[tuple, str]]":
             specs[name + ".middle"] = ((rows,), "F32")
         else:
             specs[name] = ((rows, dim), "F32")
+    weights = {name: (shape, storage) for name, shape, storage in weight_matrices(cfg)}
+
+    def matrix(name):
+        (rows, cols), storage = weights[name]
+        if storage == "f32" or dense:
+            specs[name] = ((rows, cols), "F32")
+        elif storage == "int8":
+            specs[name] = ((rows, cols), "I8")
+            specs[name + ".scale"] = ((rows,), "F32")
+        else:  # int4: two levels a byte
+            specs[name] = ((rows, (cols + 1) // 2), "U8")
+            specs[name + ".scale"] = ((rows,), "F32")
+
     d = x0_dim(cfg)
-    r = cfg["cross"]["rank"]
     for l in range(cfg["cross"]["layers"]):
-        specs[f"cross.{l}.V"] = ((r, d), "F32")
+        matrix(f"cross.{l}.V")
         if cfg["cross"]["attention"]:
-            specs[f"cross.{l}.Q"] = ((r, d), "F32")
-            specs[f"cross.{l}.K"] = ((r, d), "F32")
-        specs[f"cross.{l}.U"] = ((d, r), "F32")
+            matrix(f"cross.{l}.Q")
+            matrix(f"cross.{l}.K")
+        matrix(f"cross.{l}.U")
         specs[f"cross.{l}.b"] = ((d,), "F32")
-    n_in = d
     for l, n in enumerate(cfg["deep"]["hidden"]):
-        specs[f"deep.{l}.W"] = ((n, n_in), "F32")
+        matrix(f"deep.{l}.W")
         specs[f"deep.{l}.b"] = ((n,), "F32")
         if cfg["deep"]["gating"]:
-            specs[f"deep.{l}.gate_W"] = ((n, n), "F32")
+            matrix(f"deep.{l}.gate_W")
             specs[f"deep.{l}.gate_b"] = ((n,), "F32")
-        n_in = n
     z = tower_out_dim(cfg)
     for h in range(len(cfg["heads"])):
         specs[f"heads.{h}.W"] = ((1, z), "F32")
@@ -245,28 +288,77 @@ def dequantize_rows(q, scale, middle) -> np.ndarray:
     return (middle[:, None] + q.astype(np.float32) * scale[:, None]).astype(np.float32)
 
 
+def pack_int4(q: np.ndarray) -> np.ndarray:
+    """Levels q [rows, cols] in [-7, 7] -> U8 [rows, ceil(cols / 2)] (FORMAT.md §6.1): byte
+    [o, k] holds column 2k in its low nibble and column 2k+1 in its high nibble, each as a
+    4-bit two's complement number; an odd last column leaves the high nibble 0."""
+    q = np.asarray(q)
+    assert q.ndim == 2 and np.all(np.abs(q.astype(np.int64)) <= QMAX["int4"]), "int4 levels must be in [-7, 7]"
+    rows, cols = q.shape
+    nib = np.zeros((rows, cols + cols % 2), np.uint8)
+    nib[:, :cols] = q.astype(np.int64) & 0xF
+    return (nib[:, 0::2] | (nib[:, 1::2] << 4)).astype(np.uint8)
+
+
+def unpack_int4(packed: np.ndarray, cols: int) -> np.ndarray:
+    """U8 [rows, ceil(cols / 2)] -> int8 levels [rows, cols] (the inverse of pack_int4)."""
+    packed = np.asarray(packed, np.uint8)
+    nib = np.stack([packed & 0xF, packed >> 4], axis=-1).reshape(packed.shape[0], -1)[:, :cols]
+    return np.where(nib >= 8, nib.astype(np.int16) - 16, nib).astype(np.int8)
+
+
+def encode_weight(q: np.ndarray, scale: np.ndarray, storage: str) -> dict:
+    """Integer levels q [rows, cols] and per-row scales -> the tensors of a stored weight
+    matrix (FORMAT.md §6.1): {name: q or packed q, name.scale: scale}, keyed '' and '.scale'."""
+    scale = np.asarray(scale, np.float32)
+    assert np.all(np.isfinite(scale)) and np.all(scale >= 0)
+    assert np.all(np.abs(np.asarray(q, np.int64)) <= QMAX[storage])
+    data = np.asarray(q, np.int8) if storage == "int8" else pack_int4(q)
+    return {"": data, ".scale": scale}
+
+
+def weight_levels(file_params: dict, name: str, cols: int, storage: str) -> np.ndarray:
+    """The int8 levels of a stored weight matrix (int4 unpacked)."""
+    v = np.asarray(file_params[name])
+    return v.astype(np.int8) if storage == "int8" else unpack_int4(v, cols)
+
+
 def dequantize(file_params: dict, cfg) -> dict:
-    """File params -> dense params (every table f32). Non-table tensors are passed through."""
+    """File params -> dense params (every table and weight matrix f32). Tables: x̂ = middle +
+    q * scale; weight matrices stored int8/int4: ŵ[o, j] = scale[o] * q[o, j], in f32.
+    Other tensors are passed through."""
     out = {}
+    weights = {name: (shape, storage) for name, shape, storage in weight_matrices(cfg)}
     for k, v in file_params.items():
         if k.endswith(".scale") or k.endswith(".middle"):
             continue
-        if np.asarray(v).dtype == np.int8:
+        if k in weights and weights[k][1] != "f32":
+            (_rows, cols), storage = weights[k]
+            q = weight_levels(file_params, k, cols, storage)
+            out[k] = (q.astype(np.float32) * np.asarray(file_params[k + ".scale"], np.float32)[:, None]).astype(np.float32)
+        elif np.asarray(v).dtype == np.int8:
             out[k] = dequantize_rows(v, file_params[k + ".scale"], file_params[k + ".middle"])
         else:
             out[k] = np.asarray(v, dtype=np.float32)
     return out
 
 
-def to_file_params(dense_params: dict, cfg) -> dict:
-    """Dense params -> file params: quantize the tables whose storage is int8."""
+def to_file_params(dense_params: dict, cfg, weight_levels_and_scales: dict | None = None) -> dict:
+    """Dense params -> file params: quantize the tables whose storage is int8; weight matrices
+    whose storage is int8/int4 take their (levels, scale) from ``weight_levels_and_scales``
+    (made by reference/quantize.py: RTN or QuantEase), which must then hold every one."""
     out = {}
     int8_tables = {name for _f, name, _r, _d, s in embedding_tables(cfg) if s == "int8"}
+    stored = {name: storage for name, _shape, storage in weight_matrices(cfg) if storage != "f32"}
     for k, v in dense_params.items():
         v = np.asarray(v, dtype=np.float32)
         if k in int8_tables:
             q, s, m = quantize_rows(v)
             out[k], out[k + ".scale"], out[k + ".middle"] = q, s, m
+        elif k in stored:
+            q, s = weight_levels_and_scales[k]
+            for suffix, t in encode_weight(q, s, stored[k]).items():
+                out[k + suffix] = t
         else:
             out[k] = v
     return out

@@ -24,6 +24,7 @@ import numpy as np
 from . import model as M
 from .export import write_model
 from .golden import HERE, random_inputs, run_model
+from .quantize import rtn
 
 
 def plain(name, rows, dim, storage="f32"):
@@ -94,6 +95,17 @@ VARIANTS = {
     # inputs
     "item-only": dict(inputs={"request_dense": [], "request_sparse": [], "item_dense": ["item_a", "item_b", "item_c"],
                               "item_sparse": [plain("category", 6, 4, "int8"), qr("item_id", 3, 4, 5, "f32")]}),
+    # tower weights stored quantized (FORMAT.md §6.1), RTN levels; x0 of odd width 17, so
+    # int4 rows of 17 columns leave a pad nibble
+    "weights-int4-int8": dict(inputs={**BASE["inputs"], "item_dense": ["item_a", "item_b", "item_c"]},
+                              cross={"layers": 2, "rank": 4, "attention": True, "temperature": 1.0,
+                                     "storage": "int4"},
+                              deep={"hidden": [8, 4], "activation": "relu", "gating": True, "storage": "int8"}),
+    "weights-int8-int4": dict(inputs={**BASE["inputs"], "item_dense": ["item_a", "item_b", "item_c"]},
+                              cross={"layers": 1, "rank": 3, "attention": False, "temperature": 1.0,
+                                     "storage": "int8"},
+                              deep={"hidden": [5, 4], "activation": "relu", "gating": True, "storage": "int4"},
+                              towers="parallel"),
 }
 
 DESCRIPTIONS = {
@@ -113,6 +125,9 @@ DESCRIPTIONS = {
     "several-heads": "four heads with weights 1, -0.25, 0, 2",
     "no-calibration": "no calibration: probability = sigmoid(logit)",
     "item-only": "no request-scope features at all (empty lists; zero-width golden tensors)",
+    "weights-int4-int8": "cross weights stored int4 (odd rows of 17: pad nibble), deep weights int8; attention on",
+    "weights-int8-int4": "cross weights stored int8, deep int4 (odd widths 17 and 5); parallel: the deep tower "
+    "reads x0 and its first layer splits into request and item columns",
 }
 
 
@@ -163,7 +178,9 @@ def build(name, override, seed):
     cfg["description"] = "random-weight test variant: " + DESCRIPTIONS[name]
     cfg = M.normalize_config(cfg)
     dense = random_params(cfg, seed)
-    file_params = M.to_file_params(dense, dict(cfg, calibration=None))
+    # tower weights stored int8/int4 get round-to-nearest levels (reference/quantize.py)
+    levels = {n: rtn(dense[n], M.QMAX[st]) for n, _shape, st in M.weight_matrices(cfg) if st != "f32"}
+    file_params = M.to_file_params(dense, dict(cfg, calibration=None), levels)
     if cfg["calibration"] is not None:
         file_params.update(random_calibration(cfg, file_params, seed + 100))
     out_dir = os.path.join(HERE, "variants", name)

@@ -81,6 +81,40 @@ pub enum Storage {
     Int8,
 }
 
+/// Storage of the cross or deep tower's weight matrices in the file (FORMAT.md §6.1): the
+/// key `storage` of `cross` / `deep`. Biases, heads and calibration are always F32.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WeightStorage {
+    /// `F32 [rows, cols]`.
+    #[default]
+    F32,
+    /// `I8 [rows, cols]` levels in [−127, 127] plus `.scale` `F32 [rows]`: `ŵ = scale[o] · q`.
+    Int8,
+    /// `U8 [rows, ⌈cols/2⌉]`, two 4-bit two's complement levels in [−7, 7] a byte (column
+    /// 2k in the low nibble), plus `.scale` `F32 [rows]`: `ŵ = scale[o] · q`.
+    Int4,
+}
+
+impl WeightStorage {
+    /// The largest |level| of the grid (`None` for F32).
+    pub fn max_level(self) -> Option<i8> {
+        match self {
+            WeightStorage::F32 => None,
+            WeightStorage::Int8 => Some(127),
+            WeightStorage::Int4 => Some(7),
+        }
+    }
+
+    fn parse(text: &str, key: &str) -> Result<Self, ModelError> {
+        match text {
+            "f32" => Ok(WeightStorage::F32),
+            "int8" => Ok(WeightStorage::Int8),
+            "int4" => Ok(WeightStorage::Int4),
+            other => Err(bad(key, format!("must be \"f32\", \"int8\" or \"int4\", got {other:?}"))),
+        }
+    }
+}
+
 /// The cross tower (FORMAT.md §6).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CrossConfig {
@@ -92,6 +126,8 @@ pub struct CrossConfig {
     pub attention: bool,
     /// Softmax temperature τ (finite, > 0).
     pub temperature: f32,
+    /// How V, Q, K and U are stored.
+    pub storage: WeightStorage,
 }
 
 /// The deep tower (FORMAT.md §7).
@@ -101,6 +137,8 @@ pub struct DeepConfig {
     pub hidden: Vec<usize>,
     /// Dense Gating after every hidden layer.
     pub gating: bool,
+    /// How W and gate_W are stored.
+    pub storage: WeightStorage,
 }
 
 /// How the towers combine (FORMAT.md §8).
@@ -176,7 +214,13 @@ impl Config {
         inp.finish()?;
 
         let cross = match root.optional("cross") {
-            None => CrossConfig { layers: 0, rank: 0, attention: false, temperature: 1.0 },
+            None => CrossConfig {
+                layers: 0,
+                rank: 0,
+                attention: false,
+                temperature: 1.0,
+                storage: WeightStorage::F32,
+            },
             Some(v) => {
                 let mut c = Obj::new(v, "cross")?;
                 let layers = c.integer("layers", Some(0))?;
@@ -199,13 +243,14 @@ impl Config {
                         format!("must be finite and > 0, got {temperature}"),
                     ));
                 }
+                let storage = WeightStorage::parse(&c.string("storage", Some("f32"))?, "cross.storage")?;
                 c.finish()?;
-                CrossConfig { layers, rank, attention, temperature }
+                CrossConfig { layers, rank, attention, temperature, storage }
             }
         };
 
         let deep = match root.optional("deep") {
-            None => DeepConfig { hidden: Vec::new(), gating: true },
+            None => DeepConfig { hidden: Vec::new(), gating: true, storage: WeightStorage::F32 },
             Some(v) => {
                 let mut c = Obj::new(v, "deep")?;
                 let hidden = match c.optional("hidden") {
@@ -230,8 +275,9 @@ impl Config {
                     return Err(bad("deep.activation", format!("must be \"relu\", got {activation:?}")));
                 }
                 let gating = c.boolean("gating", true)?;
+                let storage = WeightStorage::parse(&c.string("storage", Some("f32"))?, "deep.storage")?;
                 c.finish()?;
-                DeepConfig { hidden, gating }
+                DeepConfig { hidden, gating, storage }
             }
         };
 
@@ -492,8 +538,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.name, "");
-        assert_eq!(c.cross, CrossConfig { layers: 0, rank: 0, attention: false, temperature: 1.0 });
-        assert_eq!(c.deep, DeepConfig { hidden: vec![], gating: true });
+        assert_eq!(
+            c.cross,
+            CrossConfig {
+                layers: 0,
+                rank: 0,
+                attention: false,
+                temperature: 1.0,
+                storage: WeightStorage::F32
+            }
+        );
+        assert_eq!(c.deep, DeepConfig { hidden: vec![], gating: true, storage: WeightStorage::F32 });
         assert_eq!(c.heads, [HeadConfig { name: "click".into(), weight: 1.0 }]);
         assert_eq!(c.calibration, None);
         assert_eq!((c.request_width(), c.x0_width(), c.deep_out(), c.z_width()), (0, 1, 1, 1));
@@ -512,6 +567,24 @@ mod tests {
         assert_eq!((c.deep_out(), c.z_width()), (6, 19));
         assert_eq!(c.inputs.item_sparse[0].kind, TableKind::Qr { q_rows: 2, r_rows: 5 });
         assert_eq!(c.heads[0].weight, -0.5);
+    }
+
+    #[test]
+    fn weight_storage_is_read_per_tower_and_unknown_values_are_rejected() {
+        let json = |cross: &str, deep: &str| {
+            format!(
+                r#"{{"format": "lprank-dcn", "version": 1, "towers": "stacked", "heads": [{{"name": "a"}}],
+                    "inputs": {{"item_dense": ["x"]}}, "cross": {{"layers": 1, "rank": 1, "storage": "{cross}"}},
+                    "deep": {{"hidden": [2], "storage": "{deep}"}}}}"#
+            )
+        };
+        let c = Config::from_json(&json("int4", "int8")).unwrap();
+        assert_eq!((c.cross.storage, c.deep.storage), (WeightStorage::Int4, WeightStorage::Int8));
+        assert_eq!((WeightStorage::Int8.max_level(), WeightStorage::Int4.max_level()), (Some(127), Some(7)));
+        let e = Config::from_json(&json("f32", "int2")).unwrap_err();
+        assert!(e.to_string().contains("deep.storage") && e.to_string().contains("int2"), "{e}");
+        let e = Config::from_json(&json("F32", "f32")).unwrap_err();
+        assert!(e.to_string().contains("cross.storage"), "{e}");
     }
 
     #[test]

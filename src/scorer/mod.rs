@@ -22,11 +22,15 @@
 //!
 //! Precision: [`Precision::F32`] reproduces the JAX reference's golden outputs within
 //! `1e-5 · max(1, |want|)` (measured ≤ 1.0e-6 on feed-dcn and its variants, ≤ 2.1e-6 on the wider feed-dcn-large). [`Precision::Int8`]
-//! quantizes every tower weight matrix at load (per output channel; the format stores them
-//! as F32) and every activation row per call, and sums in i32; the request-scope products
-//! and the heads stay f32. On the trained feed-dcn model its outputs are within 2.5e-2 of
+//! quantizes every tower weight matrix at load (per output channel, round to nearest) and
+//! every activation row per call, and sums in i32; the request-scope products and the heads
+//! stay f32. On the trained feed-dcn model its outputs are within 2.5e-2 of
 //! the golden f32 values (probability within 5e-3) and its held-out click AUC within 2e-5
-//! of f32; the random-weight variants stay within 0.1 (`tests/scorer_int8.rs`). The kernel
+//! of f32; the random-weight variants stay within 0.1 (`tests/scorer_int8.rs`). A model may
+//! instead store its tower weights quantized (int8 or int4 levels with per-row scales,
+//! FORMAT.md §6.1; `feed-dcn-int8`, `feed-dcn-int4`): the f32 path then runs the dequantized
+//! matrices and the int8 path the stored levels as they are (`model.rs`,
+//! `tests/scorer_quantized.rs`). The kernel
 //! tiers ([`KernelTier`]) give bit-identical results in both precisions: integer sums are
 //! exact, and the f32 kernels repeat the portable operations in the same order.
 //!
@@ -57,6 +61,7 @@ mod workspace;
 
 pub use config::{
     Config, CrossConfig, DeepConfig, HeadConfig, Inputs, SparseFeature, Storage, TableKind, Towers,
+    WeightStorage,
 };
 pub use forward::Output;
 pub use kernels::{Avx2, KernelTier};

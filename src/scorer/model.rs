@@ -11,6 +11,16 @@
 //! V/Q/K of each cross layer are stacked into one projection, the first product that reads
 //! x0 is split into its request and item columns, and every weight matrix gets its int8
 //! per-output-channel copy (see [`super::quant`]).
+//!
+//! Weight matrices stored quantized (`cross.storage` / `deep.storage` = `"int8"` or
+//! `"int4"`, FORMAT.md §6.1) are levels `q[o, j]` and per-row scales `s_o`, meaning
+//! `ŵ[o, j] = s_o · q[o, j]`. That product, in f32, is the matrix of the f32 path (and what
+//! the golden files were computed from); the int8 path takes `q` and `s` as they are
+//! ([`QuantizedMatrix::from_quantized`]) instead of re-rounding `ŵ`, which would lose the
+//! levels the exporter chose (QuantEase's, or int4's 15-level grid, which RTN to 255 levels
+//! does not reproduce). Checked at load: scales finite and ≥ 0, int8 levels in
+//! [−127, 127] (−128 is not on the symmetric grid), int4 nibbles in [−7, 7] (the nibble
+//! `0b1000`, −8, is rejected) and the unused high nibble of an odd-width row 0.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,11 +29,12 @@ use safetensors::{Dtype, SafeTensors};
 use thiserror::Error;
 
 use super::calibration::Calibration;
-use super::config::{Config, Storage, TableKind, Towers};
+use super::config::{Config, Storage, TableKind, Towers, WeightStorage};
 use super::cross::{CrossLayer, CrossTower};
 use super::deep::{DeepLayer, DeepTower};
 use super::embedding::{Embedding, Table, Tables};
 use super::linear::Linear;
+use super::quant::QuantizedMatrix;
 
 /// Why a model could not be loaded. Every message names the file, key or tensor at fault.
 #[derive(Debug, Error)]
@@ -95,6 +106,33 @@ pub enum ModelError {
         /// Its value.
         value: f32,
     },
+    /// A weight matrix stored int8/int4 holds a level outside its grid [−max, max].
+    #[error(
+        "model.safetensors: tensor {name:?} element [{row}, {col}] is level {value}, outside [-{max}, {max}]"
+    )]
+    LevelOutOfRange {
+        /// The weight tensor.
+        name: String,
+        /// Row (output channel) of the first bad level.
+        row: usize,
+        /// Column (input) of the first bad level.
+        col: usize,
+        /// The level (for int4, the nibble read as 4-bit two's complement).
+        value: i8,
+        /// The grid's largest level: 127 (int8) or 7 (int4).
+        max: i8,
+    },
+    /// An int4 weight row of odd width has a non-zero pad nibble (the high nibble of its
+    /// last byte).
+    #[error(
+        "model.safetensors: tensor {name:?} row {row}: the unused high nibble of the last byte must be 0"
+    )]
+    NonZeroPad {
+        /// The weight tensor.
+        name: String,
+        /// The row.
+        row: usize,
+    },
     /// The calibration tensors are inconsistent (boundaries, slopes or prefix).
     #[error("model.safetensors: {0}")]
     Calibration(String),
@@ -150,22 +188,37 @@ fn tensor_specs(cfg: &Config) -> Vec<Spec> {
             }
         }
     }
+    // A weight matrix `[rows, cols]` in its storage (FORMAT.md §6.1).
+    let matrix =
+        |push: &mut dyn FnMut(String, Dtype, Vec<usize>), name: String, rows, cols, storage| match storage {
+            WeightStorage::F32 => push(name, Dtype::F32, vec![rows, cols]),
+            WeightStorage::Int8 => {
+                push(format!("{name}.scale"), Dtype::F32, vec![rows]);
+                push(name, Dtype::I8, vec![rows, cols]);
+            }
+            WeightStorage::Int4 => {
+                push(format!("{name}.scale"), Dtype::F32, vec![rows]);
+                push(name, Dtype::U8, vec![rows, cols.div_ceil(2)]);
+            }
+        };
     let r = cfg.cross.rank;
+    let cs = cfg.cross.storage;
     for l in 0..cfg.cross.layers {
-        push(format!("cross.{l}.V"), Dtype::F32, vec![r, d]);
+        matrix(&mut push, format!("cross.{l}.V"), r, d, cs);
         if cfg.cross.attention {
-            push(format!("cross.{l}.Q"), Dtype::F32, vec![r, d]);
-            push(format!("cross.{l}.K"), Dtype::F32, vec![r, d]);
+            matrix(&mut push, format!("cross.{l}.Q"), r, d, cs);
+            matrix(&mut push, format!("cross.{l}.K"), r, d, cs);
         }
-        push(format!("cross.{l}.U"), Dtype::F32, vec![d, r]);
+        matrix(&mut push, format!("cross.{l}.U"), d, r, cs);
         push(format!("cross.{l}.b"), Dtype::F32, vec![d]);
     }
+    let ds = cfg.deep.storage;
     let mut prev = d;
     for (l, &n) in cfg.deep.hidden.iter().enumerate() {
-        push(format!("deep.{l}.W"), Dtype::F32, vec![n, prev]);
+        matrix(&mut push, format!("deep.{l}.W"), n, prev, ds);
         push(format!("deep.{l}.b"), Dtype::F32, vec![n]);
         if cfg.deep.gating {
-            push(format!("deep.{l}.gate_W"), Dtype::F32, vec![n, n]);
+            matrix(&mut push, format!("deep.{l}.gate_W"), n, n, ds);
             push(format!("deep.{l}.gate_b"), Dtype::F32, vec![n]);
         }
         prev = n;
@@ -180,6 +233,62 @@ fn tensor_specs(cfg: &Config) -> Vec<Spec> {
         push("calibration.slopes".into(), Dtype::F32, vec![b]);
     }
     specs
+}
+
+/// A tower weight matrix as read: `w` is what the model means in f32 (`s_o · q[o, j]` when
+/// stored quantized) and `levels` the stored levels (`rows × cols`, row-major) and scales.
+struct Weight {
+    w: Vec<f32>,
+    rows: usize,
+    cols: usize,
+    levels: Option<(Vec<i8>, Vec<f32>)>,
+}
+
+impl Weight {
+    /// The affine map with this matrix: its int8 copy is the stored levels when there are
+    /// any (not a re-rounding of `w`, see the module doc). `Linear::new` makes its own RTN
+    /// copy `wq` from `w`; it is replaced here, which is all the int8 path reads. (Should
+    /// `Linear` ever derive more from `wq` at construction, e.g. packed panels, this must
+    /// build that from the stored levels too; `model_tests.rs`'s
+    /// `stored_levels_reach_the_int8_path_unrounded` checks the int8 copy.)
+    fn linear(&self, bias: Vec<f32>) -> Linear {
+        let mut lin = Linear::new(self.w.clone(), self.rows, self.cols, bias);
+        if let Some((q, scale)) = &self.levels {
+            lin.wq = QuantizedMatrix::from_quantized(q, self.rows, self.cols, scale);
+        }
+        lin
+    }
+
+    /// [`Linear::split_columns`] of `lin` (built by [`Weight::linear`]), keeping the stored
+    /// levels of each half.
+    fn split(&self, lin: &Linear, at: usize) -> (Linear, Linear) {
+        let (mut left, mut right) = lin.split_columns(at);
+        if let Some((q, scale)) = &self.levels {
+            let (rows, cols) = (self.rows, self.cols);
+            let part = |from: usize, to: usize| -> Vec<i8> {
+                (0..rows).flat_map(|o| q[o * cols + from..o * cols + to].iter().copied()).collect()
+            };
+            left.wq = QuantizedMatrix::from_quantized(&part(0, at), rows, at, scale);
+            right.wq = QuantizedMatrix::from_quantized(&part(at, cols), rows, cols - at, scale);
+        }
+        (left, right)
+    }
+
+    /// `self` stacked on top of `other` (same width): the cross layer's `[V; Q; K]`.
+    fn stack(mut self, other: Weight) -> Weight {
+        debug_assert_eq!(self.cols, other.cols);
+        self.w.extend(other.w);
+        self.rows += other.rows;
+        self.levels = match (self.levels, other.levels) {
+            (Some((mut q, mut s)), Some((q2, s2))) => {
+                q.extend(q2);
+                s.extend(s2);
+                Some((q, s))
+            }
+            _ => None,
+        };
+        self
+    }
 }
 
 /// Typed access to the checked tensors.
@@ -201,6 +310,58 @@ impl Tensors<'_> {
     fn i8(&self, name: &str) -> Result<Vec<i8>, ModelError> {
         let view = self.st.tensor(name).map_err(|_| ModelError::MissingTensor(name.to_string()))?;
         Ok(view.data().iter().map(|&b| b as i8).collect())
+    }
+
+    /// One tower weight matrix `[rows, cols]` in its storage (FORMAT.md §6.1), its levels
+    /// and scales checked.
+    fn weight(
+        &self,
+        name: &str,
+        rows: usize,
+        cols: usize,
+        storage: WeightStorage,
+    ) -> Result<Weight, ModelError> {
+        let Some(max) = storage.max_level() else {
+            return Ok(Weight { w: self.f32(name)?, rows, cols, levels: None });
+        };
+        let scale_name = format!("{name}.scale");
+        let scale = self.f32(&scale_name)?;
+        if let Some(index) = scale.iter().position(|&s| s < 0.0) {
+            return Err(ModelError::NegativeScale { name: scale_name, index, value: scale[index] });
+        }
+        let view = self.st.tensor(name).map_err(|_| ModelError::MissingTensor(name.to_string()))?;
+        let data = view.data();
+        let q: Vec<i8> = if storage == WeightStorage::Int8 {
+            data.iter().map(|&b| b as i8).collect()
+        } else {
+            // Two levels a byte: column 2k in the low nibble, 2k+1 in the high one, each a
+            // 4-bit two's complement number (sign-extended by the arithmetic shift).
+            let bytes_per_row = cols.div_ceil(2);
+            let mut q = Vec::with_capacity(rows * cols);
+            for o in 0..rows {
+                let row = &data[o * bytes_per_row..(o + 1) * bytes_per_row];
+                for j in 0..cols {
+                    let byte = row[j / 2];
+                    let nibble = if j % 2 == 0 { byte << 4 } else { byte & 0xF0 };
+                    q.push((nibble as i8) >> 4);
+                }
+                if cols % 2 == 1 && row[bytes_per_row - 1] >> 4 != 0 {
+                    return Err(ModelError::NonZeroPad { name: name.to_string(), row: o });
+                }
+            }
+            q
+        };
+        if let Some(i) = q.iter().position(|&v| v < -max || v > max) {
+            return Err(ModelError::LevelOutOfRange {
+                name: name.to_string(),
+                row: i / cols,
+                col: i % cols,
+                value: q[i],
+                max,
+            });
+        }
+        let w = q.iter().enumerate().map(|(i, &v)| scale[i / cols] * f32::from(v)).collect();
+        Ok(Weight { w, rows, cols, levels: Some((q, scale)) })
     }
 
     /// One embedding table, dequantized when stored int8.
@@ -300,24 +461,28 @@ impl Model {
         let item_embeddings = embeddings(&config.inputs.item_sparse)?;
 
         let r = config.cross.rank;
+        let cs = config.cross.storage;
         let mut layers = Vec::with_capacity(config.cross.layers);
+        let mut first_proj = None;
         for l in 0..config.cross.layers {
-            let mut w = t.f32(&format!("cross.{l}.V"))?;
+            let mut w = t.weight(&format!("cross.{l}.V"), r, d, cs)?;
             if config.cross.attention {
-                w.extend(t.f32(&format!("cross.{l}.Q"))?);
-                w.extend(t.f32(&format!("cross.{l}.K"))?);
+                w = w.stack(t.weight(&format!("cross.{l}.Q"), r, d, cs)?);
+                w = w.stack(t.weight(&format!("cross.{l}.K"), r, d, cs)?);
             }
-            let rows = w.len() / d;
-            let proj = Linear::new(w, rows, d, Vec::new());
-            let u = Linear::new(t.f32(&format!("cross.{l}.U"))?, d, r, t.f32(&format!("cross.{l}.b"))?);
+            let proj = w.linear(Vec::new());
+            let u = t.weight(&format!("cross.{l}.U"), d, r, cs)?.linear(t.f32(&format!("cross.{l}.b"))?);
             layers.push(CrossLayer { proj, u });
+            if l == 0 {
+                first_proj = Some(w);
+            }
         }
-        let (first_request, first_item) = match layers.first() {
-            Some(l0) => {
-                let (a, b) = l0.proj.split_columns(d_req);
+        let (first_request, first_item) = match (layers.first(), &first_proj) {
+            (Some(l0), Some(w)) => {
+                let (a, b) = w.split(&l0.proj, d_req);
                 (Some(a), Some(b))
             }
-            None => (None, None),
+            _ => (None, None),
         };
         let cross = CrossTower {
             layers,
@@ -329,29 +494,33 @@ impl Model {
             d_req,
         };
 
+        let ds = config.deep.storage;
         let mut deep_layers = Vec::with_capacity(config.deep.hidden.len());
+        let mut first_w = None;
         let mut prev = d;
         for (l, &n) in config.deep.hidden.iter().enumerate() {
-            let w = Linear::new(t.f32(&format!("deep.{l}.W"))?, n, prev, t.f32(&format!("deep.{l}.b"))?);
+            let weight = t.weight(&format!("deep.{l}.W"), n, prev, ds)?;
+            let w = weight.linear(t.f32(&format!("deep.{l}.b"))?);
             let gate = if config.deep.gating {
-                Some(Linear::new(
-                    t.f32(&format!("deep.{l}.gate_W"))?,
-                    n,
-                    n,
-                    t.f32(&format!("deep.{l}.gate_b"))?,
-                ))
+                Some(
+                    t.weight(&format!("deep.{l}.gate_W"), n, n, ds)?
+                        .linear(t.f32(&format!("deep.{l}.gate_b"))?),
+                )
             } else {
                 None
             };
             deep_layers.push(DeepLayer { w, gate });
+            if l == 0 {
+                first_w = Some(weight);
+            }
             prev = n;
         }
         // The deep tower reads x0 itself when parallel, or when stacked on an identity cross
         // tower; then its first product splits into request and item columns.
         let reads_x0 = config.towers == Towers::Parallel || config.cross.layers == 0;
-        let (deep_first_request, deep_first_item) = match deep_layers.first() {
-            Some(l0) if reads_x0 => {
-                let (a, b) = l0.w.split_columns(d_req);
+        let (deep_first_request, deep_first_item) = match (deep_layers.first(), &first_w) {
+            (Some(l0), Some(w)) if reads_x0 => {
+                let (a, b) = w.split(&l0.w, d_req);
                 (Some(a), Some(b))
             }
             _ => (None, None),

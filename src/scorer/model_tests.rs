@@ -15,12 +15,20 @@ struct Parts {
 }
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ranking-models/feed-dcn")
+    models().join("feed-dcn")
+}
+
+fn models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ranking-models")
 }
 
 fn parts() -> Parts {
-    let config = serde_json::from_str(&std::fs::read_to_string(dir().join("config.json")).unwrap()).unwrap();
-    let bytes = std::fs::read(dir().join("model.safetensors")).unwrap();
+    parts_of(&dir())
+}
+
+fn parts_of(dir: &std::path::Path) -> Parts {
+    let config = serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap()).unwrap();
+    let bytes = std::fs::read(dir.join("model.safetensors")).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let tensors = st
         .tensors()
@@ -253,6 +261,183 @@ fn inconsistent_calibration_is_rejected() {
     t.3[40..44].copy_from_slice(&v.to_le_bytes());
     match p.load() {
         Err(ModelError::Calibration(msg)) => assert!(msg.contains("prefix"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The Linear maps of a model whose int8 copy the int8 path uses, by name.
+fn int8_matrices(m: &Model) -> Vec<(String, &crate::scorer::linear::Linear)> {
+    let mut out = Vec::new();
+    for (l, layer) in m.cross.layers.iter().enumerate() {
+        out.push((format!("cross.{l}.proj"), &layer.proj));
+        out.push((format!("cross.{l}.U"), &layer.u));
+    }
+    for (l, layer) in m.deep.layers.iter().enumerate() {
+        out.push((format!("deep.{l}.W"), &layer.w));
+        if let Some(g) = &layer.gate {
+            out.push((format!("deep.{l}.gate_W"), g));
+        }
+    }
+    for (what, lin) in
+        [("cross first_item", &m.cross.first_item), ("cross first_request", &m.cross.first_request)]
+    {
+        if let Some(lin) = lin {
+            out.push((what.to_string(), lin));
+        }
+    }
+    out
+}
+
+#[test]
+fn stored_levels_reach_the_int8_path_unrounded() {
+    // int4: every level of every int8 copy (split halves included) stays in [−7, 7] and
+    // ŵ = scale · q holds exactly; re-rounding ŵ by RTN (Linear::new's own copy) would
+    // spread the levels over [−127, 127].
+    for (name, max) in [("feed-dcn-int4", 7i8), ("feed-dcn-int8", 127)] {
+        let m = Model::load(models().join(name)).unwrap();
+        let mats = int8_matrices(&m);
+        assert!(mats.len() >= 8, "{name}");
+        for (what, lin) in mats {
+            let k = lin.wq.k_pad;
+            let top = lin.wq.q.iter().map(|v| v.unsigned_abs()).max().unwrap();
+            assert!(top as i8 <= max, "{name} {what}: level {top} beyond {max}");
+            for o in 0..lin.out {
+                for j in 0..lin.inp {
+                    let want = lin.wq.scale[o] * f32::from(lin.wq.q[o * k + j]);
+                    assert_eq!(lin.w[o * lin.inp + j], want, "{name} {what} [{o}, {j}]");
+                }
+            }
+        }
+    }
+    // And the int4 levels use the grid, not only its centre.
+    let m = Model::load(models().join("feed-dcn-int4")).unwrap();
+    assert!(m.deep.layers[0].w.wq.q.iter().any(|&v| v == 7 || v == -7));
+}
+
+#[test]
+fn stored_weight_tensors_are_validated() {
+    for (name, dtype) in [("feed-dcn-int8", Dtype::I8), ("feed-dcn-int4", Dtype::U8)] {
+        let bad_level = if dtype == Dtype::I8 { 0x80u8 } else { 0x08 }; // −128 / low nibble −8
+        let mut p = parts_of(&models().join(name));
+        p.tensor("deep.1.W").3[3 * 64 / if dtype == Dtype::I8 { 1 } else { 2 }] = bad_level; // [32, 64]
+        match p.load() {
+            Err(e @ ModelError::LevelOutOfRange { .. }) => {
+                let ModelError::LevelOutOfRange { name: t, row, col, value, max } = &e else {
+                    unreachable!()
+                };
+                assert_eq!((t.as_str(), *row, *col), ("deep.1.W", 3, 0), "{name}");
+                assert_eq!((*value, *max), if dtype == Dtype::I8 { (-128, 127) } else { (-8, 7) });
+                assert!(e.to_string().contains("deep.1.W"), "{e}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        // The high nibble of an int4 byte is column 2k+1.
+        if dtype == Dtype::U8 {
+            let mut p = parts_of(&models().join(name));
+            p.tensor("cross.0.U").3[5 * 8 + 2] = 0x80;
+            match p.load() {
+                Err(ModelError::LevelOutOfRange { row, col, .. }) => assert_eq!((row, col), (5, 5)),
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut p = parts_of(&models().join(name));
+        p.tensor("cross.1.V.scale").3[4 * 2..4 * 3].copy_from_slice(&(-1.0f32).to_le_bytes());
+        match p.load() {
+            Err(ModelError::NegativeScale { name: t, index, .. }) => {
+                assert_eq!((t.as_str(), index), ("cross.1.V.scale", 2))
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        let mut p = parts_of(&models().join(name));
+        p.tensor("deep.0.gate_W.scale").3[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert!(matches!(p.load(), Err(ModelError::NonFinite { .. })), "{name}");
+        let mut p = parts_of(&models().join(name));
+        let t = p.tensor("deep.0.W.scale");
+        t.2 = vec![63];
+        t.3.truncate(63 * 4);
+        match p.load() {
+            Err(ModelError::Shape { name: t, want, .. }) => {
+                assert_eq!((t.as_str(), want), ("deep.0.W.scale", vec![64]))
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        // F32 where the config says int8/int4, and the other integer dtype.
+        let mut p = parts_of(&models().join(name));
+        let t = p.tensor("cross.0.K");
+        t.1 = if dtype == Dtype::I8 { Dtype::U8 } else { Dtype::I8 };
+        match p.load() {
+            Err(ModelError::Dtype { name: t, .. }) => assert_eq!(t, "cross.0.K"),
+            other => panic!("{name}: {other:?}"),
+        }
+        let mut p = parts_of(&models().join(name));
+        p.tensor("cross.0.V.scale").0 = "cross.0.V.scales".into();
+        assert!(matches!(p.load(), Err(ModelError::UnexpectedTensor(_))), "{name}");
+        // The int4 shape is the packed one.
+        if dtype == Dtype::U8 {
+            let mut p = parts_of(&models().join(name));
+            let t = p.tensor("deep.1.W");
+            t.2 = vec![32, 64];
+            t.3 = vec![0; 32 * 64];
+            match p.load() {
+                Err(ModelError::Shape { want, .. }) => assert_eq!(want, [32, 32]),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+}
+
+/// A three-input model with one int4 cross layer of rank 1 and no deep tower: the odd width
+/// exercises the pad nibble, and the output is small enough to compute by hand.
+fn tiny_int4(v: &[u8], u: &[u8]) -> Result<Model, ModelError> {
+    let config = r#"{"format": "lprank-dcn", "version": 1, "towers": "stacked", "heads": [{"name": "a"}],
+        "inputs": {"item_dense": ["x", "y", "z"]}, "cross": {"layers": 1, "rank": 1, "storage": "int4"}}"#;
+    let f32s = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let tensors: Vec<(&str, Dtype, Vec<usize>, Vec<u8>)> = vec![
+        ("cross.0.V", Dtype::U8, vec![1, 2], v.to_vec()),
+        ("cross.0.V.scale", Dtype::F32, vec![1], f32s(&[0.5])),
+        ("cross.0.U", Dtype::U8, vec![3, 1], u.to_vec()),
+        ("cross.0.U.scale", Dtype::F32, vec![3], f32s(&[1.0, 0.25, 0.0])),
+        ("cross.0.b", Dtype::F32, vec![3], f32s(&[0.0, 0.0, 1.0])),
+        ("heads.0.W", Dtype::F32, vec![1, 3], f32s(&[1.0, 1.0, 1.0])),
+        ("heads.0.b", Dtype::F32, vec![1], f32s(&[0.0])),
+    ];
+    let views: Vec<(String, TensorView<'_>)> = tensors
+        .iter()
+        .map(|(n, d, s, b)| (n.to_string(), TensorView::new(*d, s.clone(), b).unwrap()))
+        .collect();
+    load_files(config, &safetensors::tensor::serialize(views, &None).unwrap())
+}
+
+#[test]
+fn odd_width_int4_rows_decode_by_hand() {
+    // V levels [1, −1, −7] → bytes 0xF1 (1 low, −1 high), 0x09 (−7 low, pad 0);
+    // U levels [2], [−3], [7] (one column each: low nibble only).
+    let m = tiny_int4(&[0xF1, 0x09], &[0x02, 0x0D, 0x07]).unwrap();
+    // x = (1, 2, 3): v = 0.5·(1·1 − 1·2 − 7·3) = −11; U h = (2·−11, 0.25·−3·−11, 0) = (−22, 8.25, 0);
+    // x1 = x ⊙ (U h + b) + x = (1·−22 + 1, 2·8.25 + 2, 3·1 + 3) = (−21, 18.5, 6); logit = 3.5.
+    for settings in [crate::scorer::ScorerSettings::f32(), crate::scorer::ScorerSettings::int8()] {
+        let mut ws = crate::scorer::ScorerWorkspace::new(settings).unwrap();
+        let request = crate::scorer::Request {
+            request_dense: &[],
+            request_ids: &[],
+            item_dense: &[1.0, 2.0, 3.0],
+            item_ids: &[],
+        };
+        let mut out = [0f32; 1];
+        m.score(&mut ws, &request, crate::scorer::Output::Logit, &mut out).unwrap();
+        let tol = if settings.precision == crate::scorer::Precision::F32 { 1e-5 } else { 0.05 };
+        assert!((out[0] - 3.5).abs() < tol, "{:?}: {}", settings.precision, out[0]);
+    }
+    match tiny_int4(&[0xF1, 0x19], &[0x02, 0x0D, 0x07]) {
+        Err(e @ ModelError::NonZeroPad { .. }) => {
+            assert!(e.to_string().contains("cross.0.V") && e.to_string().contains("row 0"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    match tiny_int4(&[0xF1, 0x09], &[0x02, 0x08, 0x07]) {
+        Err(ModelError::LevelOutOfRange { name, row, col, value, max }) => {
+            assert_eq!((name.as_str(), row, col, value, max), ("cross.0.U", 1, 0, -8, 7))
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -53,6 +53,21 @@ impl QuantizedMatrix {
         }
         QuantizedMatrix { q, k_pad, scale }
     }
+
+    /// A matrix whose levels and scales were stored in the model file (FORMAT.md §6.1:
+    /// `W[o, j] = scale[o] · q[o, j]`, e.g. QuantEase levels): taken as they are, never
+    /// re-rounded; only padded. `q` is `rows × cols` row-major with levels in [−127, 127],
+    /// `scale` has `rows` values ≥ 0; the loader has checked both.
+    pub(crate) fn from_quantized(q: &[i8], rows: usize, cols: usize, scale: &[f32]) -> Self {
+        assert!(q.len() == rows * cols && scale.len() == rows, "from_quantized: {rows}×{cols} levels");
+        debug_assert!(q.iter().all(|&v| v != i8::MIN) && scale.iter().all(|&s| s >= 0.0));
+        let k_pad = padded(cols);
+        let mut padded_q = vec![0i8; rows * k_pad];
+        for o in 0..rows {
+            padded_q[o * k_pad..o * k_pad + cols].copy_from_slice(&q[o * cols..(o + 1) * cols]);
+        }
+        QuantizedMatrix { q: padded_q, k_pad, scale: scale.to_vec() }
+    }
 }
 
 /// Quantizes `rows` activation rows of `width` values, read from `x` at
@@ -98,6 +113,30 @@ mod tests {
         }
         // The pad is zero.
         assert!((0..3).all(|o| m.q[o * 16 + 3..(o + 1) * 16].iter().all(|&v| v == 0)));
+    }
+
+    #[test]
+    fn stored_levels_are_kept_as_they_are_and_padded() {
+        // Levels RTN would never produce from their own dequantized values (row 0 max |q| is
+        // 7, not 127): from_quantized must not re-round them.
+        let q = [7i8, -3, 0, -7, /* row 1 */ 1, 2, 3, 4, /* row 2 */ 0, 0, 0, 0];
+        let m = QuantizedMatrix::from_quantized(&q, 3, 4, &[0.5, 0.25, 0.0]);
+        assert_eq!(m.k_pad, 16);
+        assert_eq!(m.q.len(), 48);
+        for o in 0..3 {
+            assert_eq!(&m.q[o * 16..o * 16 + 4], &q[o * 4..o * 4 + 4]);
+            assert!(m.q[o * 16 + 4..(o + 1) * 16].iter().all(|&v| v == 0), "row {o} pad");
+        }
+        assert_eq!(m.scale, [0.5, 0.25, 0.0]);
+        // The levels and scales of from_f32 give back the same matrix.
+        let w: Vec<f32> = (0..40).map(|i| ((i * 13 % 17) as f32 - 8.0) * 0.1).collect();
+        let a = QuantizedMatrix::from_f32(&w, 2, 20);
+        let levels: Vec<i8> = (0..2).flat_map(|o| a.q[o * 32..o * 32 + 20].to_vec()).collect();
+        let b = QuantizedMatrix::from_quantized(&levels, 2, 20, &a.scale);
+        assert_eq!((b.q, b.k_pad, b.scale), (a.q, a.k_pad, a.scale));
+        // No columns (an item-scope split of a model without item features).
+        let e = QuantizedMatrix::from_quantized(&[], 2, 0, &[1.0, 2.0]);
+        assert_eq!((e.q.len(), e.k_pad), (0, 0));
     }
 
     #[test]
