@@ -196,6 +196,8 @@ pub struct EdgeMaster {
     node_item: Vec<u32>,
     /// Per edge `R + 1` numbers: `c_e`, then `D_re`.
     edge_data: Vec<f64>,
+    /// `c_e` again, contiguous for pricing.
+    edge_value: Vec<f64>,
     /// The non-zero `D_re` of edge `e` are `nz_row/nz_value[nz_start[e]..nz_start[e + 1]]`:
     /// pricing reads only these (a rule touches few items' edges).
     nz_start: Vec<u32>,
@@ -300,6 +302,7 @@ impl EdgeMaster {
         reset(&mut self.item_node, items, NONE);
         self.node_item.clear();
         self.edge_data.clear();
+        self.edge_value.clear();
         self.nz_start.clear();
         self.nz_start.push(0);
         self.nz_row.clear();
@@ -335,6 +338,7 @@ impl EdgeMaster {
         reserve(&mut self.edge_slot, edges);
         reserve(&mut self.edge_data, edges * (rows + 1));
         reserve(&mut self.nz_start, edges + 1);
+        reserve(&mut self.edge_value, edges);
         reserve(&mut self.nz_row, edges * rows);
         reserve(&mut self.nz_value, edges * rows);
         reserve(&mut self.combined, nodes);
@@ -395,6 +399,7 @@ impl EdgeMaster {
         self.edge_node.push(self.item_node[item]);
         self.edge_slot.push(slot as u32);
         self.edge_data.push(value);
+        self.edge_value.push(value);
         self.edge_data.extend_from_slice(coefficients);
         for (row, &d) in coefficients.iter().enumerate() {
             if d != 0.0 {
@@ -1039,7 +1044,7 @@ impl EdgeMaster {
             let e = v - edge_base;
             let i = self.edge_node[e] as usize;
             let j = self.edge_slot[e] as usize;
-            let mut rc = if phase == Phase::Optimality { self.edge_data[e * (self.r + 1)] } else { 0.0 };
+            let mut rc = if phase == Phase::Optimality { self.edge_value[e] } else { 0.0 };
             rc += self.node_price(j) - self.node_price(i);
             for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
                 rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
@@ -2012,6 +2017,7 @@ mod tests {
                 m.flow.capacity(),
                 m.aug.capacity(),
                 m.side_d0.capacity(),
+                m.edge_value.capacity(),
                 m.old_lambda.capacity(),
                 m.alpha.capacity(),
                 m.beta.capacity(),
