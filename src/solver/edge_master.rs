@@ -2017,6 +2017,8 @@ mod tests {
                 m.flow.capacity(),
                 m.aug.capacity(),
                 m.side_d0.capacity(),
+                m.candidates.capacity(),
+                m.candidate_value.capacity(),
                 m.edge_value.capacity(),
                 m.old_lambda.capacity(),
                 m.alpha.capacity(),
