@@ -1077,6 +1077,7 @@ impl EdgeMaster {
                 self.priced += 1;
                 if rc > tolerance {
                     self.candidates[kept] = v as u32;
+                    self.candidate_value[kept] = rc;
                     kept += 1;
                     if rc > best_value {
                         best_value = rc;
@@ -1085,6 +1086,7 @@ impl EdgeMaster {
                 }
             }
             self.candidates.truncate(kept);
+            self.candidate_value.truncate(kept);
             if best.is_some() {
                 return best;
             }
@@ -1119,7 +1121,7 @@ impl EdgeMaster {
                 self.priced += 1;
                 scan_max = scan_max.max(rc);
                 if rc > tolerance {
-                    self.keep_candidate(v, rc, phase);
+                    self.keep_candidate(v, rc);
                     if rc > best_value {
                         best_value = rc;
                         best = Some(v);
@@ -1161,13 +1163,12 @@ impl EdgeMaster {
 
     /// Adds `v` (scaled reduced cost `rc`) to the candidate list, in place of the weakest
     /// when the list is full and `v` beats it.
-    fn keep_candidate(&mut self, v: usize, rc: f64, phase: Phase) {
+    fn keep_candidate(&mut self, v: usize, rc: f64) {
         if self.candidates.len() < EDGE_CANDIDATES {
             self.candidates.push(v as u32);
             self.candidate_value.push(rc);
             return;
         }
-        let _ = phase;
         let (weakest, &value) = self
             .candidate_value
             .iter()
