@@ -1190,7 +1190,7 @@ impl EdgeMaster {
         self.column(q, phase, &mut h);
         reset(&mut self.y_side, r, 0.0);
         for k in 0..r {
-            self.y_side[k] = (0..r).map(|c| self.winv[k * r + c] * h[c]).sum();
+            self.y_side[k] = self.winv[k * r..(k + 1) * r].iter().zip(&h).map(|(w, h)| w * h).sum();
         }
         self.h = h;
         // y_T: the path of q minus the side arcs' paths weighted by y_S.
@@ -1309,8 +1309,8 @@ impl EdgeMaster {
             for (k, &rk) in rho.iter().enumerate() {
                 let t = rk / rho_q;
                 if t != 0.0 {
-                    for c in 0..r {
-                        self.u_row[c] += t * self.winv[k * r + c];
+                    for (u, w) in self.u_row.iter_mut().zip(&self.winv[k * r..(k + 1) * r]) {
+                        *u += t * w;
                     }
                 }
             }
@@ -1318,8 +1318,8 @@ impl EdgeMaster {
             for k in 0..r {
                 let f = self.y_side[k] * scale;
                 if f != 0.0 {
-                    for c in 0..r {
-                        self.winv[k * r + c] += f * self.u_row[c];
+                    for (w, u) in self.winv[k * r..(k + 1) * r].iter_mut().zip(&self.u_row) {
+                        *w += f * u;
                     }
                 }
             }
@@ -1365,16 +1365,22 @@ impl EdgeMaster {
         self.status[q] = SIDE | p as u32;
         self.side[p] = q as u32;
         let yp = self.y_side[p];
-        for c in 0..r {
-            self.winv[p * r + c] /= yp;
+        for w in &mut self.winv[p * r..(p + 1) * r] {
+            *w /= yp;
         }
-        for i in 0..r {
+        // Split W⁻¹ around row p so that the other rows can borrow it.
+        let (before, rest) = self.winv[..r * r].split_at_mut(p * r);
+        let (pivot_row, after) = rest.split_at_mut(r);
+        for (i, row) in before
+            .chunks_exact_mut(r)
+            .enumerate()
+            .chain(after.chunks_exact_mut(r).enumerate().map(|(i, row)| (i + p + 1, row)))
+        {
             let yi = self.y_side[i];
-            if i == p || yi == 0.0 {
-                continue;
-            }
-            for c in 0..r {
-                self.winv[i * r + c] -= yi * self.winv[p * r + c];
+            if yi != 0.0 {
+                for (w, pw) in row.iter_mut().zip(pivot_row.iter()) {
+                    *w -= yi * pw;
+                }
             }
         }
     }
@@ -1429,8 +1435,8 @@ impl EdgeMaster {
         for idx in 0..self.order.len() {
             let v = self.order[idx] as usize;
             self.depth[v] = self.depth[self.parent[v] as usize] + 1;
-            for k in 0..w {
-                self.pot[v * w + k] += self.side_d0[k];
+            for (p, d) in self.pot[v * w..(v + 1) * w].iter_mut().zip(&self.side_d0) {
+                *p += d;
             }
         }
     }
