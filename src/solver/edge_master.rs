@@ -196,6 +196,8 @@ pub struct EdgeMaster {
     node_item: Vec<u32>,
     /// Per edge `R + 1` numbers: `c_e`, then `D_re`.
     edge_data: Vec<f64>,
+    /// `c_e` again, contiguous for pricing.
+    edge_value: Vec<f64>,
     /// The non-zero `D_re` of edge `e` are `nz_row/nz_value[nz_start[e]..nz_start[e + 1]]`:
     /// pricing reads only these (a rule touches few items' edges).
     nz_start: Vec<u32>,
@@ -300,6 +302,7 @@ impl EdgeMaster {
         reset(&mut self.item_node, items, NONE);
         self.node_item.clear();
         self.edge_data.clear();
+        self.edge_value.clear();
         self.nz_start.clear();
         self.nz_start.push(0);
         self.nz_row.clear();
@@ -335,6 +338,7 @@ impl EdgeMaster {
         reserve(&mut self.edge_slot, edges);
         reserve(&mut self.edge_data, edges * (rows + 1));
         reserve(&mut self.nz_start, edges + 1);
+        reserve(&mut self.edge_value, edges);
         reserve(&mut self.nz_row, edges * rows);
         reserve(&mut self.nz_value, edges * rows);
         reserve(&mut self.combined, nodes);
@@ -395,6 +399,7 @@ impl EdgeMaster {
         self.edge_node.push(self.item_node[item]);
         self.edge_slot.push(slot as u32);
         self.edge_data.push(value);
+        self.edge_value.push(value);
         self.edge_data.extend_from_slice(coefficients);
         for (row, &d) in coefficients.iter().enumerate() {
             if d != 0.0 {
@@ -1039,7 +1044,7 @@ impl EdgeMaster {
             let e = v - edge_base;
             let i = self.edge_node[e] as usize;
             let j = self.edge_slot[e] as usize;
-            let mut rc = if phase == Phase::Optimality { self.edge_data[e * (self.r + 1)] } else { 0.0 };
+            let mut rc = if phase == Phase::Optimality { self.edge_value[e] } else { 0.0 };
             rc += self.node_price(j) - self.node_price(i);
             for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
                 rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
@@ -1072,6 +1077,7 @@ impl EdgeMaster {
                 self.priced += 1;
                 if rc > tolerance {
                     self.candidates[kept] = v as u32;
+                    self.candidate_value[kept] = rc;
                     kept += 1;
                     if rc > best_value {
                         best_value = rc;
@@ -1080,6 +1086,7 @@ impl EdgeMaster {
                 }
             }
             self.candidates.truncate(kept);
+            self.candidate_value.truncate(kept);
             if best.is_some() {
                 return best;
             }
@@ -1114,7 +1121,7 @@ impl EdgeMaster {
                 self.priced += 1;
                 scan_max = scan_max.max(rc);
                 if rc > tolerance {
-                    self.keep_candidate(v, rc, phase);
+                    self.keep_candidate(v, rc);
                     if rc > best_value {
                         best_value = rc;
                         best = Some(v);
@@ -1156,13 +1163,12 @@ impl EdgeMaster {
 
     /// Adds `v` (scaled reduced cost `rc`) to the candidate list, in place of the weakest
     /// when the list is full and `v` beats it.
-    fn keep_candidate(&mut self, v: usize, rc: f64, phase: Phase) {
+    fn keep_candidate(&mut self, v: usize, rc: f64) {
         if self.candidates.len() < EDGE_CANDIDATES {
             self.candidates.push(v as u32);
             self.candidate_value.push(rc);
             return;
         }
-        let _ = phase;
         let (weakest, &value) = self
             .candidate_value
             .iter()
@@ -1184,7 +1190,7 @@ impl EdgeMaster {
         self.column(q, phase, &mut h);
         reset(&mut self.y_side, r, 0.0);
         for k in 0..r {
-            self.y_side[k] = (0..r).map(|c| self.winv[k * r + c] * h[c]).sum();
+            self.y_side[k] = self.winv[k * r..(k + 1) * r].iter().zip(&h).map(|(w, h)| w * h).sum();
         }
         self.h = h;
         // y_T: the path of q minus the side arcs' paths weighted by y_S.
@@ -1303,8 +1309,8 @@ impl EdgeMaster {
             for (k, &rk) in rho.iter().enumerate() {
                 let t = rk / rho_q;
                 if t != 0.0 {
-                    for c in 0..r {
-                        self.u_row[c] += t * self.winv[k * r + c];
+                    for (u, w) in self.u_row.iter_mut().zip(&self.winv[k * r..(k + 1) * r]) {
+                        *u += t * w;
                     }
                 }
             }
@@ -1312,8 +1318,8 @@ impl EdgeMaster {
             for k in 0..r {
                 let f = self.y_side[k] * scale;
                 if f != 0.0 {
-                    for c in 0..r {
-                        self.winv[k * r + c] += f * self.u_row[c];
+                    for (w, u) in self.winv[k * r..(k + 1) * r].iter_mut().zip(&self.u_row) {
+                        *w += f * u;
                     }
                 }
             }
@@ -1359,16 +1365,22 @@ impl EdgeMaster {
         self.status[q] = SIDE | p as u32;
         self.side[p] = q as u32;
         let yp = self.y_side[p];
-        for c in 0..r {
-            self.winv[p * r + c] /= yp;
+        for w in &mut self.winv[p * r..(p + 1) * r] {
+            *w /= yp;
         }
-        for i in 0..r {
+        // Split W⁻¹ around row p so that the other rows can borrow it.
+        let (before, rest) = self.winv[..r * r].split_at_mut(p * r);
+        let (pivot_row, after) = rest.split_at_mut(r);
+        for (i, row) in before
+            .chunks_exact_mut(r)
+            .enumerate()
+            .chain(after.chunks_exact_mut(r).enumerate().map(|(i, row)| (i + p + 1, row)))
+        {
             let yi = self.y_side[i];
-            if i == p || yi == 0.0 {
-                continue;
-            }
-            for c in 0..r {
-                self.winv[i * r + c] -= yi * self.winv[p * r + c];
+            if yi != 0.0 {
+                for (w, pw) in row.iter_mut().zip(pivot_row.iter()) {
+                    *w -= yi * pw;
+                }
             }
         }
     }
@@ -1423,8 +1435,8 @@ impl EdgeMaster {
         for idx in 0..self.order.len() {
             let v = self.order[idx] as usize;
             self.depth[v] = self.depth[self.parent[v] as usize] + 1;
-            for k in 0..w {
-                self.pot[v * w + k] += self.side_d0[k];
+            for (p, d) in self.pot[v * w..(v + 1) * w].iter_mut().zip(&self.side_d0) {
+                *p += d;
             }
         }
     }
@@ -2012,6 +2024,9 @@ mod tests {
                 m.flow.capacity(),
                 m.aug.capacity(),
                 m.side_d0.capacity(),
+                m.candidates.capacity(),
+                m.candidate_value.capacity(),
+                m.edge_value.capacity(),
                 m.old_lambda.capacity(),
                 m.alpha.capacity(),
                 m.beta.capacity(),
