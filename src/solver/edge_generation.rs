@@ -125,7 +125,7 @@ fn grow(ws: &mut Workspace, state: &mut LoopState, with_duals: bool) -> Verdict 
 /// F8), else add edges.
 fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats) -> Verdict {
     stats.phase1_iterations += 1;
-    if ws.edge_master.hard_violation() <= state.hard_tol {
+    if ws.edge_master.meets_hard_rows() {
         state.phase = Phase::Optimality;
         return Verdict::Continue;
     }
