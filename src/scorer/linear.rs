@@ -7,7 +7,7 @@
 //! `y_o = s_o · t · Σ_j q[o, j] p_j + b_o + a_o`.
 
 pub(crate) use super::kernels::portable::dot_f32;
-use super::kernels::Kernels;
+use super::kernels::{pack_f32, Kernels};
 use super::quant::{padded, quantize_rows, QuantizedMatrix};
 
 /// Arithmetic of the cross and deep towers.
@@ -53,6 +53,8 @@ pub(crate) struct Linear {
     pub(crate) w: Vec<f32>,
     /// `b` (`out` values), or empty for no bias.
     pub(crate) bias: Vec<f32>,
+    /// `W` repacked into output panels for the f32 GEMM ([`pack_f32`]).
+    pub(crate) wp: Vec<f32>,
     pub(crate) wq: QuantizedMatrix,
 }
 
@@ -62,7 +64,8 @@ impl Linear {
         debug_assert_eq!(w.len(), out * inp);
         debug_assert!(bias.is_empty() || bias.len() == out);
         let wq = QuantizedMatrix::from_f32(&w, out, inp);
-        Linear { out, inp, w, bias, wq }
+        let wp = pack_f32(&w, out, inp);
+        Linear { out, inp, w, bias, wp, wq }
     }
 
     /// Splits the columns at `at`: `W x + b = (W[:, :at] x[:at] + b) + W[:, at:] x[at:]`.
@@ -105,7 +108,7 @@ impl Linear {
     ) {
         let (out, inp) = (self.out, self.inp);
         match mode.precision {
-            Precision::F32 => mode.kernels.matmul_f32(x, stride, offset, rows, &self.w, inp, out, y),
+            Precision::F32 => mode.kernels.gemm_f32(x, stride, offset, rows, &self.wp, inp, out, y),
             Precision::Int8 => {
                 // Activation rows use the weights' padded stride (zeros past `inp`).
                 let k_pad = self.wq.k_pad;

@@ -15,6 +15,8 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
+use super::{KC, MR, NR};
+
 /// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
 /// `None` where the feature is missing (or off x86-64), so holding an `Avx2` makes the
 /// `#[target_feature(enable = "avx2")]` helpers sound to call.
@@ -81,30 +83,31 @@ impl Avx2 {
         }
     }
 
-    /// Like [`super::portable::matmul_f32`] (bit-identical: the same eight partial sums, one
-    /// per lane, and the same final order).
+    /// Like [`super::portable::gemm_f32`] (bit-identical: every output is the same running
+    /// sum over `k`, in the same order, restarted at the same [`KC`] boundaries).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn matmul_f32(
+    pub(crate) fn gemm_f32(
         self,
         x: &[f32],
         stride: usize,
         offset: usize,
         rows: usize,
-        w: &[f32],
+        wp: &[f32],
         inp: usize,
         out: usize,
         y: &mut [f32],
     ) {
         assert!(rows == 0 || x.len() >= (rows - 1) * stride + offset + inp);
-        assert!(w.len() >= out * inp && y.len() >= rows * out);
+        assert!(wp.len() >= out.div_ceil(NR) * inp * NR && y.len() >= rows * out);
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: AVX2 is present (the token exists); the asserts bound every row read.
-            unsafe { matmul_f32_avx2(x, stride, offset, rows, w, inp, out, y) }
+            // SAFETY: AVX2 is present (the token exists); the asserts bound every read of x
+            // and wp and every write of y.
+            unsafe { gemm_f32_avx2(x, stride, offset, rows, wp, inp, out, y) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::matmul_f32(x, stride, offset, rows, w, inp, out, y)
+            super::portable::gemm_f32(x, stride, offset, rows, wp, inp, out, y)
         }
     }
 
@@ -292,13 +295,14 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
     use super::portable::{k_range, row_setup};
     let r = k.len();
     let (kmin, kmax) = k_range(k);
+    let c = std::f32::consts::LOG2_E / tau;
     for a0 in (0..r).step_by(8) {
-        let (qa, max) = row_setup(q, a0, tau, kmin, kmax);
+        let (sa, max) = row_setup(q, a0, c, kmin, kmax);
         // SAFETY: both arrays hold eight f32; loadu has no alignment demand.
-        let (qa, max) = unsafe { (_mm256_loadu_ps(qa.as_ptr()), _mm256_loadu_ps(max.as_ptr())) };
+        let (sa, max) = unsafe { (_mm256_loadu_ps(sa.as_ptr()), _mm256_loadu_ps(max.as_ptr())) };
         let (mut den, mut num) = (_mm256_setzero_ps(), _mm256_setzero_ps());
         for (&kb, &vb) in k.iter().zip(v) {
-            let e = exp8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(qa, _mm256_set1_ps(kb)), max));
+            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa, _mm256_set1_ps(kb)), max));
             den = _mm256_add_ps(den, e);
             num = _mm256_add_ps(num, _mm256_mul_ps(e, _mm256_set1_ps(vb)));
         }
@@ -314,86 +318,129 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
     }
 }
 
-/// [`super::portable::exp_nonpositive`] on eight lanes, operation for operation.
+/// [`super::portable::exp2_nonpositive`] on eight lanes, operation for operation.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn exp8_nonpositive(x: __m256) -> __m256 {
-    const MAGIC: f32 = 12_582_912.0;
-    let x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0)), _mm256_setzero_ps());
-    let shifted =
-        _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E)), _mm256_set1_ps(MAGIC));
-    let n = _mm256_sub_ps(shifted, _mm256_set1_ps(MAGIC));
-    let ni = _mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(MAGIC.to_bits() as i32));
-    let r = _mm256_sub_ps(
-        _mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(super::portable::LN2_HI))),
-        _mm256_mul_ps(n, _mm256_set1_ps(super::portable::LN2_LO)),
-    );
+unsafe fn exp2x8_nonpositive(t: __m256) -> __m256 {
+    use super::portable::{EXP2_POLY, EXP2_SHIFT};
     let c = |v: f32| _mm256_set1_ps(v);
-    let mut p = _mm256_add_ps(c(1.0 / 120.0), _mm256_mul_ps(r, c(1.0 / 720.0)));
-    p = _mm256_add_ps(c(1.0 / 24.0), _mm256_mul_ps(r, p));
-    p = _mm256_add_ps(c(1.0 / 6.0), _mm256_mul_ps(r, p));
-    p = _mm256_add_ps(c(0.5), _mm256_mul_ps(r, p));
-    p = _mm256_add_ps(c(1.0), _mm256_mul_ps(r, p));
-    p = _mm256_add_ps(c(1.0), _mm256_mul_ps(r, p));
-    let scale = _mm256_slli_epi32::<23>(_mm256_add_epi32(ni, _mm256_set1_epi32(127)));
-    _mm256_mul_ps(p, _mm256_castsi256_ps(scale))
+    let t = _mm256_max_ps(t, c(-126.0));
+    let shifted = _mm256_add_ps(t, c(EXP2_SHIFT));
+    let f = _mm256_sub_ps(t, _mm256_sub_ps(shifted, c(EXP2_SHIFT)));
+    let [p1, p2, p3, p4, p5] = EXP2_POLY;
+    let mut p = _mm256_add_ps(c(p4), _mm256_mul_ps(f, c(p5)));
+    p = _mm256_add_ps(c(p3), _mm256_mul_ps(f, p));
+    p = _mm256_add_ps(c(p2), _mm256_mul_ps(f, p));
+    p = _mm256_add_ps(c(p1), _mm256_mul_ps(f, p));
+    p = _mm256_add_ps(c(1.0), _mm256_mul_ps(f, p));
+    _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_castps_si256(shifted))))
 }
 
 /// # Safety
-/// The CPU must support AVX2, and `x`, `w`, `y` must be as [`Avx2::matmul_f32`] asserts.
+/// The CPU must support AVX2, and `x`, `wp`, `y` must be as [`Avx2::gemm_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn matmul_f32_avx2(
+unsafe fn gemm_f32_avx2(
     x: &[f32],
     stride: usize,
     offset: usize,
     rows: usize,
-    w: &[f32],
+    wp: &[f32],
     inp: usize,
     out: usize,
     y: &mut [f32],
 ) {
-    for i in 0..rows {
-        let xi = &x[i * stride + offset..i * stride + offset + inp];
-        for o in 0..out {
-            // SAFETY: AVX2 is present (caller's contract); both slices have length inp.
-            y[i * out + o] = unsafe { dot_f32_avx2(&w[o * inp..(o + 1) * inp], xi) };
+    // Panel by panel, k-slice by k-slice (a slice of a panel, NR·KC floats, stays in L1
+    // while every row tile of the block reads it), MR rows at a time.
+    for p in 0..out.div_ceil(NR) {
+        let (o0, width) = (p * NR, (out - p * NR).min(NR));
+        for k0 in (0..inp).step_by(KC) {
+            let kn = KC.min(inp - k0);
+            // SAFETY: the panel slice holds kn·NR floats (caller's bound on wp).
+            let w = unsafe { wp.as_ptr().add((p * inp + k0) * NR) };
+            let mut i = 0;
+            while i + MR <= rows {
+                // SAFETY: rows i .. i+MR, columns offset+k0 .. +kn are within x (caller's bound).
+                let acc = unsafe { tile_f32::<MR>(x.as_ptr().add(i * stride + offset + k0), stride, w, kn) };
+                // SAFETY: AVX2 is present; rows i .. i+MR of y exist.
+                unsafe { add_tile(&acc, y, i, out, o0, width, k0 == 0) };
+                i += MR;
+            }
+            while i < rows {
+                // SAFETY: as above, one row.
+                let acc = unsafe { tile_f32::<1>(x.as_ptr().add(i * stride + offset + k0), stride, w, kn) };
+                // SAFETY: as above.
+                unsafe { add_tile(&acc, y, i, out, o0, width, k0 == 0) };
+                i += 1;
+            }
         }
     }
 }
 
-/// [`super::portable::dot_f32`] with the eight partial sums in one register.
+/// The running sums over one k-slice of `R` rows × `NR` outputs: row `r` reads
+/// `x[r·stride .. r·stride + kn]`, the panel slice `w[k·NR + j]`. Multiply, then add: two
+/// roundings, as the portable `acc[j] += xk * wk[j]` (no FMA).
 ///
 /// # Safety
-/// The CPU must support AVX2 and `a.len() == b.len()`.
+/// The CPU must support AVX2; those `R` rows of `kn` floats and `kn·NR` floats at `w` are
+/// readable.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn dot_f32_avx2(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len();
-    let full = n / 8 * 8;
-    let mut acc = _mm256_setzero_ps();
-    let mut i = 0;
-    while i < full {
-        // SAFETY: i + 8 ≤ full ≤ n: both 32-byte loads are in bounds (unaligned).
-        let (x, y) = unsafe { (_mm256_loadu_ps(a.as_ptr().add(i)), _mm256_loadu_ps(b.as_ptr().add(i))) };
-        // Multiply, then add: two roundings, like the portable `acc[k] += x[k] * y[k]`.
-        acc = _mm256_add_ps(acc, _mm256_mul_ps(x, y));
-        i += 8;
+unsafe fn tile_f32<const R: usize>(x: *const f32, stride: usize, w: *const f32, kn: usize) -> [[__m256; 2]; R] {
+    let mut acc = [[_mm256_setzero_ps(); 2]; R];
+    for k in 0..kn {
+        // SAFETY: k < kn: within the panel slice and within every row (caller's contract).
+        unsafe {
+            let w0 = _mm256_loadu_ps(w.add(k * NR));
+            let w1 = _mm256_loadu_ps(w.add(k * NR + 8));
+            for (r, a) in acc.iter_mut().enumerate() {
+                let b = _mm256_broadcast_ss(&*x.add(r * stride + k));
+                a[0] = _mm256_add_ps(a[0], _mm256_mul_ps(b, w0));
+                a[1] = _mm256_add_ps(a[1], _mm256_mul_ps(b, w1));
+            }
+        }
     }
-    let mut tail = 0f32;
-    for (x, y) in a[full..].iter().zip(&b[full..]) {
-        tail += x * y;
+    acc
+}
+
+/// `y[(i + r)·out + o0 + j] (+)= acc[r][j]` for `j < width`: the first k-slice adds its sums
+/// to zero, later ones to the running value (the portable `sum[j] += acc[j]`).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn add_tile<const R: usize>(
+    acc: &[[__m256; 2]; R],
+    y: &mut [f32],
+    i: usize,
+    out: usize,
+    o0: usize,
+    width: usize,
+    first: bool,
+) {
+    for (r, a) in acc.iter().enumerate() {
+        let dst = &mut y[(i + r) * out + o0..(i + r) * out + o0 + width];
+        let mut sum = [0f32; NR];
+        if !first {
+            sum[..width].copy_from_slice(dst);
+        }
+        // SAFETY: `sum` holds NR = 16 floats; the loads and stores are unaligned.
+        unsafe {
+            let s0 = _mm256_add_ps(_mm256_loadu_ps(sum.as_ptr()), a[0]);
+            let s1 = _mm256_add_ps(_mm256_loadu_ps(sum.as_ptr().add(8)), a[1]);
+            _mm256_storeu_ps(sum.as_mut_ptr(), s0);
+            _mm256_storeu_ps(sum.as_mut_ptr().add(8), s1);
+        }
+        dst.copy_from_slice(&sum[..width]);
     }
-    let mut l = [0f32; 8];
-    // SAFETY: `l` is 32 writable bytes; the store is unaligned.
-    unsafe { _mm256_storeu_ps(l.as_mut_ptr(), acc) };
-    ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7])) + tail
 }
 
 /// Sixteen i8 at `p` (unaligned) widened to sixteen i16.

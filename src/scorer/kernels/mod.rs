@@ -5,11 +5,38 @@
 //! AVX2, chosen at run time through the [`Avx2`] capability token). The choice is made once,
 //! when a [`super::ScorerWorkspace`] is created, and kept there: no global state, and
 //! [`KernelTier`] forces a tier so tests and benches exercise each of them.
+//!
+//! ## The f32 matrix product
+//!
+//! `y[i, o] = Σ_k W[o, k] x[i, k]` for a block of rows is a register-blocked GEMM: `W` is
+//! repacked at load into panels of [`NR`] outputs (`pack_f32`: for each `k` the panel's `NR`
+//! weights are contiguous), and the AVX2 micro-kernel keeps an [`MR`] × [`NR`] tile of sums
+//! in registers, so each weight vector loaded serves `MR` rows and each broadcast row value
+//! serves `NR` outputs. The summation order is part of the contract, the same on every tier
+//! whatever the tile: each output `y[i, o]` is its own running sum `((w_0 x_0 + w_1 x_1) + …)`
+//! over `k` (multiply, round, add, round: no FMA, which would round once), restarted every
+//! [`KC`] values of `k` (a k-slice), and the slice sums are added in order into a total that
+//! starts at zero. The rounding error of such a sum is bounded by about
+//! `(KC + ⌈inp / KC⌉) · ε · Σ_k |w_k x_k|` (ε = 2⁻²⁴), against `inp · ε · Σ|w_k x_k|` for one
+//! running sum over all of `k`.
 
 pub(crate) mod avx2;
 pub(crate) mod portable;
 
 pub use avx2::Avx2;
+pub(crate) use portable::pack_f32;
+
+/// Outputs per panel of the packed f32 weights: two AVX2 vectors of eight f32. With
+/// [`MR`] = 4 rows the tile holds 8 accumulators, 2 weight vectors, a broadcast and a
+/// product in the 16 ymm registers without spilling.
+pub(crate) const NR: usize = 16;
+/// Rows per register tile of the f32 micro-kernel (see [`NR`]); each weight vector loaded
+/// serves this many candidates.
+pub(crate) const MR: usize = 4;
+/// Length of a k-slice: `NR · KC` floats (16 KiB) of a panel stay in the 32 KiB L1d while
+/// every row tile of the block streams over them, and the running sums restart every `KC`
+/// terms, which bounds their rounding error (see the module doc).
+pub(crate) const KC: usize = 256;
 
 /// Which kernels run (results are bit-identical on every tier).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,24 +83,24 @@ impl Kernels {
         }
     }
 
-    /// `y[i·out + o] = Σ_j w[o·inp + j] · x[i·stride + offset + j]` in f32 (bit-identical on
-    /// every tier).
+    /// `y[i·out + o] = Σ_k W[o, k] · x[i·stride + offset + k]` in f32, `W` packed by
+    /// [`pack_f32`] (bit-identical on every tier; the order: the module doc).
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub(crate) fn matmul_f32(
+    pub(crate) fn gemm_f32(
         self,
         x: &[f32],
         stride: usize,
         offset: usize,
         rows: usize,
-        w: &[f32],
+        wp: &[f32],
         inp: usize,
         out: usize,
         y: &mut [f32],
     ) {
         match self {
-            Kernels::Portable => portable::matmul_f32(x, stride, offset, rows, w, inp, out, y),
-            Kernels::Avx2(t) => t.matmul_f32(x, stride, offset, rows, w, inp, out, y),
+            Kernels::Portable => portable::gemm_f32(x, stride, offset, rows, wp, inp, out, y),
+            Kernels::Avx2(t) => t.gemm_f32(x, stride, offset, rows, wp, inp, out, y),
         }
     }
 
@@ -217,25 +244,33 @@ mod tests {
     }
 
     #[test]
-    fn f32_matmul_tiers_agree_bit_for_bit_and_match_f64_for_every_tail_length() {
+    fn f32_gemm_tiers_agree_bit_for_bit_and_match_f64_for_every_tail_shape() {
+        // Every tail: k below, at and past a k-slice (KC) boundary, rows around the tile
+        // height MR, outputs around the panel width NR.
+        let inps: Vec<usize> = (0..=20).chain([KC - 1, KC, KC + 1, 2 * KC + 7]).collect();
         for kernels in tiers() {
-            for inp in 0..=67 {
-                let (rows, out, stride, offset) = (3, 5, inp + 3, 2);
-                let x: Vec<f32> =
-                    bytes(inp as u64 + 5, rows * stride).iter().map(|&b| f32::from(b) / 37.0).collect();
-                let w: Vec<f32> =
-                    bytes(inp as u64 + 9, out * inp).iter().map(|&b| f32::from(b) / 91.0).collect();
-                let (mut y1, mut y2) = (vec![0f32; rows * out], vec![1f32; rows * out]);
-                kernels.matmul_f32(&x, stride, offset, rows, &w, inp, out, &mut y1);
-                portable::matmul_f32(&x, stride, offset, rows, &w, inp, out, &mut y2);
-                let bits = |y: &[f32]| y.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&y1), bits(&y2), "{kernels:?} inp {inp}");
-                for i in 0..rows {
-                    for o in 0..out {
-                        let want: f64 = (0..inp)
-                            .map(|j| f64::from(w[o * inp + j]) * f64::from(x[i * stride + offset + j]))
-                            .sum();
-                        assert!((f64::from(y1[i * out + o]) - want).abs() < 1e-4, "{kernels:?} inp {inp}");
+            for &inp in &inps {
+                for (rows, out) in [(1, 1), (3, 5), (MR, NR), (MR + 1, NR + 1), (2 * MR + 3, 2 * NR + 9)] {
+                    let (stride, offset) = (inp + 3, 2);
+                    let x: Vec<f32> =
+                        bytes(inp as u64 + 5, rows * stride).iter().map(|&b| f32::from(b) / 37.0).collect();
+                    let w: Vec<f32> =
+                        bytes(inp as u64 + 9, out * inp).iter().map(|&b| f32::from(b) / 91.0).collect();
+                    let wp = pack_f32(&w, out, inp);
+                    let (mut y1, mut y2) = (vec![0f32; rows * out], vec![1f32; rows * out]);
+                    kernels.gemm_f32(&x, stride, offset, rows, &wp, inp, out, &mut y1);
+                    portable::gemm_f32(&x, stride, offset, rows, &wp, inp, out, &mut y2);
+                    let bits = |y: &[f32]| y.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&y1), bits(&y2), "{kernels:?} inp {inp} rows {rows} out {out}");
+                    for i in 0..rows {
+                        for o in 0..out {
+                            let terms = (0..inp).map(|j| f64::from(w[o * inp + j]) * f64::from(x[i * stride + offset + j]));
+                            let (want, mag): (f64, f64) = terms.fold((0.0, 0.0), |(s, m), t| (s + t, m + t.abs()));
+                            // The bound of the module doc, with room for the products' own rounding.
+                            let bound = (KC + inp.div_ceil(KC) + 2) as f64 * f64::from(f32::EPSILON) / 2.0 * mag;
+                            let err = (f64::from(y1[i * out + o]) - want).abs();
+                            assert!(err <= bound + 1e-30, "{kernels:?} inp {inp} ({i},{o}): {err:e} > {bound:e}");
+                        }
                     }
                 }
             }
