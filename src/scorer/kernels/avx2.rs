@@ -428,6 +428,22 @@ unsafe fn add_tile<const R: usize>(
 ) {
     for (r, a) in acc.iter().enumerate() {
         let dst = &mut y[(i + r) * out + o0..(i + r) * out + o0 + width];
+        if width == NR {
+            // A full panel: straight from and to y (the first slice adds to zero, as the
+            // portable total starts at zero).
+            let p = dst.as_mut_ptr();
+            // SAFETY: dst holds NR = 16 floats; the loads and stores are unaligned.
+            unsafe {
+                let (s0, s1) = if first {
+                    (_mm256_setzero_ps(), _mm256_setzero_ps())
+                } else {
+                    (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)))
+                };
+                _mm256_storeu_ps(p, _mm256_add_ps(s0, a[0]));
+                _mm256_storeu_ps(p.add(8), _mm256_add_ps(s1, a[1]));
+            }
+            continue;
+        }
         let mut sum = [0f32; NR];
         if !first {
             sum[..width].copy_from_slice(dst);
