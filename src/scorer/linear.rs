@@ -16,7 +16,8 @@ pub enum Precision {
     /// f32 weights and activations: the reference (matches the golden files to ~1e-6).
     #[default]
     F32,
-    /// int8 per-output-channel weights, int8 per-row dynamic activations, i32 sums.
+    /// int8 per-output-channel weights, unsigned 7-bit per-row dynamic activations with a
+    /// zero point, i32 sums.
     Int8,
 }
 
@@ -30,8 +31,9 @@ pub(crate) struct Mode {
 /// Scratch for the int8 path: quantized rows, their scales and the i32 sums.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuantScratch {
-    pub(crate) q: Vec<i8>,
+    pub(crate) q: Vec<u8>,
     pub(crate) scales: Vec<f32>,
+    pub(crate) zeros: Vec<i32>,
     pub(crate) acc: Vec<i32>,
 }
 
@@ -115,14 +117,17 @@ impl Linear {
                 debug_assert_eq!(k_pad, padded(inp));
                 let q = take(&mut scratch.q, rows * k_pad);
                 let scales = take(&mut scratch.scales, rows);
-                quantize_rows(mode.kernels, x, stride, offset, inp, rows, q, scales);
+                let zeros = take(&mut scratch.zeros, rows);
+                quantize_rows(mode.kernels, x, stride, offset, inp, rows, q, scales, zeros);
                 let acc = take(&mut scratch.acc, rows * out);
-                mode.kernels.matmul_i8(q, &self.wq.q, k_pad, out, acc);
+                mode.kernels.gemm_u8i8(q, k_pad, &self.wq.packed, out, acc);
                 for i in 0..rows {
-                    let t = scales[i];
+                    let (t, z) = (scales[i], zeros[i]);
                     let yi = &mut y[i * out..(i + 1) * out];
                     for (o, yo) in yi.iter_mut().enumerate() {
-                        *yo = acc[i * out + o] as f32 * (self.wq.scale[o] * t);
+                        // Exact in i32: |acc| and |z · r_o| are below 127 · 128 · in.
+                        let sum = acc[i * out + o] - z * self.wq.row_sum[o];
+                        *yo = sum as f32 * (self.wq.scale[o] * t);
                     }
                 }
             }

@@ -1,50 +1,99 @@
 //! Portable kernels: plain Rust that runs on every target and is the oracle the SIMD tiers
-//! are tested against: the int8 dot and matrix products, activation-row quantization, and
+//! are tested against: the int8 matrix product, weight and activation-row quantization, and
 //! the attention rows with their polynomial `exp`, and the f32 matrix product.
 //!
-//! The int8 dot product is exact integer arithmetic: `Σ a_i b_i` with |a_i|, |b_i| ≤ 128 fits
-//! an i32 for any length below 2^17 (128² · (2^17 − 1) < 2^31), and the scorer's widths are
-//! far smaller, so every tier returns bit-identical results.
+//! The int8 product is exact integer arithmetic: `Σ x_k q_k` with 0 ≤ x_k ≤ 127 and
+//! |q_k| ≤ 128 fits an i32 for any length below 2^17 (127 · 128 · 2^17 < 2^31), and the
+//! scorer's widths are far smaller, so every tier returns bit-identical results.
 
-use super::{KC, NR};
+use super::{KC, K_GROUP, NR, NR_I8};
 
-/// `Σ_i a[i] · b[i]` in i32. `a` and `b` have the same length.
-#[inline]
-pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    debug_assert_eq!(a.len(), b.len());
-    // Four independent sums let the compiler vectorise the loop without a SIMD tier.
-    let mut acc = [0i32; 4];
-    let mut ca = a.chunks_exact(4);
-    let mut cb = b.chunks_exact(4);
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        for k in 0..4 {
-            acc[k] += i32::from(x[k]) * i32::from(y[k]);
+/// `q [rows, k_pad]` (row-major, `k_pad` a multiple of [`K_GROUP`]) repacked for
+/// [`gemm_u8i8`]: panels of [`NR_I8`] outputs, and in a panel, for each group of four `k`,
+/// the four bytes of output 0, then of output 1, … (64 bytes per group; zero past `rows`).
+pub(crate) fn pack_i8(q: &[i8], rows: usize, k_pad: usize) -> Vec<i8> {
+    debug_assert_eq!(k_pad % K_GROUP, 0);
+    let groups = k_pad / K_GROUP;
+    let mut packed = vec![0i8; rows.div_ceil(NR_I8) * groups * NR_I8 * K_GROUP];
+    for o in 0..rows {
+        let (p, j) = (o / NR_I8, o % NR_I8);
+        for g in 0..groups {
+            let dst = ((p * groups + g) * NR_I8 + j) * K_GROUP;
+            packed[dst..dst + K_GROUP].copy_from_slice(&q[o * k_pad + g * K_GROUP..][..K_GROUP]);
         }
     }
-    let mut sum = acc[0] + acc[1] + acc[2] + acc[3];
-    for (&x, &y) in ca.remainder().iter().zip(cb.remainder()) {
-        sum += i32::from(x) * i32::from(y);
-    }
-    sum
+    packed
 }
 
-/// `out[i·cols + o] = Σ_k x[i·k_len + k] · w[o·k_len + k]` for every row `i` of `x`
-/// (`x.len() / k_len` rows, or `out.len() / cols` when `k_len = 0`) and `o < cols`.
-pub(crate) fn matmul_i8(x: &[i8], w: &[i8], k_len: usize, cols: usize, out: &mut [i32]) {
-    if cols == 0 {
+/// `acc[i·out + o] = Σ_k x[i·k_pad + k] · q[o, k]` (exact, in i32) for the `acc.len() / out`
+/// rows of unsigned 7-bit activations `x` and the weights packed by [`pack_i8`].
+pub(crate) fn gemm_u8i8(x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
+    if out == 0 {
         return;
     }
-    let rows = out.len() / cols;
-    for i in 0..rows {
-        let xi = &x[i * k_len..(i + 1) * k_len];
-        let oi = &mut out[i * cols..(i + 1) * cols];
-        for (o, slot) in oi.iter_mut().enumerate() {
-            *slot = dot_i8(xi, &w[o * k_len..(o + 1) * k_len]);
+    let rows = acc.len() / out;
+    let groups = k_pad / K_GROUP;
+    for p in 0..out.div_ceil(NR_I8) {
+        let (o0, width) = (p * NR_I8, (out - p * NR_I8).min(NR_I8));
+        let panel = &wp[p * groups * NR_I8 * K_GROUP..(p + 1) * groups * NR_I8 * K_GROUP];
+        for i in 0..rows {
+            let xi = &x[i * k_pad..(i + 1) * k_pad];
+            let mut sum = [0i32; NR_I8];
+            for (xg, wg) in xi.chunks_exact(K_GROUP).zip(panel.chunks_exact(NR_I8 * K_GROUP)) {
+                for (j, wj) in wg.chunks_exact(K_GROUP).enumerate() {
+                    for t in 0..K_GROUP {
+                        sum[j] += i32::from(xg[t]) * i32::from(wj[t]);
+                    }
+                }
+            }
+            acc[i * out + o0..i * out + o0 + width].copy_from_slice(&sum[..width]);
         }
     }
 }
 
-/// Quantizes one row symmetrically: `scale = max|x| / 127`, `q = round(x / scale)` in
+/// Round half to even by adding and removing 1.5·2^23 (exact for |v| < 2^22): unlike
+/// `f32::round`, which is a libm call on baseline x86-64, this vectorises, and it is the
+/// rounding of `vcvtps2dq`.
+#[inline(always)]
+fn round_even(v: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (v + MAGIC) - MAGIC
+}
+
+/// The range of one activation row: `(t, inv, z)` with `lo = min(0, min x)`,
+/// `hi = max(0, max x)`, `t = (hi − lo) / 127`, `inv = 127 / (hi − lo)` and the zero point
+/// `z = round(−lo · inv)` ∈ [0, 127]; `(0, 0, 0)` when the row is all zero. Every tier
+/// calls this (the AVX2 one after its own min/max, which is exact).
+#[inline]
+pub(crate) fn u7_params(lo: f32, hi: f32) -> (f32, f32, i32) {
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    let range = hi - lo;
+    if range == 0.0 {
+        return (0.0, 0.0, 0);
+    }
+    let inv = 127.0 / range;
+    (range / 127.0, inv, (round_even(-lo * inv) as i32).clamp(0, 127))
+}
+
+/// Quantizes one activation row to unsigned 7 bits with a zero point (see `quant.rs`):
+/// `p = clamp(round(x · inv) + z, 0, 127)`, so `x ≈ t · (p − z)`; returns `(t, z)`.
+pub(crate) fn quantize_row_u7(x: &[f32], q: &mut [u8]) -> (f32, i32) {
+    debug_assert_eq!(x.len(), q.len());
+    let (lo, hi) = x.iter().fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (t, inv, z) = u7_params(lo, hi);
+    quantize_tail_u7(x, q, inv, z);
+    (t, z)
+}
+
+/// `q = clamp(round(x · inv) + z, 0, 127)` value by value (the AVX2 kernel's tail too).
+#[inline]
+pub(crate) fn quantize_tail_u7(x: &[f32], q: &mut [u8], inv: f32, z: i32) {
+    for (qi, &xi) in q.iter_mut().zip(x) {
+        *qi = (round_even(xi * inv) as i32 + z).clamp(0, 127) as u8;
+    }
+}
+
+/// Quantizes one weight row symmetrically: `scale = max|x| / 127`, `q = round(x / scale)` in
 /// [−127, 127]; returns `scale` (0 for an all-zero row, which then quantizes to zeros).
 pub(crate) fn quantize_row(x: &[f32], q: &mut [i8]) -> f32 {
     debug_assert_eq!(x.len(), q.len());
@@ -55,12 +104,9 @@ pub(crate) fn quantize_row(x: &[f32], q: &mut [i8]) -> f32 {
     }
     let scale = max / 127.0;
     let inv = 127.0 / max;
-    // Round half to even by adding and removing 1.5·2^23 (exact for |v| < 2^22): unlike
-    // `f32::round`, which is a libm call on baseline x86-64, this vectorises.
-    const MAGIC: f32 = 12_582_912.0;
     for (qi, &xi) in q.iter_mut().zip(x) {
         // |xi · inv| ≤ 127 up to rounding, and the clamp keeps it so.
-        *qi = (((xi * inv).clamp(-127.0, 127.0) + MAGIC) - MAGIC) as i8;
+        *qi = round_even((xi * inv).clamp(-127.0, 127.0)) as i8;
     }
     scale
 }
@@ -120,7 +166,8 @@ pub(crate) const EXP2_SHIFT: f32 = 12_583_039.0;
 /// at 1 (so `2^0 = 1` exactly); relative error 9e-8 in exact arithmetic, 1.7e-7 evaluated
 /// in f32 (Horner). (The first coefficient is the fit's, near ln 2 but not ln 2.)
 #[allow(clippy::approx_constant)]
-pub(crate) const EXP2_POLY: [f32; 5] = [0.693_147, 0.240_222_42, 0.055_507_34, 0.009_671_509, 0.001_326_469_8];
+pub(crate) const EXP2_POLY: [f32; 5] =
+    [0.693_147, 0.240_222_42, 0.055_507_34, 0.009_671_509, 0.001_326_469_8];
 
 /// `2^t` for `t ≤ 0` (inputs below −126 give 2^−126, negligible next to the row's maximum
 /// term 1), relative error ≤ 2e-7, branch-free so that the softmax loops vectorise.
