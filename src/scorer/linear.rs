@@ -121,13 +121,14 @@ impl Linear {
                 quantize_rows(mode.kernels, x, stride, offset, inp, rows, q, scales, zeros);
                 let acc = take(&mut scratch.acc, rows * out);
                 mode.kernels.gemm_u8i8(q, k_pad, &self.wq.packed, out, acc);
+                let (row_sum, scale) = (&self.wq.row_sum[..out], &self.wq.scale[..out]);
                 for i in 0..rows {
                     let (t, z) = (scales[i], zeros[i]);
-                    let yi = &mut y[i * out..(i + 1) * out];
-                    for (o, yo) in yi.iter_mut().enumerate() {
+                    let (yi, ai) = (&mut y[i * out..(i + 1) * out], &acc[i * out..(i + 1) * out]);
+                    // Zipped slices of one length: no bounds checks, so the loop vectorises.
+                    for (((yo, &a), &r), &s) in yi.iter_mut().zip(ai).zip(row_sum).zip(scale) {
                         // Exact in i32: |acc| and |z · r_o| are below 127 · 128 · in.
-                        let sum = acc[i * out + o] - z * self.wq.row_sum[o];
-                        *yo = sum as f32 * (self.wq.scale[o] * t);
+                        *yo = (a - z * r) as f32 * (s * t);
                     }
                 }
             }

@@ -222,17 +222,17 @@ unsafe fn quantize_row_u7_avx2(x: &[f32], q: &mut [u8]) -> (f32, i32) {
         hi = _mm256_max_ps(hi, v);
         i += 8;
     }
-    let (mut l, mut h) = ([0f32; 8], [0f32; 8]);
-    // SAFETY: both arrays are 32 writable bytes; the stores are unaligned.
-    unsafe {
-        _mm256_storeu_ps(l.as_mut_ptr(), lo);
-        _mm256_storeu_ps(h.as_mut_ptr(), hi);
+    // Fold the eight lanes (min and max are exact: any order gives the portable result),
+    // then the scalar tail.
+    let lo = _mm256_min_ps(lo, _mm256_permute2f128_ps(lo, lo, 1));
+    let hi = _mm256_max_ps(hi, _mm256_permute2f128_ps(hi, hi, 1));
+    let lo = _mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b01_00_11_10));
+    let hi = _mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b01_00_11_10));
+    let mut lo = _mm256_cvtss_f32(_mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b10_11_00_01)));
+    let mut hi = _mm256_cvtss_f32(_mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b10_11_00_01)));
+    for &v in &x[i..] {
+        (lo, hi) = (lo.min(v), hi.max(v));
     }
-    let (lo, hi) = l
-        .iter()
-        .zip(&h)
-        .chain(x[i..].iter().zip(&x[i..]))
-        .fold((0f32, 0f32), |(a, b), (&c, &d)| (a.min(c), b.max(d)));
     let (t, inv, z) = super::portable::u7_params(lo, hi);
     let (vinv, vz, vhi) = (_mm256_set1_ps(inv), _mm256_set1_epi32(z), _mm256_set1_epi32(127));
     let zero = _mm256_setzero_si256();
