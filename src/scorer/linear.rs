@@ -2,9 +2,10 @@
 //! block of rows; the building block of every layer.
 //!
 //! f32: `y_o = Σ_j W[o, j] x_j + b_o + a_o`, where `a` is an optional per-request vector (the
-//! request-scope part of the product, see [`Linear::split_columns`]). int8: the same with
-//! the sum taken over int8 weights and activations (see [`super::quant`]):
-//! `y_o = s_o · t · Σ_j q[o, j] p_j + b_o + a_o`.
+//! request-scope part of the product, see [`Linear::split_columns`]), by the packed GEMM
+//! (`kernels/mod.rs`, which fixes the summation order). int8: the same with the sum taken
+//! over int8 weights and unsigned 7-bit activations with zero point `z` (see
+//! [`super::quant`]): `y_o = s_o · t · (Σ_j q[o, j] p_j − z · r_o) + b_o + a_o`.
 
 pub(crate) use super::kernels::portable::dot_f32;
 use super::kernels::{pack_f32, Kernels};
