@@ -1,13 +1,24 @@
-//! The int8 path (per-output-channel weights, per-row dynamic activations, i32 sums)
-//! against the f32 reference and the golden files, for every kernel tier.
+//! The int8 path (per-output-channel int8 weights, per-row unsigned 7-bit activations with
+//! a zero point, i32 sums) against the f32 reference and the golden files, for every kernel
+//! tier.
 //!
 //! Tolerance (FORMAT.md §14's measure `|got − want| / max(1, |want|)`, against the golden f32
 //! outputs): on the trained feed-dcn model every output within [`TRAINED_TOL`] (measured:
-//! 1.2e-2 head logits, 1.1e-2 logit, 2.3e-2 calibrated logit, 4.6e-3 probability); on the
+//! 2.7e-2 head logits, 2.2e-2 logit, 5.6e-2 calibrated logit, 8.1e-3 probability); on the
 //! random-weight variants and the random-weight `feed-dcn-large`, whose untrained activations
-//! are far less regular, within [`RANDOM_TOL`] (measured worst: 7.8e-2, a head logit of
-//! `qr-f32`; feed-dcn-large 3.3e-2, its calibrated logit). The kernel tiers
-//! compute exact integer sums, so portable and AVX2 must agree bit for bit.
+//! are far less regular, within [`RANDOM_TOL`] (measured worst: 1.04e-1, a head logit of
+//! `qr-f32`; feed-dcn-large 3.4e-2). The quality that matters, held-out AUC, is
+//! `scorer_heldout.rs`'s (ΔAUC −0.00008 against the limit 0.002). The kernel tiers compute
+//! exact integer sums, so portable and AVX2 must agree bit for bit.
+//!
+//! Why these are twice the tolerances of the 8-bit activations (0.03 and 0.1, measured 2.3e-2
+//! and 7.8e-2): the error bound of `src/scorer/quant.rs` is `(in/2)·(s_o·max|x| +
+//! t·max|W_o|)` per layer; the weight term is unchanged, and the activation step `t` was
+//! `max|x|/127` and is now `(hi − lo)/127 ≤ 2·max|x|/127` for a row with both signs (the same
+//! for a non-negative one). So each layer's bound at most doubles, and to first order so does
+//! the bound on the outputs, which are linear in the layers' errors. The 7 bits are what
+//! make `vpmaddubsw` exact on AVX2 without VNNI (see quant.rs), and that path is 2.2× faster
+//! on feed-dcn-large.
 
 mod scorer_common;
 
@@ -15,9 +26,9 @@ use lprank::scorer::{KernelTier, Model, Precision, ScorerSettings, ScorerWorkspa
 use scorer_common::{all_models, avx2_tier_available, max_rel_err, score_all, Golden};
 
 /// Largest int8-vs-golden error on the trained model (relative, floored at 1).
-const TRAINED_TOL: f64 = 0.03;
+const TRAINED_TOL: f64 = 0.06;
 /// Largest int8-vs-golden error on the random-weight variants.
-const RANDOM_TOL: f64 = 0.1;
+const RANDOM_TOL: f64 = 0.2;
 
 /// The int8 settings of every tier this machine runs (see [`avx2_tier_available`]).
 fn tiers(test: &str) -> Vec<ScorerSettings> {

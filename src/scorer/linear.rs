@@ -2,12 +2,13 @@
 //! block of rows; the building block of every layer.
 //!
 //! f32: `y_o = Σ_j W[o, j] x_j + b_o + a_o`, where `a` is an optional per-request vector (the
-//! request-scope part of the product, see [`Linear::split_columns`]). int8: the same with
-//! the sum taken over int8 weights and activations (see [`super::quant`]):
-//! `y_o = s_o · t · Σ_j q[o, j] p_j + b_o + a_o`.
+//! request-scope part of the product, see [`Linear::split_columns`]), by the packed GEMM
+//! (`kernels/mod.rs`, which fixes the summation order). int8: the same with the sum taken
+//! over int8 weights and unsigned 7-bit activations with zero point `z` (see
+//! [`super::quant`]): `y_o = s_o · t · (Σ_j q[o, j] p_j − z · r_o) + b_o + a_o`.
 
 pub(crate) use super::kernels::portable::dot_f32;
-use super::kernels::Kernels;
+use super::kernels::{pack_f32, Kernels};
 use super::quant::{padded, quantize_rows, QuantizedMatrix};
 
 /// Arithmetic of the cross and deep towers.
@@ -16,7 +17,8 @@ pub enum Precision {
     /// f32 weights and activations: the reference (matches the golden files to ~1e-6).
     #[default]
     F32,
-    /// int8 per-output-channel weights, int8 per-row dynamic activations, i32 sums.
+    /// int8 per-output-channel weights, unsigned 7-bit per-row dynamic activations with a
+    /// zero point, i32 sums.
     Int8,
 }
 
@@ -30,8 +32,9 @@ pub(crate) struct Mode {
 /// Scratch for the int8 path: quantized rows, their scales and the i32 sums.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuantScratch {
-    pub(crate) q: Vec<i8>,
+    pub(crate) q: Vec<u8>,
     pub(crate) scales: Vec<f32>,
+    pub(crate) zeros: Vec<i32>,
     pub(crate) acc: Vec<i32>,
 }
 
@@ -53,6 +56,8 @@ pub(crate) struct Linear {
     pub(crate) w: Vec<f32>,
     /// `b` (`out` values), or empty for no bias.
     pub(crate) bias: Vec<f32>,
+    /// `W` repacked into output panels for the f32 GEMM ([`pack_f32`]).
+    pub(crate) wp: Vec<f32>,
     pub(crate) wq: QuantizedMatrix,
 }
 
@@ -62,7 +67,8 @@ impl Linear {
         debug_assert_eq!(w.len(), out * inp);
         debug_assert!(bias.is_empty() || bias.len() == out);
         let wq = QuantizedMatrix::from_f32(&w, out, inp);
-        Linear { out, inp, w, bias, wq }
+        let wp = pack_f32(&w, out, inp);
+        Linear { out, inp, w, bias, wp, wq }
     }
 
     /// Splits the columns at `at`: `W x + b = (W[:, :at] x[:at] + b) + W[:, at:] x[at:]`.
@@ -105,21 +111,25 @@ impl Linear {
     ) {
         let (out, inp) = (self.out, self.inp);
         match mode.precision {
-            Precision::F32 => mode.kernels.matmul_f32(x, stride, offset, rows, &self.w, inp, out, y),
+            Precision::F32 => mode.kernels.gemm_f32(x, stride, offset, rows, &self.wp, inp, out, y),
             Precision::Int8 => {
                 // Activation rows use the weights' padded stride (zeros past `inp`).
                 let k_pad = self.wq.k_pad;
                 debug_assert_eq!(k_pad, padded(inp));
                 let q = take(&mut scratch.q, rows * k_pad);
                 let scales = take(&mut scratch.scales, rows);
-                quantize_rows(mode.kernels, x, stride, offset, inp, rows, q, scales);
+                let zeros = take(&mut scratch.zeros, rows);
+                quantize_rows(mode.kernels, x, stride, offset, inp, rows, q, scales, zeros);
                 let acc = take(&mut scratch.acc, rows * out);
-                mode.kernels.matmul_i8(q, &self.wq.q, k_pad, out, acc);
+                mode.kernels.gemm_u8i8(q, k_pad, &self.wq.packed, out, acc);
+                let (row_sum, scale) = (&self.wq.row_sum[..out], &self.wq.scale[..out]);
                 for i in 0..rows {
-                    let t = scales[i];
-                    let yi = &mut y[i * out..(i + 1) * out];
-                    for (o, yo) in yi.iter_mut().enumerate() {
-                        *yo = acc[i * out + o] as f32 * (self.wq.scale[o] * t);
+                    let (t, z) = (scales[i], zeros[i]);
+                    let (yi, ai) = (&mut y[i * out..(i + 1) * out], &acc[i * out..(i + 1) * out]);
+                    // Zipped slices of one length: no bounds checks, so the loop vectorises.
+                    for (((yo, &a), &r), &s) in yi.iter_mut().zip(ai).zip(row_sum).zip(scale) {
+                        // Exact in i32: |acc| and |z · r_o| are below 127 · 128 · in.
+                        *yo = (a - z * r) as f32 * (s * t);
                     }
                 }
             }

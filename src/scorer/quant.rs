@@ -1,27 +1,42 @@
 //! int8 quantization of weights (per output channel, at load) and activations (per row,
-//! per call).
+//! per call, unsigned 7 bits with a zero point).
 //!
 //! A weight matrix `W [out, in]` is stored as `W[o, j] ≈ s_o · q[o, j]` with
-//! `s_o = max_j |W[o, j]| / 127` and `q = round(W / s_o) ∈ [−127, 127]`; an activation row
-//! `x` likewise as `x_j ≈ t · p_j` with `t = max_j |x_j| / 127`. Then
+//! `s_o = max_j |W[o, j]| / 127` and `q = round(W / s_o) ∈ [−127, 127]` (symmetric). An
+//! activation row `x` is quantized asymmetrically to 7 bits: with `lo = min(0, min_j x_j)`,
+//! `hi = max(0, max_j x_j)`, `t = (hi − lo) / 127` and the zero point `z = round(−lo / t)`,
+//! `p_j = clamp(round(x_j / t) + z, 0, 127)` and `x_j ≈ t · (p_j − z)`. Then
 //!
 //! ```text
-//!   y_o = Σ_j W[o, j] x_j ≈ s_o · t · Σ_j q[o, j] p_j        (the sum exact in i32)
+//!   y_o = Σ_j W[o, j] x_j ≈ s_o · t · (Σ_j q[o, j] p_j − z · Σ_j q[o, j])
 //! ```
 //!
-//! The scale is symmetric (no zero point), so the i32 sum needs no correction term, and
-//! values stay in [−127, 127]. Each factor carries a rounding error of at most half a step
-//! (`s_o / 2`, `t / 2`), so `|ŷ_o − y_o| ≤ (in/2)·(s_o·max|x| + t·max|W_o|) + …
-//! = (in/127)·max|W_o|·max|x| + …` in the worst case, and far less in practice
-//! (rounding errors are independent and mostly cancel). An all-zero row gets scale 0 and
-//! quantizes to zeros, so nothing is divided by zero.
+//! where the sum is exact in i32 and `r_o = Σ_j q[o, j]` (the row sum) is computed at load.
+//!
+//! Why 7 bits, unsigned: AVX2 has no 8-bit multiply-accumulate into i32; `vpmaddubsw`
+//! multiplies unsigned bytes by signed bytes and adds adjacent pairs into i16 *with
+//! saturation*. With `p ≤ 127` and `|q| ≤ 128` a pair is at most 2 · 127 · 128 = 32512 <
+//! 2^15, so it never saturates and the sum stays exact (FBGEMM's "reduce_range"); a full
+//! 8-bit `p ≤ 255` could reach 65280. Rows that are non-negative (every ReLU output the deep
+//! tower feeds its next layer) get `z = 0` and use all 128 levels on `[0, max]`, as many
+//! as the symmetric 8-bit scheme had there; signed rows spend the levels on `[lo, hi]`
+//! instead of `[−max|x|, max|x|]`.
+//!
+//! Error: each factor carries a rounding error of at most half a step (`s_o / 2`, `t / 2`),
+//! so `|ŷ_o − y_o| ≤ (in/2)·(s_o·max|x| + t·max|W_o|) + …` in the worst case, where
+//! `t ≤ 2·max|x| / 127` (signed rows; `max|x| / 127` for non-negative ones), i.e. at most
+//! twice the symmetric 8-bit bound for signed rows and the same for non-negative ones; in
+//! practice far less (rounding errors are independent and mostly cancel). An all-zero row
+//! gets `t = 0` and quantizes to zeros, so nothing is divided by zero.
 //!
 //! Quantized rows (weights and activations alike) are padded with zeros to a multiple of
-//! [`K_ALIGN`] values: the pad adds nothing to any sum, and the SIMD kernels then never run
-//! a scalar tail.
+//! [`K_ALIGN`] values: the pad adds nothing to any sum (the weights' pad is zero), and the
+//! SIMD kernels never run a tail. The GEMM reads the weights repacked into panels
+//! (`kernels::pack_i8`), built with the row sums from `q` and nothing else, so any
+//! constructor that has `q` and the scales gets them from [`QuantizedMatrix::from_padded`].
 
 use super::kernels::portable::quantize_row;
-use super::kernels::Kernels;
+use super::kernels::{pack_i8, Kernels};
 
 /// Quantized rows are padded to a multiple of this many values (one AVX2 step).
 pub(crate) const K_ALIGN: usize = 16;
@@ -34,12 +49,18 @@ pub(crate) fn padded(width: usize) -> usize {
 /// `W [rows, cols]` as int8 per output channel (row) with one f32 scale per row.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuantizedMatrix {
-    /// `q[o·k_pad + j]`, zero for `j ≥ cols`.
+    /// `q[o·k_pad + j]`, zero for `j ≥ cols`: the values as stored and tested; the GEMM
+    /// reads `packed`.
+    #[allow(dead_code)]
     pub(crate) q: Vec<i8>,
     /// Row stride of `q`: `cols` padded to a multiple of [`K_ALIGN`].
     pub(crate) k_pad: usize,
     /// `s_o` per row (≥ 0).
     pub(crate) scale: Vec<f32>,
+    /// `r_o = Σ_j q[o, j]` per row: the zero-point correction `z · r_o`.
+    pub(crate) row_sum: Vec<i32>,
+    /// `q` repacked for the GEMM (`kernels::pack_i8`).
+    pub(crate) packed: Vec<i8>,
 }
 
 impl QuantizedMatrix {
@@ -51,7 +72,18 @@ impl QuantizedMatrix {
         for o in 0..rows {
             scale[o] = quantize_row(&w[o * cols..(o + 1) * cols], &mut q[o * k_pad..o * k_pad + cols]);
         }
-        QuantizedMatrix { q, k_pad, scale }
+        Self::from_padded(q, k_pad, rows, scale)
+    }
+
+    /// From int8 values `q` (`rows × k_pad`, row-major, zero past each row's `cols` values,
+    /// `k_pad = padded(cols)`) and one scale per row: derives the row sums and the packed
+    /// panels. Every constructor ends here.
+    pub(crate) fn from_padded(q: Vec<i8>, k_pad: usize, rows: usize, scale: Vec<f32>) -> Self {
+        debug_assert!(k_pad % K_ALIGN == 0 && q.len() == rows * k_pad && scale.len() == rows);
+        let row_sum =
+            (0..rows).map(|o| q[o * k_pad..(o + 1) * k_pad].iter().map(|&v| i32::from(v)).sum()).collect();
+        let packed = pack_i8(&q, rows, k_pad);
+        QuantizedMatrix { q, k_pad, scale, row_sum, packed }
     }
 
     /// A matrix whose levels and scales were stored in the model file (FORMAT.md §6.1:
@@ -66,13 +98,13 @@ impl QuantizedMatrix {
         for o in 0..rows {
             padded_q[o * k_pad..o * k_pad + cols].copy_from_slice(&q[o * cols..(o + 1) * cols]);
         }
-        QuantizedMatrix { q: padded_q, k_pad, scale: scale.to_vec() }
+        QuantizedMatrix::from_padded(padded_q, k_pad, rows, scale.to_vec())
     }
 }
 
 /// Quantizes `rows` activation rows of `width` values, read from `x` at
-/// `x[i·stride + offset ..][..width]`, into `q` (`rows × padded(width)`, zero pad) and
-/// `scales` (`rows`).
+/// `x[i·stride + offset ..][..width]`, into `q` (`rows × padded(width)`, zero pad), `scales`
+/// and `zeros` (`rows` each).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn quantize_rows(
     kernels: Kernels,
@@ -81,14 +113,15 @@ pub(crate) fn quantize_rows(
     offset: usize,
     width: usize,
     rows: usize,
-    q: &mut [i8],
+    q: &mut [u8],
     scales: &mut [f32],
+    zeros: &mut [i32],
 ) {
     let k_pad = padded(width);
     for i in 0..rows {
         let src = &x[i * stride + offset..i * stride + offset + width];
         let row = &mut q[i * k_pad..(i + 1) * k_pad];
-        scales[i] = kernels.quantize_row(src, &mut row[..width]);
+        (scales[i], zeros[i]) = kernels.quantize_row_u7(src, &mut row[..width]);
         row[width..].fill(0);
     }
 }
@@ -113,6 +146,14 @@ mod tests {
         }
         // The pad is zero.
         assert!((0..3).all(|o| m.q[o * 16 + 3..(o + 1) * 16].iter().all(|&v| v == 0)));
+        assert_eq!(
+            m.row_sum,
+            [
+                m.q[0] as i32 + m.q[1] as i32 + m.q[2] as i32,
+                0,
+                m.q[32] as i32 + m.q[33] as i32 + m.q[34] as i32
+            ]
+        );
     }
 
     #[test]
@@ -143,11 +184,13 @@ mod tests {
     fn strided_rows_are_quantized_in_place() {
         // Two rows of stride 4; quantize columns 1..3 of each.
         let x = [9.0, 1.0, -1.0, 9.0, 9.0, 0.0, 0.0, 9.0];
-        let mut q = [1i8; 32];
-        let mut s = [1f32; 2];
-        quantize_rows(Kernels::Portable, &x, 4, 1, 2, 2, &mut q, &mut s);
-        assert_eq!(&q[..2], [127, -127]);
+        let mut q = [1u8; 32];
+        let (mut s, mut z) = ([1f32; 2], [1i32; 2]);
+        quantize_rows(Kernels::Portable, &x, 4, 1, 2, 2, &mut q, &mut s, &mut z);
+        // Row 0 spans [−1, 1]: t = 2/127, z = round(63.5) = 64 (ties to even), 1 → 63.5 + 64.
+        assert_eq!(&q[..2], [127, 0]);
         assert!(q[2..].iter().all(|&v| v == 0));
-        assert_eq!(s, [1.0 / 127.0, 0.0]);
+        assert_eq!(s, [2.0 / 127.0, 0.0]);
+        assert_eq!(z, [64, 0]);
     }
 }

@@ -5,11 +5,45 @@
 //! AVX2, chosen at run time through the [`Avx2`] capability token). The choice is made once,
 //! when a [`super::ScorerWorkspace`] is created, and kept there: no global state, and
 //! [`KernelTier`] forces a tier so tests and benches exercise each of them.
+//!
+//! ## The f32 matrix product
+//!
+//! `y[i, o] = Σ_k W[o, k] x[i, k]` for a block of rows is a register-blocked GEMM: `W` is
+//! repacked at load into panels of [`NR`] outputs (`pack_f32`: for each `k` the panel's `NR`
+//! weights are contiguous), and the AVX2 micro-kernel keeps an [`MR`] × [`NR`] tile of sums
+//! in registers, so each weight vector loaded serves `MR` rows and each broadcast row value
+//! serves `NR` outputs. The summation order is part of the contract, the same on every tier
+//! whatever the tile: each output `y[i, o]` is its own running sum `((w_0 x_0 + w_1 x_1) + …)`
+//! over `k` (multiply, round, add, round: no FMA, which would round once), restarted every
+//! [`KC`] values of `k` (a k-slice), and the slice sums are added in order into a total that
+//! starts at zero. The rounding error of such a sum is bounded by about
+//! `(KC + ⌈inp / KC⌉) · ε · Σ_k |w_k x_k|` (ε = 2⁻²⁴), against `inp · ε · Σ|w_k x_k|` for one
+//! running sum over all of `k`.
 
 pub(crate) mod avx2;
 pub(crate) mod portable;
 
 pub use avx2::Avx2;
+pub(crate) use portable::{pack_f32, pack_i8};
+
+/// Outputs per panel of the packed f32 weights: two AVX2 vectors of eight f32. With
+/// [`MR`] = 4 rows the tile holds 8 accumulators, 2 weight vectors, a broadcast and a
+/// product in the 16 ymm registers without spilling.
+pub(crate) const NR: usize = 16;
+/// Rows per register tile of the f32 micro-kernel (see [`NR`]); each weight vector loaded
+/// serves this many candidates.
+pub(crate) const MR: usize = 4;
+/// Length of a k-slice: `NR · KC` floats (16 KiB) of a panel stay in the 32 KiB L1d while
+/// every row tile of the block streams over them, and the running sums restart every `KC`
+/// terms, which bounds their rounding error (see the module doc).
+pub(crate) const KC: usize = 256;
+/// Outputs per panel of the packed int8 weights: two AVX2 vectors of eight i32 sums, so
+/// with [`MR`] rows the int8 tile has the f32 tile's shape (8 accumulators).
+pub(crate) const NR_I8: usize = 16;
+/// `k` values per group of the packed int8 weights: one i32 lane of a vector holds four
+/// bytes, the four weights of one output that `vpmaddubsw` + `vpmaddwd` (or one VNNI
+/// `vpdpbusd`) multiply with four activation bytes and sum.
+pub(crate) const K_GROUP: usize = 4;
 
 /// Which kernels run (results are bit-identical on every tier).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,32 +82,33 @@ impl Kernels {
         }
     }
 
-    /// `out[i·cols + o] = Σ_k x[i·k_len + k] · w[o·k_len + k]` (exact, in i32).
-    pub(crate) fn matmul_i8(self, x: &[i8], w: &[i8], k_len: usize, cols: usize, out: &mut [i32]) {
+    /// `acc[i·out + o] = Σ_k x[i·k_pad + k] · q[o, k]` (exact, in i32), the weights packed by
+    /// [`pack_i8`], the activations unsigned 7-bit.
+    pub(crate) fn gemm_u8i8(self, x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
         match self {
-            Kernels::Portable => portable::matmul_i8(x, w, k_len, cols, out),
-            Kernels::Avx2(t) => t.matmul_i8(x, w, k_len, cols, out),
+            Kernels::Portable => portable::gemm_u8i8(x, k_pad, wp, out, acc),
+            Kernels::Avx2(t) => t.gemm_u8i8(x, k_pad, wp, out, acc),
         }
     }
 
-    /// `y[i·out + o] = Σ_j w[o·inp + j] · x[i·stride + offset + j]` in f32 (bit-identical on
-    /// every tier).
+    /// `y[i·out + o] = Σ_k W[o, k] · x[i·stride + offset + k]` in f32, `W` packed by
+    /// [`pack_f32`] (bit-identical on every tier; the order: the module doc).
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub(crate) fn matmul_f32(
+    pub(crate) fn gemm_f32(
         self,
         x: &[f32],
         stride: usize,
         offset: usize,
         rows: usize,
-        w: &[f32],
+        wp: &[f32],
         inp: usize,
         out: usize,
         y: &mut [f32],
     ) {
         match self {
-            Kernels::Portable => portable::matmul_f32(x, stride, offset, rows, w, inp, out, y),
-            Kernels::Avx2(t) => t.matmul_f32(x, stride, offset, rows, w, inp, out, y),
+            Kernels::Portable => portable::gemm_f32(x, stride, offset, rows, wp, inp, out, y),
+            Kernels::Avx2(t) => t.gemm_f32(x, stride, offset, rows, wp, inp, out, y),
         }
     }
 
@@ -87,21 +122,13 @@ impl Kernels {
         }
     }
 
-    /// Quantizes one activation row (see [`portable::quantize_row`]); returns its scale.
+    /// Quantizes one activation row to unsigned 7 bits (see
+    /// [`portable::quantize_row_u7`]); returns its scale and zero point.
     #[inline]
-    pub(crate) fn quantize_row(self, x: &[f32], q: &mut [i8]) -> f32 {
+    pub(crate) fn quantize_row_u7(self, x: &[f32], q: &mut [u8]) -> (f32, i32) {
         match self {
-            Kernels::Portable => portable::quantize_row(x, q),
-            Kernels::Avx2(t) => t.quantize_row(x, q),
-        }
-    }
-
-    /// `Σ a[i] b[i]` in i32 (exact).
-    #[cfg(test)]
-    pub(crate) fn dot_i8(self, a: &[i8], b: &[i8]) -> i32 {
-        match self {
-            Kernels::Portable => portable::dot_i8(a, b),
-            Kernels::Avx2(t) => t.dot_i8(a, b),
+            Kernels::Portable => portable::quantize_row_u7(x, q),
+            Kernels::Avx2(t) => t.quantize_row_u7(x, q),
         }
     }
 }
@@ -122,10 +149,6 @@ mod tests {
                 (s >> 56) as u8 as i8
             })
             .collect()
-    }
-
-    fn naive(a: &[i8], b: &[i8]) -> f64 {
-        a.iter().zip(b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum()
     }
 
     /// Every tier this CPU runs. Without AVX2 the tier comparisons below test the portable
@@ -149,93 +172,115 @@ mod tests {
         t
     }
 
-    #[test]
-    fn dot_matches_naive_for_every_tail_length() {
-        for kernels in tiers() {
-            for len in 0..=67 {
-                for seed in 0..4 {
-                    let a = bytes(seed * 1000 + len as u64, len);
-                    let b = bytes(seed * 7777 + len as u64 + 1, len);
-                    let got = kernels.dot_i8(&a, &b);
-                    assert_eq!(f64::from(got), naive(&a, &b), "{kernels:?} len {len}");
-                    assert_eq!(got, portable::dot_i8(&a, &b), "{kernels:?} len {len}");
-                }
-            }
-            // Extremes: every product is 128·128 or 127·127 (the madd pair-sum worst case).
-            for len in [1, 15, 16, 17, 31, 32, 33, 64, 300] {
-                let a = vec![-128i8; len];
-                let b = vec![-128i8; len];
-                assert_eq!(f64::from(kernels.dot_i8(&a, &b)), 16384.0 * len as f64);
-                let c = vec![127i8; len];
-                assert_eq!(f64::from(kernels.dot_i8(&a, &c)), -16256.0 * len as f64);
+    fn check_gemm_u8i8(kernels: Kernels, x: &[u8], q: &[i8], rows: usize, out: usize, k_pad: usize) {
+        let wp = pack_i8(q, out, k_pad);
+        let mut acc = vec![7i32; rows * out];
+        kernels.gemm_u8i8(x, k_pad, &wp, out, &mut acc);
+        for i in 0..rows {
+            for o in 0..out {
+                let want: i64 =
+                    (0..k_pad).map(|k| i64::from(x[i * k_pad + k]) * i64::from(q[o * k_pad + k])).sum();
+                assert_eq!(i64::from(acc[i * out + o]), want, "{kernels:?} k {k_pad} ({i},{o})");
             }
         }
     }
 
     #[test]
-    fn matmul_matches_naive_on_generated_shapes() {
+    fn int8_gemm_is_exact_on_generated_shapes_and_at_the_extremes() {
         for kernels in tiers() {
-            for k_len in [0, 1, 3, 15, 16, 17, 31, 32, 33, 47, 64, 67, 76] {
-                for (rows, cols) in [(1, 1), (3, 5), (4, 16), (7, 33)] {
-                    let x = bytes(k_len as u64 + 11, rows * k_len);
-                    let w = bytes(k_len as u64 + 23, cols * k_len);
-                    let mut out = vec![7i32; rows * cols];
-                    kernels.matmul_i8(&x, &w, k_len, cols, &mut out);
-                    for i in 0..rows {
-                        for o in 0..cols {
-                            let want = naive(&x[i * k_len..(i + 1) * k_len], &w[o * k_len..(o + 1) * k_len]);
-                            assert_eq!(f64::from(out[i * cols + o]), want, "{kernels:?} k {k_len} ({i},{o})");
-                        }
-                    }
+            for k_pad in [0, 4, 16, 32, 48, 64, 80, 1024] {
+                for (rows, out) in
+                    [(1, 1), (3, 5), (MR, NR_I8), (MR + 1, NR_I8 + 1), (2 * MR + 3, 2 * NR_I8 + 9)]
+                {
+                    let x: Vec<u8> =
+                        bytes(k_pad as u64 + 11, rows * k_pad).iter().map(|&b| b as u8 & 127).collect();
+                    let q = bytes(k_pad as u64 + 23, out * k_pad);
+                    check_gemm_u8i8(kernels, &x, &q, rows, out, k_pad);
                 }
+            }
+            // Extremes: pairs of 127·(−128) or 127·127, the largest i16 sums vpmaddubsw forms
+            // (it saturates past ±32767).
+            for (xv, qv) in [(127u8, -128i8), (127, 127), (127, -127)] {
+                let (rows, out, k_pad) = (MR + 1, NR_I8 + 3, 1024);
+                check_gemm_u8i8(kernels, &vec![xv; rows * k_pad], &vec![qv; out * k_pad], rows, out, k_pad);
             }
         }
     }
 
     #[test]
-    fn quantize_row_tiers_agree_bit_for_bit_for_every_tail_length() {
+    fn u7_quantization_tiers_agree_bit_for_bit_and_round_trip_within_half_a_step() {
         for kernels in tiers() {
             for len in 0..=67 {
-                for seed in 0..4u64 {
+                for seed in 0..6u64 {
+                    // Signed rows, and (seed ≥ 4) non-negative ones like ReLU outputs.
                     let x: Vec<f32> = bytes(seed * 31 + len as u64, len)
                         .iter()
-                        .map(|&b| f32::from(b) * 0.013 * (seed as f32 + 1.0))
+                        .map(|&b| {
+                            let v = if seed >= 4 { f32::from(b).abs() } else { f32::from(b) };
+                            v * 0.013 * (seed as f32 + 1.0)
+                        })
                         .collect();
-                    let (mut a, mut b) = (vec![9i8; len], vec![-9i8; len]);
-                    let sa = kernels.quantize_row(&x, &mut a);
-                    let sb = portable::quantize_row(&x, &mut b);
-                    assert_eq!((sa.to_bits(), &a), (sb.to_bits(), &b), "{kernels:?} len {len} seed {seed}");
-                    // And against the definition, in f64.
-                    let max = x.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
-                    for (&xi, &qi) in x.iter().zip(&a) {
-                        let want = if max == 0.0 { 0.0 } else { f64::from(xi) * 127.0 / max };
-                        assert!((f64::from(qi) - want).abs() <= 0.5 + 1e-4, "{kernels:?} len {len}");
+                    let (mut a, mut b) = (vec![9u8; len], vec![200u8; len]);
+                    let (ta, za) = kernels.quantize_row_u7(&x, &mut a);
+                    let (tb, zb) = portable::quantize_row_u7(&x, &mut b);
+                    assert_eq!(
+                        (ta.to_bits(), za, &a),
+                        (tb.to_bits(), zb, &b),
+                        "{kernels:?} len {len} seed {seed}"
+                    );
+                    assert!(a.iter().all(|&p| p <= 127) && (0..=127).contains(&za));
+                    if seed >= 4 {
+                        assert_eq!(za, 0, "a non-negative row needs no zero point");
+                    }
+                    for (&xi, &p) in x.iter().zip(&a) {
+                        let back = f64::from(ta) * (f64::from(p) - f64::from(za));
+                        assert!(
+                            (back - f64::from(xi)).abs() <= f64::from(ta) * (0.5 + 1e-3),
+                            "{kernels:?} len {len}"
+                        );
                     }
                 }
             }
+            let mut q = [5u8; 3];
+            assert_eq!(kernels.quantize_row_u7(&[0.0; 3], &mut q), (0.0, 0));
+            assert_eq!(q, [0, 0, 0]);
         }
     }
 
     #[test]
-    fn f32_matmul_tiers_agree_bit_for_bit_and_match_f64_for_every_tail_length() {
+    fn f32_gemm_tiers_agree_bit_for_bit_and_match_f64_for_every_tail_shape() {
+        // Every tail: k below, at and past a k-slice (KC) boundary, rows around the tile
+        // height MR, outputs around the panel width NR.
+        let inps: Vec<usize> = (0..=20).chain([KC - 1, KC, KC + 1, 2 * KC + 7]).collect();
         for kernels in tiers() {
-            for inp in 0..=67 {
-                let (rows, out, stride, offset) = (3, 5, inp + 3, 2);
-                let x: Vec<f32> =
-                    bytes(inp as u64 + 5, rows * stride).iter().map(|&b| f32::from(b) / 37.0).collect();
-                let w: Vec<f32> =
-                    bytes(inp as u64 + 9, out * inp).iter().map(|&b| f32::from(b) / 91.0).collect();
-                let (mut y1, mut y2) = (vec![0f32; rows * out], vec![1f32; rows * out]);
-                kernels.matmul_f32(&x, stride, offset, rows, &w, inp, out, &mut y1);
-                portable::matmul_f32(&x, stride, offset, rows, &w, inp, out, &mut y2);
-                let bits = |y: &[f32]| y.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&y1), bits(&y2), "{kernels:?} inp {inp}");
-                for i in 0..rows {
-                    for o in 0..out {
-                        let want: f64 = (0..inp)
-                            .map(|j| f64::from(w[o * inp + j]) * f64::from(x[i * stride + offset + j]))
-                            .sum();
-                        assert!((f64::from(y1[i * out + o]) - want).abs() < 1e-4, "{kernels:?} inp {inp}");
+            for &inp in &inps {
+                for (rows, out) in [(1, 1), (3, 5), (MR, NR), (MR + 1, NR + 1), (2 * MR + 3, 2 * NR + 9)] {
+                    let (stride, offset) = (inp + 3, 2);
+                    let x: Vec<f32> =
+                        bytes(inp as u64 + 5, rows * stride).iter().map(|&b| f32::from(b) / 37.0).collect();
+                    let w: Vec<f32> =
+                        bytes(inp as u64 + 9, out * inp).iter().map(|&b| f32::from(b) / 91.0).collect();
+                    let wp = pack_f32(&w, out, inp);
+                    let (mut y1, mut y2) = (vec![0f32; rows * out], vec![1f32; rows * out]);
+                    kernels.gemm_f32(&x, stride, offset, rows, &wp, inp, out, &mut y1);
+                    portable::gemm_f32(&x, stride, offset, rows, &wp, inp, out, &mut y2);
+                    let bits = |y: &[f32]| y.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&y1), bits(&y2), "{kernels:?} inp {inp} rows {rows} out {out}");
+                    for i in 0..rows {
+                        for o in 0..out {
+                            let terms = (0..inp)
+                                .map(|j| f64::from(w[o * inp + j]) * f64::from(x[i * stride + offset + j]));
+                            let (want, mag): (f64, f64) =
+                                terms.fold((0.0, 0.0), |(s, m), t| (s + t, m + t.abs()));
+                            // The bound of the module doc, with room for the products' own rounding.
+                            let bound =
+                                (KC + inp.div_ceil(KC) + 2) as f64 * f64::from(f32::EPSILON) / 2.0 * mag;
+                            let err = (f64::from(y1[i * out + o]) - want).abs();
+                            assert!(
+                                err <= bound + 1e-30,
+                                "{kernels:?} inp {inp} ({i},{o}): {err:e} > {bound:e}"
+                            );
+                        }
                     }
                 }
             }
@@ -261,22 +306,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn quantize_row_round_trips_within_half_a_step() {
-        for len in 0..=67 {
-            let x: Vec<f32> = (0..len).map(|i| ((i * 37 % 23) as f32 - 11.0) * 0.173).collect();
-            let mut q = vec![0i8; len];
-            let scale = portable::quantize_row(&x, &mut q);
-            for (xi, qi) in x.iter().zip(&q) {
-                assert!(*qi >= -127);
-                assert!((xi - f32::from(*qi) * scale).abs() <= scale * 0.5 + 1e-6, "len {len}");
-            }
-        }
-        let mut q = vec![5i8; 3];
-        assert_eq!(portable::quantize_row(&[0.0; 3], &mut q), 0.0);
-        assert_eq!(q, [0, 0, 0]);
     }
 
     #[test]

@@ -1,48 +1,99 @@
 //! Portable kernels: plain Rust that runs on every target and is the oracle the SIMD tiers
-//! are tested against: the int8 dot and matrix products, activation-row quantization, and
-//! the attention rows with their polynomial `exp`.
+//! are tested against: the int8 matrix product, weight and activation-row quantization, and
+//! the attention rows with their polynomial `exp`, and the f32 matrix product.
 //!
-//! The int8 dot product is exact integer arithmetic: `Σ a_i b_i` with |a_i|, |b_i| ≤ 128 fits
-//! an i32 for any length below 2^17 (128² · (2^17 − 1) < 2^31), and the scorer's widths are
-//! far smaller, so every tier returns bit-identical results.
+//! The int8 product is exact integer arithmetic: `Σ x_k q_k` with 0 ≤ x_k ≤ 127 and
+//! |q_k| ≤ 128 fits an i32 for any length below 2^17 (127 · 128 · 2^17 < 2^31), and the
+//! scorer's widths are far smaller, so every tier returns bit-identical results.
 
-/// `Σ_i a[i] · b[i]` in i32. `a` and `b` have the same length.
-#[inline]
-pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    debug_assert_eq!(a.len(), b.len());
-    // Four independent sums let the compiler vectorise the loop without a SIMD tier.
-    let mut acc = [0i32; 4];
-    let mut ca = a.chunks_exact(4);
-    let mut cb = b.chunks_exact(4);
-    for (x, y) in (&mut ca).zip(&mut cb) {
-        for k in 0..4 {
-            acc[k] += i32::from(x[k]) * i32::from(y[k]);
+use super::{KC, K_GROUP, NR, NR_I8};
+
+/// `q [rows, k_pad]` (row-major, `k_pad` a multiple of [`K_GROUP`]) repacked for
+/// [`gemm_u8i8`]: panels of [`NR_I8`] outputs, and in a panel, for each group of four `k`,
+/// the four bytes of output 0, then of output 1, … (64 bytes per group; zero past `rows`).
+pub(crate) fn pack_i8(q: &[i8], rows: usize, k_pad: usize) -> Vec<i8> {
+    debug_assert_eq!(k_pad % K_GROUP, 0);
+    let groups = k_pad / K_GROUP;
+    let mut packed = vec![0i8; rows.div_ceil(NR_I8) * groups * NR_I8 * K_GROUP];
+    for o in 0..rows {
+        let (p, j) = (o / NR_I8, o % NR_I8);
+        for g in 0..groups {
+            let dst = ((p * groups + g) * NR_I8 + j) * K_GROUP;
+            packed[dst..dst + K_GROUP].copy_from_slice(&q[o * k_pad + g * K_GROUP..][..K_GROUP]);
         }
     }
-    let mut sum = acc[0] + acc[1] + acc[2] + acc[3];
-    for (&x, &y) in ca.remainder().iter().zip(cb.remainder()) {
-        sum += i32::from(x) * i32::from(y);
-    }
-    sum
+    packed
 }
 
-/// `out[i·cols + o] = Σ_k x[i·k_len + k] · w[o·k_len + k]` for every row `i` of `x`
-/// (`x.len() / k_len` rows, or `out.len() / cols` when `k_len = 0`) and `o < cols`.
-pub(crate) fn matmul_i8(x: &[i8], w: &[i8], k_len: usize, cols: usize, out: &mut [i32]) {
-    if cols == 0 {
+/// `acc[i·out + o] = Σ_k x[i·k_pad + k] · q[o, k]` (exact, in i32) for the `acc.len() / out`
+/// rows of unsigned 7-bit activations `x` and the weights packed by [`pack_i8`].
+pub(crate) fn gemm_u8i8(x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
+    if out == 0 {
         return;
     }
-    let rows = out.len() / cols;
-    for i in 0..rows {
-        let xi = &x[i * k_len..(i + 1) * k_len];
-        let oi = &mut out[i * cols..(i + 1) * cols];
-        for (o, slot) in oi.iter_mut().enumerate() {
-            *slot = dot_i8(xi, &w[o * k_len..(o + 1) * k_len]);
+    let rows = acc.len() / out;
+    let groups = k_pad / K_GROUP;
+    for p in 0..out.div_ceil(NR_I8) {
+        let (o0, width) = (p * NR_I8, (out - p * NR_I8).min(NR_I8));
+        let panel = &wp[p * groups * NR_I8 * K_GROUP..(p + 1) * groups * NR_I8 * K_GROUP];
+        for i in 0..rows {
+            let xi = &x[i * k_pad..(i + 1) * k_pad];
+            let mut sum = [0i32; NR_I8];
+            for (xg, wg) in xi.chunks_exact(K_GROUP).zip(panel.chunks_exact(NR_I8 * K_GROUP)) {
+                for (j, wj) in wg.chunks_exact(K_GROUP).enumerate() {
+                    for t in 0..K_GROUP {
+                        sum[j] += i32::from(xg[t]) * i32::from(wj[t]);
+                    }
+                }
+            }
+            acc[i * out + o0..i * out + o0 + width].copy_from_slice(&sum[..width]);
         }
     }
 }
 
-/// Quantizes one row symmetrically: `scale = max|x| / 127`, `q = round(x / scale)` in
+/// Round half to even by adding and removing 1.5·2^23 (exact for |v| < 2^22): unlike
+/// `f32::round`, which is a libm call on baseline x86-64, this vectorises, and it is the
+/// rounding of `vcvtps2dq`.
+#[inline(always)]
+fn round_even(v: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (v + MAGIC) - MAGIC
+}
+
+/// The range of one activation row: `(t, inv, z)` with `lo = min(0, min x)`,
+/// `hi = max(0, max x)`, `t = (hi − lo) / 127`, `inv = 127 / (hi − lo)` and the zero point
+/// `z = round(−lo · inv)` ∈ [0, 127]; `(0, 0, 0)` when the row is all zero. Every tier
+/// calls this (the AVX2 one after its own min/max, which is exact).
+#[inline]
+pub(crate) fn u7_params(lo: f32, hi: f32) -> (f32, f32, i32) {
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    let range = hi - lo;
+    if range == 0.0 {
+        return (0.0, 0.0, 0);
+    }
+    let inv = 127.0 / range;
+    (range / 127.0, inv, (round_even(-lo * inv) as i32).clamp(0, 127))
+}
+
+/// Quantizes one activation row to unsigned 7 bits with a zero point (see `quant.rs`):
+/// `p = clamp(round(x · inv) + z, 0, 127)`, so `x ≈ t · (p − z)`; returns `(t, z)`.
+pub(crate) fn quantize_row_u7(x: &[f32], q: &mut [u8]) -> (f32, i32) {
+    debug_assert_eq!(x.len(), q.len());
+    let (lo, hi) = x.iter().fold((0f32, 0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (t, inv, z) = u7_params(lo, hi);
+    quantize_tail_u7(x, q, inv, z);
+    (t, z)
+}
+
+/// `q = clamp(round(x · inv) + z, 0, 127)` value by value (the AVX2 kernel's tail too).
+#[inline]
+pub(crate) fn quantize_tail_u7(x: &[f32], q: &mut [u8], inv: f32, z: i32) {
+    for (qi, &xi) in q.iter_mut().zip(x) {
+        *qi = (round_even(xi * inv) as i32 + z).clamp(0, 127) as u8;
+    }
+}
+
+/// Quantizes one weight row symmetrically: `scale = max|x| / 127`, `q = round(x / scale)` in
 /// [−127, 127]; returns `scale` (0 for an all-zero row, which then quantizes to zeros).
 pub(crate) fn quantize_row(x: &[f32], q: &mut [i8]) -> f32 {
     debug_assert_eq!(x.len(), q.len());
@@ -53,12 +104,9 @@ pub(crate) fn quantize_row(x: &[f32], q: &mut [i8]) -> f32 {
     }
     let scale = max / 127.0;
     let inv = 127.0 / max;
-    // Round half to even by adding and removing 1.5·2^23 (exact for |v| < 2^22): unlike
-    // `f32::round`, which is a libm call on baseline x86-64, this vectorises.
-    const MAGIC: f32 = 12_582_912.0;
     for (qi, &xi) in q.iter_mut().zip(x) {
         // |xi · inv| ≤ 127 up to rounding, and the clamp keeps it so.
-        *qi = (((xi * inv).clamp(-127.0, 127.0) + MAGIC) - MAGIC) as i8;
+        *qi = round_even((xi * inv).clamp(-127.0, 127.0)) as i8;
     }
     scale
 }
@@ -68,23 +116,24 @@ pub(crate) fn quantize_row(x: &[f32], q: &mut [i8]) -> f32 {
 /// Vectorised over the rows `a` of the attention matrix, eight at a time: each of the eight
 /// lanes holds one row and walks `b = 0 … r−1` in order, so there is no horizontal sum and
 /// one division per row. The AVX2 kernel performs the same operations in the same order
-/// and is bit-identical. (Lanes past the last row compute `exp(0)` and are discarded.)
+/// and is bit-identical. (Lanes past the last row compute `2^0` and are discarded.)
 #[inline]
 pub(crate) fn attend(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
     let r = k.len();
     let (kmin, kmax) = k_range(k);
+    let c = std::f32::consts::LOG2_E / tau;
     for a0 in (0..r).step_by(8) {
-        let (qa, max) = row_setup(q, a0, tau, kmin, kmax);
+        let (sa, max) = row_setup(q, a0, c, kmin, kmax);
         let (mut den, mut num) = ([0f32; 8], [0f32; 8]);
         for (&kb, &vb) in k.iter().zip(v) {
             for j in 0..8 {
-                let e = exp_nonpositive(qa[j] * kb - max[j]);
+                let e = exp2_nonpositive(sa[j] * kb - max[j]);
                 den[j] += e;
                 num[j] += e * vb;
             }
         }
         for j in 0..(r - a0).min(8) {
-            // den ≥ 1 − rounding (the row's maximum term is exp(0)): the division is safe.
+            // den ≥ 1 − rounding (the row's maximum term is 2^0): the division is safe.
             h[a0 + j] = num[j] / den[j] + v[a0 + j];
         }
     }
@@ -96,42 +145,47 @@ pub(crate) fn k_range(k: &[f32]) -> (f32, f32) {
     k.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
 }
 
-/// For rows `a0 .. a0 + 8` (zero past the end): `q_a / τ` and the row maximum of
-/// `(q_a / τ) · k_b`, which is `(q_a / τ) · max(k)` when `q_a ≥ 0`, else `(q_a / τ) · min(k)`
+/// For rows `a0 .. a0 + 8` (zero past the end): `s_a = q_a · c` (`c = log2(e) / τ`) and the
+/// row maximum of `s_a · k_b`, which is `s_a · max(k)` when `s_a ≥ 0`, else `s_a · min(k)`
 /// (one of the computed products exactly, since rounding is monotone).
 #[inline]
-pub(crate) fn row_setup(q: &[f32], a0: usize, tau: f32, kmin: f32, kmax: f32) -> ([f32; 8], [f32; 8]) {
-    let (mut qa, mut max) = ([0f32; 8], [0f32; 8]);
+pub(crate) fn row_setup(q: &[f32], a0: usize, c: f32, kmin: f32, kmax: f32) -> ([f32; 8], [f32; 8]) {
+    let (mut sa, mut max) = ([0f32; 8], [0f32; 8]);
     for (j, &qj) in q[a0..].iter().take(8).enumerate() {
-        qa[j] = qj / tau;
-        max[j] = if qa[j] >= 0.0 { qa[j] * kmax } else { qa[j] * kmin };
+        sa[j] = qj * c;
+        max[j] = if sa[j] >= 0.0 { sa[j] * kmax } else { sa[j] * kmin };
     }
-    (qa, max)
+    (sa, max)
 }
 
-/// ln 2 = LN2_HI + LN2_LO, with LN2_HI short enough that `n · LN2_HI` is exact for |n| ≤ 127.
-pub(crate) const LN2_HI: f32 = 0.693_145_75;
-pub(crate) const LN2_LO: f32 = 1.428_606_8e-6;
+/// 1.5 · 2^23 + 127: adding it to `t ∈ [−126, 0]` rounds `t` to an integer `n` and leaves
+/// `n + 127` (the biased exponent of `2^n`) in the low mantissa bits.
+pub(crate) const EXP2_SHIFT: f32 = 12_583_039.0;
+/// `2^f ≈ 1 + f·(P[0] + f·(P[1] + f·(P[2] + f·(P[3] + f·P[4]))))` on `f ∈ [−½, ½]`: a
+/// degree-5 polynomial fitted for least maximum relative error with the constant term fixed
+/// at 1 (so `2^0 = 1` exactly); relative error 9e-8 in exact arithmetic, 1.7e-7 evaluated
+/// in f32 (Horner). (The first coefficient is the fit's, near ln 2 but not ln 2.)
+#[allow(clippy::approx_constant)]
+pub(crate) const EXP2_POLY: [f32; 5] =
+    [0.693_147, 0.240_222_42, 0.055_507_34, 0.009_671_509, 0.001_326_469_8];
 
-/// `exp(x)` for `x ≤ 0` (inputs below −87 give ≈ exp(−87), negligible next to the row's
-/// maximum term 1), relative error ≈ 2e-7, branch-free so that the softmax loops vectorise
-/// (the libm call was a third of the scorer's time).
+/// `2^t` for `t ≤ 0` (inputs below −126 give 2^−126, negligible next to the row's maximum
+/// term 1), relative error ≤ 2e-7, branch-free so that the softmax loops vectorise.
 ///
-/// `exp(x) = 2^n · exp(r)` with `n = round(x / ln 2)` (taken from the bits of a float add of
-/// 1.5·2^23, which rounds to nearest), `r = x − n ln 2 ∈ [−ln2/2, ln2/2]` (ln 2 split in two
-/// parts so that `n ln 2` is exact), `exp(r)` by its degree-6 Taylor polynomial (truncation
-/// error `r^7/7! ≤ 1.2e-7`), and `2^n` built from its exponent bits (`n ≥ −126`: normal).
+/// `n = round(t)` from a float add of [`EXP2_SHIFT`] (exact: the sum lies in [2^23, 2^24),
+/// where floats are the integers), `f = t − n ∈ [−½, ½]` (exact), `2^f` by [`EXP2_POLY`],
+/// and `2^n` by shifting the low bits of the sum, `n + 127`, into the exponent field
+/// (`n ≥ −126`: a normal float). Working in base 2 (the caller folds log2(e) into `q`)
+/// saves the split-ln2 range reduction of `exp`, and the degree-5 polynomial on
+/// `[−½, ½]` one multiply-add of the degree-6 one `exp` needed on `[−ln2/2, ln2/2]`.
 #[inline(always)]
-pub(crate) fn exp_nonpositive(x: f32) -> f32 {
-    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
-    let x = x.clamp(-87.0, 0.0);
-    let shifted = x * std::f32::consts::LOG2_E + MAGIC;
-    let n = shifted - MAGIC;
-    let ni = shifted.to_bits() as i32 - MAGIC.to_bits() as i32;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let p = 1.0
-        + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    p * f32::from_bits(((ni + 127) << 23) as u32)
+pub(crate) fn exp2_nonpositive(t: f32) -> f32 {
+    let t = t.max(-126.0);
+    let shifted = t + EXP2_SHIFT;
+    let f = t - (shifted - EXP2_SHIFT);
+    let [p1, p2, p3, p4, p5] = EXP2_POLY;
+    let p = 1.0 + f * (p1 + f * (p2 + f * (p3 + f * (p4 + f * p5))));
+    p * f32::from_bits(shifted.to_bits() << 23)
 }
 
 /// `Σ a_j b_j` in f32 with eight independent partial sums (vectorisable, and no slower to
@@ -157,24 +211,56 @@ pub(crate) fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// `y[i·out + o] = Σ_j w[o·inp + j] · x[i·stride + offset + j]` ([`dot_f32`] per output)
-/// for `rows` rows.
+/// `W [out, inp]` (row-major) repacked into panels of [`NR`] outputs for [`gemm_f32`]:
+/// panel `p` holds `W[p·NR + j, k]` at `(p·inp + k)·NR + j`, zero for outputs past `out`.
+/// One step of `k` then reads the `NR` weights of a panel as one contiguous run.
+pub(crate) fn pack_f32(w: &[f32], out: usize, inp: usize) -> Vec<f32> {
+    debug_assert_eq!(w.len(), out * inp);
+    let panels = out.div_ceil(NR);
+    let mut packed = vec![0f32; panels * inp * NR];
+    for o in 0..out {
+        let (p, j) = (o / NR, o % NR);
+        for k in 0..inp {
+            packed[(p * inp + k) * NR + j] = w[o * inp + k];
+        }
+    }
+    packed
+}
+
+/// `y[i·out + o] = Σ_k W[o, k] · x[i·stride + offset + k]` for `rows` rows, `W` packed by
+/// [`pack_f32`] (see the module doc of `kernels` for the summation order, which every tier
+/// repeats: each output is its own running sum over `k`, restarted every [`KC`] values and
+/// added into `y`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn matmul_f32(
+pub(crate) fn gemm_f32(
     x: &[f32],
     stride: usize,
     offset: usize,
     rows: usize,
-    w: &[f32],
+    wp: &[f32],
     inp: usize,
     out: usize,
     y: &mut [f32],
 ) {
-    for i in 0..rows {
-        let xi = &x[i * stride + offset..i * stride + offset + inp];
-        let yi = &mut y[i * out..(i + 1) * out];
-        for (o, yo) in yi.iter_mut().enumerate() {
-            *yo = dot_f32(&w[o * inp..(o + 1) * inp], xi);
+    for p in 0..out.div_ceil(NR) {
+        let (o0, width) = (p * NR, (out - p * NR).min(NR));
+        let panel = &wp[p * inp * NR..(p + 1) * inp * NR];
+        for i in 0..rows {
+            let xi = &x[i * stride + offset..i * stride + offset + inp];
+            let mut sum = [0f32; NR];
+            for k0 in (0..inp).step_by(KC) {
+                let k1 = (k0 + KC).min(inp);
+                let mut acc = [0f32; NR];
+                for (&xk, wk) in xi[k0..k1].iter().zip(panel[k0 * NR..k1 * NR].chunks_exact(NR)) {
+                    for j in 0..NR {
+                        acc[j] += xk * wk[j];
+                    }
+                }
+                for j in 0..NR {
+                    sum[j] += acc[j];
+                }
+            }
+            y[i * out + o0..i * out + o0 + width].copy_from_slice(&sum[..width]);
         }
     }
 }
