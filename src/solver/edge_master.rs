@@ -374,6 +374,36 @@ impl EdgeMaster {
         reserve(&mut self.beta, slots);
     }
 
+    /// The bytes [`EdgeMaster::reserve`] reserves for these sizes (the memory formula's
+    /// part, `memory.rs`): keep the two in step.
+    pub(crate) fn reserved_bytes(items: usize, slots: usize, rows: usize, edges: usize) -> usize {
+        let nodes = items.saturating_add(slots).saturating_add(1);
+        let vars = items.saturating_add(2 * rows).saturating_add(edges);
+        let er = edges.saturating_mul(rows);
+        let words32 = [
+            edges.saturating_mul(3),
+            items.saturating_mul(2),
+            edges.saturating_add(1),
+            er,
+            vars,
+            nodes.saturating_mul(10),
+            rows,
+            EDGE_CANDIDATES,
+        ];
+        let floats = [
+            rows.saturating_mul(10).saturating_add(1),
+            edges.saturating_mul(rows + 2),
+            er,
+            vars,
+            nodes.saturating_mul(rows + 5),
+            rows.saturating_mul(rows).saturating_mul(3),
+            EDGE_CANDIDATES,
+            items.saturating_add(slots),
+        ];
+        let sum = |parts: &[usize]| parts.iter().fold(0usize, |a, &b| a.saturating_add(b));
+        sum(&words32).saturating_mul(std::mem::size_of::<u32>()).saturating_add(sum(&floats).saturating_mul(8))
+    }
+
     /// Adds edge `(item, slot)` with value `c_e` and side coefficients `D_·e`; returns its
     /// index (edges are numbered in the order added). It enters non-basic at 0, so the
     /// current basis stays primal feasible and the next optimize continues from it.

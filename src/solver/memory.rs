@@ -40,6 +40,7 @@ use std::mem::size_of;
 
 use super::assignment::Assignment;
 use super::edge_generation::EdgeSet;
+use super::edge_master::EdgeMaster;
 use super::flow_lottery::FlowLottery;
 use super::model::ModelRule;
 use super::oracle_patterns::Patterns;
@@ -173,35 +174,13 @@ pub(crate) fn after_screening(s: &Shape, kept: usize) -> usize {
     ]);
     let edges = EdgeSet::capacity(kept, m, s.rows);
     let edge_generation = total(&[
-        edge_master_bytes(kept, m, s.rows, edges),
+        EdgeMaster::reserved_bytes(kept, m, s.rows, edges),
         EdgeSet::reserved_bytes(kept, m, s.rows, edges),
         FlowLottery::reserved_bytes(kept, m, edges, s.pool()),
     ]);
     total(&[model, working, oracle, scratch, edge_generation])
 }
 
-/// The bytes `EdgeMaster::reserve` reserves for `items` items, `slots` slots, `rows` side
-/// rows and `edges` edges: per edge its item, slot, value and row coefficients and its
-/// status and value; per tree node (items, slots, the root) its links, potentials per row
-/// and scratch; the `R × R` working-basis inverse and its scratch.
-fn edge_master_bytes(items: usize, slots: usize, rows: usize, edges: usize) -> usize {
-    let nodes = items.saturating_add(slots).saturating_add(1);
-    let vars = items.saturating_add(2 * rows).saturating_add(edges);
-    let rr = rows.saturating_mul(rows);
-    total(&[
-        bytes::<f64>(3 * rows),
-        bytes::<u32>(edges.saturating_mul(2)),
-        bytes::<f64>(edges.saturating_mul(rows + 1)),
-        bytes::<u32>(vars),
-        bytes::<f64>(vars),
-        bytes::<u32>(nodes.saturating_mul(9)),
-        bytes::<f64>(nodes.saturating_mul(rows + 3)),
-        bytes::<u32>(rows),
-        bytes::<f64>(rr.saturating_mul(3)),
-        bytes::<f64>(6 * rows + 1),
-        bytes::<f64>(items.saturating_add(slots)),
-    ])
-}
 
 /// The whole formula for a solve that keeps `kept` items.
 pub(crate) fn peak(s: &Shape, kept: usize) -> usize {
