@@ -101,6 +101,7 @@
 //! largest scaled cost of the phase), an entry of the direction as a pivot candidate above
 //! `PIVOT_TOLERANCE · M_v / M_q`.
 
+use super::dense::invert_in_place;
 pub use super::master::Phase;
 use super::tuning::{DEGENERATE_RUN, EDGE_CANDIDATES, EDGE_PRICING_BLOCK, EDGE_REFACTOR_EVERY};
 use super::workspace::{reserve, reset};
@@ -901,33 +902,8 @@ impl EdgeMaster {
         }
         self.h = h;
         let largest = aug.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
-        let mut result = Ok(());
-        for c in 0..r {
-            let pivot_row = (c..r)
-                .max_by(|&x, &y| aug[x * width + c].abs().total_cmp(&aug[y * width + c].abs()))
-                .unwrap_or(c);
-            let pivot = aug[pivot_row * width + c];
-            if pivot.abs() <= SINGULAR_TOLERANCE * largest || !pivot.is_finite() {
-                result = Err(EdgeTrouble::Singular);
-                break;
-            }
-            if pivot_row != c {
-                for k in 0..width {
-                    aug.swap(c * width + k, pivot_row * width + k);
-                }
-            }
-            for k in 0..width {
-                aug[c * width + k] /= pivot;
-            }
-            for i in 0..r {
-                let f = aug[i * width + c];
-                if i != c && f != 0.0 {
-                    for k in 0..width {
-                        aug[i * width + k] -= f * aug[c * width + k];
-                    }
-                }
-            }
-        }
+        let result =
+            if invert_in_place(&mut aug, r, SINGULAR_TOLERANCE * largest) { Ok(()) } else { Err(EdgeTrouble::Singular) };
         if result.is_ok() {
             reset(&mut self.winv, r * r, 0.0);
             for k in 0..r {

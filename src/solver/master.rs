@@ -21,6 +21,7 @@
 //! Dantzig pricing; after a run of degenerate pivots it switches to Bland's rule, which
 //! cannot cycle.
 
+use super::dense::invert_in_place;
 use super::tuning::{DEGENERATE_RUN, REFACTOR_EVERY};
 use super::workspace::reset;
 
@@ -385,33 +386,7 @@ impl Master {
         for i in 0..nr {
             a[i * width + nr + i] = 1.0;
         }
-        let mut result = Ok(());
-        for c in 0..nr {
-            let pivot_row = (c..nr)
-                .max_by(|&x, &y| a[x * width + c].abs().total_cmp(&a[y * width + c].abs()))
-                .unwrap_or(c);
-            let pivot = a[pivot_row * width + c];
-            if pivot.abs() < 1e-12 {
-                result = Err(MasterTrouble::Singular);
-                break;
-            }
-            if pivot_row != c {
-                for k in 0..width {
-                    a.swap(c * width + k, pivot_row * width + k);
-                }
-            }
-            for k in 0..width {
-                a[c * width + k] /= pivot;
-            }
-            for i in 0..nr {
-                let f = a[i * width + c];
-                if i != c && f != 0.0 {
-                    for k in 0..width {
-                        a[i * width + k] -= f * a[c * width + k];
-                    }
-                }
-            }
-        }
+        let result = if invert_in_place(&mut a, nr, 1e-12) { Ok(()) } else { Err(MasterTrouble::Singular) };
         if result.is_ok() {
             reset(&mut self.basis_inverse, nr * nr, 0.0);
             for i in 0..nr {

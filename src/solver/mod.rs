@@ -43,6 +43,7 @@
 
 mod assignment;
 pub(crate) mod certificate;
+mod dense;
 mod edge_generation;
 // Public (hidden) only so that `benches/edge_master.rs` can drive it.
 #[doc(hidden)]
