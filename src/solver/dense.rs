@@ -11,8 +11,9 @@
 pub(crate) fn invert_in_place(aug: &mut [f64], n: usize, min_pivot: f64) -> bool {
     let width = 2 * n;
     for c in 0..n {
-        let pivot_row =
-            (c..n).max_by(|&x, &y| aug[x * width + c].abs().total_cmp(&aug[y * width + c].abs())).unwrap_or(c);
+        let pivot_row = (c..n)
+            .max_by(|&x, &y| aug[x * width + c].abs().total_cmp(&aug[y * width + c].abs()))
+            .unwrap_or(c);
         let pivot = aug[pivot_row * width + c];
         if !pivot.is_finite() || pivot.abs() <= min_pivot {
             return false;

@@ -37,7 +37,8 @@ use super::{check_termination, LoopState, Settings, Solver, Verdict};
 use crate::solution::{relative_gap, Stats, Status};
 
 /// [`Status::IterationLimit`] when the edge pool is full.
-const POOL_FULL: &CStr = c"the edge master holds as many edges as its pool allows (EDGES_PER_NODE per slot and rule row)";
+const POOL_FULL: &CStr =
+    c"the edge master holds as many edges as its pool allows (EDGES_PER_NODE per slot and rule row)";
 /// [`Status::NumericalTrouble`] when rounding keeps the loop from closing the gap.
 const STALLED: &CStr =
     c"rounding kept the gap open: the inner ranking added no edge to the edge master in 4 solves running";
@@ -129,7 +130,14 @@ fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats
         state.phase = Phase::Optimality;
         return Verdict::Continue;
     }
-    rule_duals(&ws.model, &ws.rows, ws.edge_master.row_duals(), Phase::Feasibility, &mut ws.lambda, &mut ws.y);
+    rule_duals(
+        &ws.model,
+        &ws.rows,
+        ws.edge_master.row_duals(),
+        Phase::Feasibility,
+        &mut ws.lambda,
+        &mut ws.y,
+    );
     let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, false, true);
     count_inner(stats, inner);
     let bound: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum();
@@ -151,7 +159,12 @@ fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats
 
 /// Phase 2: evaluate `g` at the master's duals; stop when the best bound meets the
 /// master's objective (after the working-set check), else add the oracle's edges.
-fn optimality_step(ws: &mut Workspace, settings: &Settings, state: &mut LoopState, stats: &mut Stats) -> Verdict {
+fn optimality_step(
+    ws: &mut Workspace,
+    settings: &Settings,
+    state: &mut LoopState,
+    stats: &mut Stats,
+) -> Verdict {
     rule_duals(&ws.model, &ws.rows, ws.edge_master.row_duals(), Phase::Optimality, &mut ws.lambda, &mut ws.y);
     let objective = ws.edge_master.objective(Phase::Optimality);
     let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, true);
@@ -214,7 +227,8 @@ impl EdgeSet {
     /// The most edges a solve of `kept` items, `slots` slots and `rows` rule rows may
     /// generate: every (item, slot) pair, or [`EDGES_PER_NODE`] per slot and rule row.
     pub(crate) fn capacity(kept: usize, slots: usize, rows: usize) -> usize {
-        kept.saturating_mul(slots).min(EDGES_PER_NODE.saturating_mul(slots.saturating_add(rows).saturating_add(1)))
+        kept.saturating_mul(slots)
+            .min(EDGES_PER_NODE.saturating_mul(slots.saturating_add(rows).saturating_add(1)))
     }
 
     /// The bytes [`EdgeSet::reserve`] reserves (see `memory.rs`).
@@ -276,7 +290,9 @@ impl EdgeSet {
             };
             self.coefficients.push(sign * model.rule_coef(k)[t] * profile);
         }
-        master.add_edge(t, j, model.scores[t] * model.w[j], &self.coefficients).map_err(GrowTrouble::Master)?;
+        master
+            .add_edge(t, j, model.scores[t] * model.w[j], &self.coefficients)
+            .map_err(GrowTrouble::Master)?;
         Ok(true)
     }
 
@@ -299,10 +315,12 @@ impl EdgeSet {
             // Tight to within rounding of the reduced values' size.
             let tolerance = 1e-9 * model.scale.max(f64::MIN_POSITIVE);
             let window = TIGHT_EDGE_WINDOW;
-            let items = oracle.ranking.iter().copied().enumerate().chain(oracle.runner_up.map(|t| (model.m - 1, t)));
+            let items =
+                oracle.ranking.iter().copied().enumerate().chain(oracle.runner_up.map(|t| (model.m - 1, t)));
             for (at, t) in items {
                 let alpha = oracle.item_dual[t];
-                for j in at.saturating_sub(window)..(at.saturating_add(window).saturating_add(1)).min(model.m) {
+                for j in at.saturating_sub(window)..(at.saturating_add(window).saturating_add(1)).min(model.m)
+                {
                     let slack = alpha + oracle.slot_dual[j] - oracle.reduced_value(model, t, j);
                     if slack <= tolerance {
                         self.add(model, rows, master, t, j)?;

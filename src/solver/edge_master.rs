@@ -116,7 +116,7 @@ const PIVOT_TOLERANCE: f64 = 1e-9;
 const RATIO_TIE: f64 = 1e-12;
 /// Scaled primal infeasibility tolerated (the hard violation phase 2 accepts, the tests'
 /// feasibility checks).
-pub const PRIMAL_TOLERANCE: f64 = 1e-10;
+pub(crate) const PRIMAL_TOLERANCE: f64 = 1e-10;
 /// Smallest pivot of the working basis inversion, relative to its largest entry.
 const SINGULAR_TOLERANCE: f64 = 1e-12;
 
@@ -402,7 +402,9 @@ impl EdgeMaster {
             items.saturating_add(slots),
         ];
         let sum = |parts: &[usize]| parts.iter().fold(0usize, |a, &b| a.saturating_add(b));
-        sum(&words32).saturating_mul(std::mem::size_of::<u32>()).saturating_add(sum(&floats).saturating_mul(8))
+        sum(&words32)
+            .saturating_mul(std::mem::size_of::<u32>())
+            .saturating_add(sum(&floats).saturating_mul(8))
     }
 
     /// Adds edge `(item, slot)` with value `c_e` and side coefficients `D_·e`; returns its
@@ -902,8 +904,11 @@ impl EdgeMaster {
         }
         self.h = h;
         let largest = aug.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
-        let result =
-            if invert_in_place(&mut aug, r, SINGULAR_TOLERANCE * largest) { Ok(()) } else { Err(EdgeTrouble::Singular) };
+        let result = if invert_in_place(&mut aug, r, SINGULAR_TOLERANCE * largest) {
+            Ok(())
+        } else {
+            Err(EdgeTrouble::Singular)
+        };
         if result.is_ok() {
             reset(&mut self.winv, r * r, 0.0);
             for k in 0..r {

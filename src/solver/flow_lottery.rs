@@ -74,9 +74,10 @@ impl FlowLottery {
             .saturating_add(items.max(slots))
             .saturating_add(rankings.saturating_mul(slots));
         let floats = edges.saturating_add(items).saturating_add(rankings);
-        words.saturating_mul(word).saturating_add(floats.saturating_mul(8)).saturating_add(
-            slots.saturating_add(items).saturating_mul(4),
-        )
+        words
+            .saturating_mul(word)
+            .saturating_add(floats.saturating_mul(8))
+            .saturating_add(slots.saturating_add(items).saturating_mul(4))
     }
 
     /// Reserves for `items` items, `slots` slots, `edges` edges and `rankings` rankings.
@@ -289,7 +290,12 @@ impl FlowLottery {
 }
 
 /// Counting sort of edge indices by `key` into `start` (`buckets + 1` offsets) and `list`.
-fn bucket(keys: impl Iterator<Item = usize> + Clone, buckets: usize, start: &mut Vec<usize>, list: &mut Vec<usize>) {
+fn bucket(
+    keys: impl Iterator<Item = usize> + Clone,
+    buckets: usize,
+    start: &mut Vec<usize>,
+    list: &mut Vec<usize>,
+) {
     reset(start, buckets + 1, 0);
     for k in keys.clone() {
         start[k + 1] += 1;
@@ -326,7 +332,8 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             for (j, &t) in ranking.iter().enumerate() {
                 assert!(seen.insert(t), "item {t} twice in a ranking");
-                let e = edges.iter().position(|&edge| edge == (t, j)).expect("ranking uses an edge of the flow");
+                let e =
+                    edges.iter().position(|&edge| edge == (t, j)).expect("ranking uses an edge of the flow");
                 flow[e] += w;
             }
         }
@@ -336,7 +343,12 @@ mod tests {
     }
 
     /// A random lottery's flow, merged over equal edges.
-    fn lottery_flow(seed: u64, items: usize, slots: usize, rankings: usize) -> (Vec<(usize, usize)>, Vec<f64>) {
+    fn lottery_flow(
+        seed: u64,
+        items: usize,
+        slots: usize,
+        rankings: usize,
+    ) -> (Vec<(usize, usize)>, Vec<f64>) {
         let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let mut next = move || {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

@@ -20,7 +20,8 @@ const BOUND_BELOW_OBJECTIVE: &CStr =
     c"the certified bound is below the lottery's objective, so one of them is wrong by rounding";
 
 const FLOW_NOT_SPLIT: &CStr = c"the edge master's flow could not be split into rankings (rounding took it out of the assignment polytope)";
-const TOO_MANY_RANKINGS: &CStr = c"the edge master's flow split into more rankings than the column pool holds";
+const TOO_MANY_RANKINGS: &CStr =
+    c"the edge master's flow split into more rankings than the column pool holds";
 const LOTTERY_OFF_FLOW: &CStr = c"the lottery over the flow's rankings breaks a hard rule the flow met";
 
 /// The lottery from the edge master's flow: its rankings (a Birkhoff–von Neumann
@@ -28,7 +29,11 @@ const LOTTERY_OFF_FLOW: &CStr = c"the lottery over the flow's rankings breaks a 
 /// master's basic optimum is a lottery of at most `rows + 1` of them with the flow's
 /// objective (the flow is one of its feasible points). `Err` with the reason when rounding
 /// defeats a step.
-pub(super) fn build_lottery(ws: &mut Workspace, settings: &Settings, hard_tol: f64) -> Result<(), &'static CStr> {
+pub(super) fn build_lottery(
+    ws: &mut Workspace,
+    settings: &Settings,
+    hard_tol: f64,
+) -> Result<(), &'static CStr> {
     let (kept, m) = (ws.model.kept_len(), ws.model.m);
     let capacity = ws.column_capacity();
     if !ws.flow_lottery.decompose(&ws.edge_set.edges, ws.edge_master.x(), kept, m, capacity) {

@@ -181,7 +181,6 @@ pub(crate) fn after_screening(s: &Shape, kept: usize) -> usize {
     total(&[model, working, oracle, scratch, edge_generation])
 }
 
-
 /// The whole formula for a solve that keeps `kept` items.
 pub(crate) fn peak(s: &Shape, kept: usize) -> usize {
     before_screening(s).saturating_add(after_screening(s, kept))
