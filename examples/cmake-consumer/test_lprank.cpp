@@ -74,9 +74,9 @@ TEST(Solver, NumbersBeyondTheTolerancesAreNumericalTroubleWithAMessage) {
     std::vector<double> scores{1.0, 0.2, 0.5};
     std::vector<lprank::Rule> rules{lprank::Rule::at_least({0, 1}, lprank::Profile::top(1), 1.0),
                                     lprank::Rule::at_least({1, 2}, lprank::Profile::exposure(), 0.3056)};
-    // A weight of 1e8 beside an exposure minimum of 0.3056: the minimum needs a probability
-    // of 3e-9 that the master cannot resolve to the rule's tolerance.
-    lprank_summary s = solver.solve(scores.data(), scores.size(), 0, rules, {1e8});
+    // A weight of 1e10 beside an exposure minimum of 0.3056: the minimum needs a probability
+    // of 3e-11 that the lottery's master cannot resolve to the rule's tolerance.
+    lprank_summary s = solver.solve(scores.data(), scores.size(), 0, rules, {1e10});
     ASSERT_EQ(s.solution_status, LPRANK_SOLUTION_NUMERICAL_TROUBLE);
     ASSERT_NE(s.message, nullptr);
     EXPECT_NE(std::strstr(s.message, "hard rule"), nullptr) << s.message;

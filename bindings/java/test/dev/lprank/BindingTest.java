@@ -64,7 +64,7 @@ class BindingTest {
         Rule[] rules = {Rule.atLeast(new long[] {0, 1}, Rule.TOP, 1, 1.0),
                 Rule.atLeast(new long[] {1, 2}, Rule.EXPOSURE, 0, 0.3056)};
         try (Solver solver = new Solver()) {
-            Solution s = solver.solve(new double[] {1.0, 0.2, 0.5}, 0, new double[] {1e8}, rules);
+            Solution s = solver.solve(new double[] {1.0, 0.2, 0.5}, 0, new double[] {1e10}, rules);
             assertEquals(Solution.NUMERICAL_TROUBLE, s.status);
             assertTrue(s.message != null && s.message.contains("hard rule"), s.message);
         }

@@ -23,10 +23,12 @@ final class Golden {
     /** FORMAT.md §14: |got − want| ≤ 1e-5 · max(1, |want|) for the f32 forward pass. */
     static final double F32_TOLERANCE = 1e-5;
     /**
-     * The int8 path's own tolerance on the trained feed-dcn model under the same measure
-     * (tests/scorer_int8.rs: measured at most 2.3e-2, on the calibrated logit).
+     * The int8 path's own tolerance on the trained feed-dcn model under the same measure, the
+     * one tests/scorer_int8.rs holds it to: measured at most 5.6e-2 on the calibrated logit
+     * with 7-bit activations (2.3e-2 with the 8-bit ones before them; a row with both signs
+     * gets at most twice the step, so each layer's error bound at most doubles).
      */
-    static final double INT8_TOLERANCE = 0.03;
+    static final double INT8_TOLERANCE = 0.06;
 
     private Golden(ByteBuffer data, JsonNode header) {
         logit = floats(data, header, "logit");
