@@ -81,13 +81,15 @@ impl Solver {
             },
         };
         stats.edges = ws.edge_set.len();
-        // A flow that meets the hard rules (phase 2 reached, whatever stopped the loop)
-        // becomes the lottery.
-        if status != Status::Infeasible && state.phase == Phase::Optimality && state.message.is_none() {
+        // A flow that meets the hard rules (phase 2 reached, whatever stopped the loop: the
+        // primal simplex keeps its flow feasible even when it stops early) becomes the
+        // lottery, as in the ranking loop; `finish`'s trust check still vets it. The first
+        // reason the solve stopped stays its message.
+        if status != Status::Infeasible && state.phase == Phase::Optimality {
             match build_lottery(ws, &settings, state.hard_tol) {
                 Ok(()) => ws.has_lottery = true,
                 Err(message) => {
-                    state.message = Some(message);
+                    state.message.get_or_insert(message);
                     status = Status::NumericalTrouble;
                 }
             }
