@@ -623,6 +623,21 @@ impl EdgeMaster {
         }
     }
 
+    /// `d⁰(v)` alone, the number [`EdgeMaster::column`] returns, without `h(v)`: `λ` needs
+    /// only these for the side columns at every pivot, and `h` would cost `O(R)` each.
+    fn tree_reduced_cost(&self, v: usize, phase: Phase) -> f64 {
+        let w = self.r + 1;
+        match self.kind(v) {
+            Var::Surplus(_) | Var::Excess(_) => self.cost(v, phase),
+            Var::ItemSlack(i) => -self.pot[self.item_node[i] as usize * w],
+            Var::Edge(e) => {
+                let (i, j) = (self.edge_node[e] as usize, self.edge_slot[e] as usize);
+                let c = if phase == Phase::Optimality { self.edge_data[e * w] } else { 0.0 };
+                c - self.pot[i * w] + self.pot[j * w]
+            }
+        }
+    }
+
     /// The combined potential `p⁰ − Σ_r λ_r p^r` of `node` (cached per stamp).
     #[inline(always)]
     fn node_price(&mut self, node: usize) -> f64 {
@@ -638,6 +653,31 @@ impl EdgeMaster {
         self.combined[node] = combined;
         self.combined_stamp[node] = self.stamp;
         combined
+    }
+
+    /// The combined potentials of an edge's two ends, `(p_i, p_j)` (cached per stamp). When
+    /// both are stale they are computed in one loop: each is still the serial sum
+    /// [`EdgeMaster::node_price`] forms (so the same number to the bit), but the two
+    /// dependency chains of `R` multiply-subtracts overlap instead of running one after
+    /// the other, and these chains are most of the pricing time.
+    #[inline(always)]
+    fn edge_prices(&mut self, i: usize, j: usize) -> (f64, f64) {
+        let (fresh_i, fresh_j) = (self.combined_stamp[i] == self.stamp, self.combined_stamp[j] == self.stamp);
+        if fresh_i || fresh_j {
+            return (self.node_price(i), self.node_price(j));
+        }
+        let w = self.r + 1;
+        let (pi, pj) = (&self.pot[i * w..(i + 1) * w], &self.pot[j * w..(j + 1) * w]);
+        let (mut ci, mut cj) = (pi[0], pj[0]);
+        for ((l, a), b) in self.lambda.iter().zip(&pi[1..]).zip(&pj[1..]) {
+            ci -= l * a;
+            cj -= l * b;
+        }
+        self.combined[i] = ci;
+        self.combined[j] = cj;
+        self.combined_stamp[i] = self.stamp;
+        self.combined_stamp[j] = self.stamp;
+        (ci, cj)
     }
 
     /// Marks the cached combined potentials stale.
@@ -863,6 +903,33 @@ impl EdgeMaster {
         }
     }
 
+    /// Adds `weight` times the path from `u` to `t` (as [`EdgeMaster::walk_path`] walks it)
+    /// to `y_tree`, recording newly touched nodes. A loop of its own rather than a closure
+    /// passed to `walk_path`: the path walks of a pivot's direction are its largest cost,
+    /// and the closure was not inlined.
+    #[inline]
+    fn add_path(&mut self, u: usize, t: usize, weight: f64) {
+        let (mut a, mut b) = (u, t);
+        while a != b {
+            let (node, coef) = if self.depth[a] >= self.depth[b] {
+                let arc = (a, self.dir[a]);
+                a = self.parent[a] as usize;
+                arc
+            } else {
+                let arc = (b, -self.dir[b]);
+                b = self.parent[b] as usize;
+                arc
+            };
+            let y = self.y_tree[node];
+            if y == 0.0 {
+                self.touched.push(node as u32);
+            }
+            let y = y + weight * coef;
+            // Kept non-zero so that the node is not pushed twice.
+            self.y_tree[node] = if y == 0.0 { f64::MIN_POSITIVE } else { y };
+        }
+    }
+
     /// The coefficient of the tree arc above `node` in the path of `v` (0 when `v` has no
     /// arc or its path avoids it): `±1` when exactly one end of `v` is under `node`.
     fn path_coefficient(&self, v: usize, node: usize) -> f64 {
@@ -922,13 +989,10 @@ impl EdgeMaster {
     /// `λ` from `λᵀ W = d⁰_S`.
     fn compute_lambda(&mut self, phase: Phase) {
         let r = self.r;
-        let mut h = std::mem::take(&mut self.h);
-        reset(&mut h, r, 0.0);
         reset(&mut self.side_d0, r, 0.0);
         for k in 0..r {
-            self.side_d0[k] = self.column(self.side[k] as usize, phase, &mut h);
+            self.side_d0[k] = self.tree_reduced_cost(self.side[k] as usize, phase);
         }
-        self.h = h;
         self.bump_stamp();
         reset(&mut self.lambda, r, 0.0);
         for k in 0..r {
@@ -1056,7 +1120,8 @@ impl EdgeMaster {
             let i = self.edge_node[e] as usize;
             let j = self.edge_slot[e] as usize;
             let mut rc = if phase == Phase::Optimality { self.edge_value[e] } else { 0.0 };
-            rc += self.node_price(j) - self.node_price(i);
+            let (price_i, price_j) = self.edge_prices(i, j);
+            rc += price_j - price_i;
             for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
                 rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
             }
@@ -1213,18 +1278,8 @@ impl EdgeMaster {
         if self.y_tree.len() != nodes {
             reset(&mut self.y_tree, nodes, 0.0);
         }
-        let add = |master: &mut Self, node: usize, coef: f64| {
-            if master.y_tree[node] == 0.0 {
-                master.touched.push(node as u32);
-            }
-            master.y_tree[node] += coef;
-            if master.y_tree[node] == 0.0 {
-                // Keep it non-zero so that the node is not pushed twice.
-                master.y_tree[node] = f64::MIN_POSITIVE;
-            }
-        };
         if let Some((u, t)) = self.arc(q) {
-            self.walk_path(u, t, |m, node, c| add(m, node, c));
+            self.add_path(u, t, 1.0);
         }
         for k in 0..r {
             let yk = self.y_side[k];
@@ -1232,7 +1287,7 @@ impl EdgeMaster {
                 continue;
             }
             if let Some((u, t)) = self.arc(self.side[k] as usize) {
-                self.walk_path(u, t, |m, node, c| add(m, node, -yk * c));
+                self.add_path(u, t, -yk);
             }
         }
 
@@ -1241,18 +1296,19 @@ impl EdgeMaster {
         let mut leave: Option<(usize, bool, usize)> = None; // (var, is_tree, node or position)
         let mut step = f64::INFINITY;
         let mut leave_pivot = 0.0;
+        // Tree arcs are flows (scale 1, never fixed) and most entering columns are edges
+        // (scale 1): those divisions by 1 are skipped, which leaves every number as it was.
         let mut consider = |master: &Self, v: usize, y: f64, is_tree: bool, at: usize| {
-            let v_scale = master.scale(v);
-            let scaled = y * q_scale / v_scale;
+            let scaled = if is_tree { y * q_scale } else { y * q_scale / master.scale(v) };
             let limit = if scaled > PIVOT_TOLERANCE {
                 master.value[v].max(0.0) / y
-            } else if scaled.abs() > PIVOT_TOLERANCE && master.fixed(v, phase) {
+            } else if !is_tree && scaled.abs() > PIVOT_TOLERANCE && master.fixed(v, phase) {
                 0.0
             } else {
                 return;
             };
-            let scaled_limit = limit / q_scale;
-            let scaled_step = step / q_scale;
+            let (scaled_limit, scaled_step) =
+                if q_scale == 1.0 { (limit, step) } else { (limit / q_scale, step / q_scale) };
             let better = match leave {
                 None => true,
                 Some((lv, _, _)) => {
@@ -1276,7 +1332,12 @@ impl EdgeMaster {
         }
         for idx in 0..self.touched.len() {
             let node = self.touched[idx] as usize;
-            consider(self, self.parent_arc[node] as usize, self.y_tree[node], true, node);
+            let y = self.y_tree[node];
+            // `consider`'s own first test for a tree arc, here so that the arcs the step
+            // does not decrease (about half) skip the call.
+            if y * q_scale > PIVOT_TOLERANCE {
+                consider(self, self.parent_arc[node] as usize, y, true, node);
+            }
         }
         // The LP is bounded, so an unblocked direction only comes from rounding.
         let Some((l, is_tree, at)) = leave else { return Err(EdgeTrouble::Singular) };
