@@ -130,6 +130,46 @@ fn limits_are_statuses_with_an_honest_gap() {
     assert_eq!(sol.stats().iterations, 0);
 }
 
+/// A pivot cap that stops the edge master mid-solve is `iteration_limit` with its message;
+/// once phase 2 was reached the flow it stopped at still becomes a lottery that meets the
+/// rules, below HiGHS's optimum, and any bound given is a true one.
+#[test]
+fn a_pivot_cap_is_a_status_with_an_honest_gap() {
+    let data = random_mixed(300, 20, 8, RuleMix::Mixed, 3);
+    let rules = data.rules();
+    let problem = data.problem(&rules);
+    let optimum = highs_objective(&data).unwrap().expect("random_mixed is feasible by construction");
+    let tol = 1e-7 * optimum.abs().max(1.0);
+    let mut capped_with_lottery = 0;
+    for cap in [5, 20, 40, 60, 100, 150] {
+        let settings = Settings { max_master_pivots: cap, ..Settings::default() };
+        let mut solver = Solver::new(settings).unwrap();
+        let sol = solver.solve(&problem).unwrap();
+        eprintln!("{cap} pivots: {} with {} rankings, {:?}", sol.status(), sol.lottery_len(), sol.message());
+        assert!(matches!(sol.status(), Status::IterationLimit | Status::Optimal), "{}", sol.status());
+        if sol.status() == Status::IterationLimit {
+            let message = sol.message().expect("a pivot cap says so");
+            assert!(message.contains("max_master_pivots"), "{message}");
+        }
+        assert!(
+            sol.bound().is_nan() || sol.bound() >= optimum - tol,
+            "bound {} below {optimum}",
+            sol.bound()
+        );
+        if sol.lottery_len() > 0 {
+            capped_with_lottery += u32::from(sol.status() == Status::IterationLimit);
+            assert!(sol.objective() <= optimum + tol, "{} above HiGHS's optimum {optimum}", sol.objective());
+            for (o, r) in sol.rules().iter().zip(&data.rules) {
+                assert!(
+                    o.value <= r.max.unwrap_or(f64::INFINITY) + 1e-9
+                        && o.value >= r.min.unwrap_or(f64::NEG_INFINITY) - 1e-9
+                );
+            }
+        }
+    }
+    assert!(capped_with_lottery > 0, "no pivot cap stopped phase 2: the lottery after a cap went untested");
+}
+
 #[test]
 fn one_solver_serves_problems_of_changing_shape() {
     let mut solver = Solver::default();
