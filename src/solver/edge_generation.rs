@@ -12,9 +12,10 @@
 //! loop stops when `g(λ_E) − obj_E` is within the gap: `(α, β, λ_E)` from the oracle is
 //! then the certificate. Otherwise some edge of the oracle's ranking `σ` is not in `E` (if
 //! all were, the master's duals would price `σ` at most `obj_E`), so every open round adds
-//! at least one edge and the loop is finite. Besides `σ`'s edges it adds every edge of
-//! `σ`'s items (and the runner-up) that is tight under the oracle's duals
-//! (`c_λ(t, j) = α_t + β_j`): the alternatives the next master can recombine. A master
+//! at least one edge and the loop is finite. Besides `σ`'s edges it adds the edges of
+//! `σ`'s items (and the runner-up) that are tight under the oracle's duals
+//! (`c_λ(t, j) = α_t + β_j`) within `TIGHT_EDGE_WINDOW` slots of where `σ` put them: the
+//! alternatives the next master can recombine. A master
 //! over whole rankings cannot recombine pieces of different rankings, which is why it
 //! needs several times more oracle calls (docs/design.md §2.12).
 //!
