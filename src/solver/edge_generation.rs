@@ -89,9 +89,12 @@ impl Solver {
         if status != Status::Infeasible && state.phase == Phase::Optimality {
             match build_lottery(ws, &settings, state.hard_tol) {
                 Ok(()) => ws.has_lottery = true,
-                Err(message) => {
+                Err((trouble, message)) => {
+                    // A loop that had already stopped short keeps its status and message.
+                    if status == Status::Optimal {
+                        status = trouble;
+                    }
                     state.message.get_or_insert(message);
-                    status = Status::NumericalTrouble;
                 }
             }
         }

@@ -27,28 +27,29 @@ const LOTTERY_OFF_FLOW: &CStr = c"the lottery over the flow's rankings breaks a 
 /// The lottery from the edge master's flow: its rankings (a Birkhoff–von Neumann
 /// decomposition, `flow_lottery.rs`) become the ranking master's columns, and the ranking
 /// master's basic optimum is a lottery of at most `rows + 1` of them with the flow's
-/// objective (the flow is one of its feasible points). `Err` with the reason when rounding
-/// defeats a step.
+/// objective (the flow is one of its feasible points). `Err` with the status and reason when
+/// a step fails: rounding (`NumericalTrouble`), or the ranking master's pivot cap.
 pub(super) fn build_lottery(
     ws: &mut Workspace,
     settings: &Settings,
     hard_tol: f64,
-) -> Result<(), &'static CStr> {
+) -> Result<(), (Status, &'static CStr)> {
     let (kept, m) = (ws.model.kept_len(), ws.model.m);
     let capacity = ws.column_capacity();
     if !ws.flow_lottery.decompose(&ws.edge_set.edges, ws.edge_master.x(), kept, m, capacity) {
-        return Err(if ws.flow_lottery.len() >= capacity { TOO_MANY_RANKINGS } else { FLOW_NOT_SPLIT });
+        let message = if ws.flow_lottery.len() >= capacity { TOO_MANY_RANKINGS } else { FLOW_NOT_SPLIT };
+        return Err((Status::NumericalTrouble, message));
     }
     let lottery = std::mem::take(&mut ws.flow_lottery);
     for r in 0..lottery.len() {
         push_column(ws, &lottery.rankings[r * m..(r + 1) * m]);
     }
     ws.flow_lottery = lottery;
-    let trouble = |t: master::MasterTrouble| t.message();
+    let trouble = |t: master::MasterTrouble| (t.status(), t.message());
     ws.master.start_from_first_column().map_err(trouble)?;
     ws.master.optimize(Phase::Feasibility, 1e-12, settings.max_master_pivots).map_err(trouble)?;
     if ws.master.hard_violation() > hard_tol {
-        return Err(LOTTERY_OFF_FLOW);
+        return Err((Status::NumericalTrouble, LOTTERY_OFF_FLOW));
     }
     let optimality_tol = (1e-3 * settings.relative_gap * ws.model.scale).max(1e-30);
     ws.master.optimize(Phase::Optimality, optimality_tol, settings.max_master_pivots).map_err(trouble)?;
