@@ -80,15 +80,39 @@ fn settings_are_validated_once() {
     assert!(Solver::new(Settings::default()).is_ok());
 }
 
+/// What every answer cut short by a limit must be, against HiGHS's `optimum`: a limit status
+/// (or optimal); any bound given is a true one (before phase 1 has found a feasible lottery
+/// there is none: NaN); with a lottery, the bound is a number, the objective is below the
+/// optimum and every rule holds; without one, no objective.
+fn check_limited_answer(sol: &lprank::Solution, data: &lprank::json::ProblemData, optimum: f64) {
+    // HiGHS's optimum is exact to its tolerances, not to the last bit.
+    let tol = 1e-7 * optimum.abs().max(1.0);
+    assert!(matches!(sol.status(), Status::IterationLimit | Status::Optimal), "{}", sol.status());
+    assert!(
+        sol.bound().is_nan() || sol.bound() >= optimum - tol,
+        "bound {} below HiGHS's optimum {optimum}",
+        sol.bound()
+    );
+    if sol.lottery_len() > 0 {
+        assert!(sol.bound() >= optimum - tol, "bound {} with a lottery", sol.bound());
+        assert!(sol.objective() <= optimum + tol, "{} above HiGHS's optimum {optimum}", sol.objective());
+        for (o, r) in sol.rules().iter().zip(&data.rules) {
+            assert!(
+                o.value <= r.max.unwrap_or(f64::INFINITY) + 1e-9
+                    && o.value >= r.min.unwrap_or(f64::NEG_INFINITY) - 1e-9
+            );
+        }
+    } else {
+        assert!(sol.objective().is_nan(), "no lottery, no objective");
+    }
+}
+
 #[test]
 fn limits_are_statuses_with_an_honest_gap() {
     let data = random_mixed(300, 20, 8, RuleMix::Mixed, 3);
     let rules = data.rules();
     let problem = data.problem(&rules);
     let optimum = highs_objective(&data).unwrap().expect("random_mixed is feasible by construction");
-    // HiGHS's optimum is exact to its tolerances, not to the last bit.
-    let tol = 1e-7 * optimum.abs().max(1.0);
-
     let mut with_lottery = 0;
     for iterations in [1, 2, 5, 10] {
         let mut solver = Solver::new(Settings::default().with_max_iterations(iterations)).unwrap();
@@ -99,29 +123,9 @@ fn limits_are_statuses_with_an_honest_gap() {
             sol.lottery_len(),
             sol.bound()
         );
-        assert!(matches!(sol.status(), Status::IterationLimit | Status::Optimal), "{}", sol.status());
         assert!(sol.stats().iterations <= iterations);
-        // Before phase 1 has found a feasible lottery there is no bound (NaN); any bound given
-        // is a true one.
-        assert!(
-            sol.bound().is_nan() || sol.bound() >= optimum - tol,
-            "bound {} below HiGHS's optimum {optimum}",
-            sol.bound()
-        );
-        if sol.lottery_len() > 0 {
-            with_lottery += 1;
-            // Feasible, below the optimum, and the bound is a number above it.
-            assert!(sol.bound() >= optimum - tol, "bound {} with a lottery", sol.bound());
-            assert!(sol.objective() <= optimum + tol, "{} above HiGHS's optimum {optimum}", sol.objective());
-            for (o, r) in sol.rules().iter().zip(&data.rules) {
-                assert!(
-                    o.value <= r.max.unwrap_or(f64::INFINITY) + 1e-9
-                        && o.value >= r.min.unwrap_or(f64::NEG_INFINITY) - 1e-9
-                );
-            }
-        } else {
-            assert!(sol.objective().is_nan(), "no lottery, no objective");
-        }
+        check_limited_answer(sol, &data, optimum);
+        with_lottery += usize::from(sol.lottery_len() > 0);
     }
     assert!(with_lottery > 0, "no iteration cap reached a lottery: the checks above tested only its absence");
     let mut hurried = Solver::new(Settings::default().with_time_limit(Duration::ZERO)).unwrap();
@@ -139,33 +143,18 @@ fn a_pivot_cap_is_a_status_with_an_honest_gap() {
     let rules = data.rules();
     let problem = data.problem(&rules);
     let optimum = highs_objective(&data).unwrap().expect("random_mixed is feasible by construction");
-    let tol = 1e-7 * optimum.abs().max(1.0);
     let mut capped_with_lottery = 0;
     for cap in [5, 20, 40, 60, 100, 150] {
         let settings = Settings { max_master_pivots: cap, ..Settings::default() };
         let mut solver = Solver::new(settings).unwrap();
         let sol = solver.solve(&problem).unwrap();
         eprintln!("{cap} pivots: {} with {} rankings, {:?}", sol.status(), sol.lottery_len(), sol.message());
-        assert!(matches!(sol.status(), Status::IterationLimit | Status::Optimal), "{}", sol.status());
         if sol.status() == Status::IterationLimit {
             let message = sol.message().expect("a pivot cap says so");
             assert!(message.contains("max_master_pivots"), "{message}");
         }
-        assert!(
-            sol.bound().is_nan() || sol.bound() >= optimum - tol,
-            "bound {} below {optimum}",
-            sol.bound()
-        );
-        if sol.lottery_len() > 0 {
-            capped_with_lottery += u32::from(sol.status() == Status::IterationLimit);
-            assert!(sol.objective() <= optimum + tol, "{} above HiGHS's optimum {optimum}", sol.objective());
-            for (o, r) in sol.rules().iter().zip(&data.rules) {
-                assert!(
-                    o.value <= r.max.unwrap_or(f64::INFINITY) + 1e-9
-                        && o.value >= r.min.unwrap_or(f64::NEG_INFINITY) - 1e-9
-                );
-            }
-        }
+        check_limited_answer(sol, &data, optimum);
+        capped_with_lottery += u32::from(sol.lottery_len() > 0 && sol.status() == Status::IterationLimit);
     }
     assert!(capped_with_lottery > 0, "no pivot cap stopped phase 2: the lottery after a cap went untested");
 }
