@@ -15,10 +15,10 @@
 //!     + 24·(R + 1)²            the master's basis inverse and its refactorisation scratch
 //!     + O(m + K) + 4 KiB       slot-sized and rule-sized vectors, and the tiny ones
 //!   after screening (by the kept items):
-//!       8·t·(2K + 8)           the kept items' coefficients, scores, band penalties, working set
+//!       8·t·(2K + 8) + 8·m     the kept items' coefficients, scores, band penalties, working set
 //!   and only when some rule has a top(d) or whole-slate profile (the assignment path):
 //!     + 8·m·C                  the assignment's cost matrix
-//!     + 88·C + 57·t            its candidate, potential and warm-start vectors
+//!     + 104·C + 57·t           its candidate, potential and warm-start vectors, the item duals set
 //!     + 8·(2t + m)·(K + 1)     the pattern path's penalties per band (`oracle_patterns.rs`)
 //!     + 113·t + 104·m + 8      and its columns, patterns and slot vectors
 //! ```
@@ -159,10 +159,13 @@ pub(crate) fn after_screening(s: &Shape, kept: usize) -> usize {
     let working = total(&[bytes::<usize>(3 * kept), kept]);
     let oracle = total(&[bytes::<f64>(3 * kept), bytes::<f64>(kept.saturating_mul(k + 1))]);
     if !s.assignment {
-        return total(&[model, working, oracle]);
+        // The ranking's item duals set by the last call (`Oracle::dual_set`).
+        return total(&[model, working, oracle, bytes::<usize>(m)]);
     }
     let cols = s.candidates(kept);
     let scratch = total(&[
+        // The item duals set by the last call, and the last warm start's candidates.
+        bytes::<usize>(2 * cols),
         bytes::<f64>(4 * kept),
         bytes::<usize>(3 * kept),
         kept,

@@ -171,6 +171,12 @@ impl Model {
         reserve(&mut self.coef, k * kept);
     }
 
+    /// The number of distinct coefficient patterns (bit for bit) among the kept items, when
+    /// screening counted them.
+    pub(crate) fn kept_patterns(&self) -> Option<usize> {
+        self.screen.kept_patterns()
+    }
+
     pub(crate) fn kept_len(&self) -> usize {
         self.kept.len()
     }

@@ -21,7 +21,7 @@
 use super::model::Model;
 use super::oracle_patterns::Patterns;
 use super::tuning::MAX_PATTERNS_PER_SLOT;
-use super::workspace::reset;
+use super::workspace::{reset, resize};
 use super::{oracle_assign, oracle_patterns, oracle_sort};
 
 /// Buffers of the inner solve, reused across calls.
@@ -46,6 +46,9 @@ pub(crate) struct Oracle {
     /// The best item left out of the ranking (for the last slot), if any.
     pub runner_up: Option<usize>,
     pub(crate) order: Vec<usize>,
+    /// The kept items whose `item_dual` the last call may have set: the next call clears
+    /// those instead of all `kept` entries.
+    dual_set: Vec<usize>,
 }
 
 /// What one inner solve found.
@@ -75,9 +78,12 @@ impl Oracle {
         duals: bool,
     ) -> Inner {
         let kept = model.kept_len();
-        reset(&mut self.reduced_score, kept, 0.0);
-        if with_scores {
-            self.reduced_score.copy_from_slice(&model.scores);
+        // Only the listed items are set up: the working set is a few thousand items at most
+        // while `kept` can be all 100,000 candidates (real-valued coefficients screen out
+        // almost none), and this runs for every inner solve.
+        resize(&mut self.reduced_score, kept);
+        for &t in items {
+            self.reduced_score[t] = if with_scores { model.scores[t] } else { 0.0 };
         }
         let mut any_top = false;
         for (k, rule) in model.rules.iter().enumerate() {
@@ -86,15 +92,23 @@ impl Oracle {
             }
             match rule.depth {
                 None => {
-                    for (u, &a) in self.reduced_score.iter_mut().zip(model.rule_coef(k)) {
-                        *u -= y[k] * a;
+                    let a = model.rule_coef(k);
+                    for &t in items {
+                        self.reduced_score[t] -= y[k] * a[t];
                     }
                 }
                 Some(_) => any_top = true,
             }
         }
         if duals {
-            reset(&mut self.item_dual, kept, 0.0);
+            if self.item_dual.len() == kept {
+                for &t in &self.dual_set {
+                    self.item_dual[t] = 0.0;
+                }
+            } else {
+                reset(&mut self.item_dual, kept, 0.0);
+            }
+            self.dual_set.clear();
             reset(&mut self.slot_dual, model.m, 0.0);
         }
         reset(&mut self.ranking, model.m, 0);
@@ -103,12 +117,20 @@ impl Oracle {
             self.band_end.clear();
             self.band_end.push(model.m);
             reset(&mut self.band_of_slot, model.m, 0);
-            reset(&mut self.band_penalty, kept, 0.0);
+            resize(&mut self.band_penalty, kept);
+            for &t in items {
+                self.band_penalty[t] = 0.0;
+            }
             let value = oracle_sort::best_ranking(self, model, items, duals);
             return Inner { value, assignment: false, warm: false, patterns: false };
         }
-        self.build_bands(model, y);
-        if self.patterns.count(model) <= MAX_PATTERNS_PER_SLOT * model.m {
+        self.build_bands(model, y, items);
+        // Screening counted the kept items' patterns; only without it are they sorted here.
+        let patterns = match model.kept_patterns() {
+            Some(count) => count,
+            None => self.patterns.count(model),
+        };
+        if patterns <= MAX_PATTERNS_PER_SLOT * model.m {
             let value = oracle_patterns::best_ranking(self, model, items, duals);
             return Inner { value, assignment: true, warm: false, patterns: true };
         }
@@ -134,14 +156,25 @@ impl Oracle {
         reserve(&mut self.band_of_slot, m);
         reserve(&mut self.band_penalty, kept * (rules + 1));
         reserve(&mut self.order, kept);
+        // The most item duals one call sets: a ranking's, or every assignment candidate's.
+        let candidates = kept.min(m * (m + 1)).max(m + 1);
+        reserve(&mut self.dual_set, if assignment { candidates } else { m });
         if assignment {
             self.scratch.reserve(m, kept);
             self.patterns.reserve(m, kept, rules + 1);
         }
     }
 
-    /// Band boundaries and each kept item's penalty per band.
-    pub(crate) fn build_bands(&mut self, model: &Model, y: &[f64]) {
+    /// Sets `α_t` (the inner assignment's dual of kept item `t`) and remembers `t`, so that
+    /// the next call clears it.
+    pub(crate) fn set_item_dual(&mut self, t: usize, alpha: f64) {
+        self.item_dual[t] = alpha;
+        self.dual_set.push(t);
+    }
+
+    /// Band boundaries, and the penalty per band of each item in `items` (the other kept
+    /// items' rows are left as they were: [`Oracle::reduced_value`] holds for `items` only).
+    pub(crate) fn build_bands(&mut self, model: &Model, y: &[f64], items: &[usize]) {
         self.band_end.clear();
         for (k, rule) in model.rules.iter().enumerate() {
             if let (Some(d), true) = (rule.depth, y[k] != 0.0) {
@@ -158,7 +191,10 @@ impl Oracle {
             self.band_of_slot.extend(std::iter::repeat_n(b, end - start));
             start = end;
         }
-        reset(&mut self.band_penalty, model.kept_len() * bands, 0.0);
+        resize(&mut self.band_penalty, model.kept_len() * bands);
+        for &t in items {
+            self.band_penalty[t * bands..(t + 1) * bands].fill(0.0);
+        }
         for (k, rule) in model.rules.iter().enumerate() {
             let Some(d) = rule.depth else { continue };
             if y[k] == 0.0 {
@@ -166,16 +202,17 @@ impl Oracle {
             }
             // A rule of depth d penalises every band that ends at or before d.
             let covered = self.band_end.partition_point(|&end| end <= d);
-            for (t, &a) in model.rule_coef(k).iter().enumerate() {
-                let pen = &mut self.band_penalty[t * bands..t * bands + covered];
-                for p in pen {
-                    *p += y[k] * a;
+            let a = model.rule_coef(k);
+            for &t in items {
+                for p in &mut self.band_penalty[t * bands..t * bands + covered] {
+                    *p += y[k] * a[t];
                 }
             }
         }
     }
 
-    /// `c(t, j)` for kept item `t` and slot `j` (after [`Oracle::solve`] set up the bands).
+    /// `c(t, j)` for kept item `t` and slot `j`, for an item of the last [`Oracle::solve`]'s
+    /// `items` (which set up `u` and the bands for those alone).
     #[inline]
     pub(crate) fn reduced_value(&self, model: &Model, t: usize, j: usize) -> f64 {
         let bands = self.band_end.len();

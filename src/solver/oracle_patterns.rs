@@ -168,9 +168,10 @@ impl Patterns {
         });
         self.start.clear();
         for (pos, &t) in self.sorted.iter().enumerate() {
+            // Bit for bit, as screening groups them (`Model::kept_patterns` counts these).
             let same = pos > 0 && {
                 let prev = self.sorted[pos - 1];
-                (0..k).all(|r| coef[r * kept + t] == coef[r * kept + prev])
+                (0..k).all(|r| coef[r * kept + t].to_bits() == coef[r * kept + prev].to_bits())
             };
             if !same {
                 self.start.push(pos);
@@ -194,12 +195,16 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
     for &t in items {
         s.in_items[t] = true;
     }
-    // Every item of a pattern has the first's penalties.
+    // Every item of a pattern has the same penalties: read them from its first working
+    // item (the oracle set up the working items' bands only). A pattern without one never
+    // has a column, so its row is never read.
     reset(&mut s.penalty, bands * patterns, 0.0);
     for p in 0..patterns {
-        let t = s.sorted[s.start[p]];
-        for b in 0..bands {
-            s.penalty[b * patterns + p] = oracle.band_penalty[t * bands + b];
+        let group = &s.sorted[s.start[p]..s.start[p + 1]];
+        if let Some(&t) = group.iter().find(|&&t| s.in_items[t]) {
+            for b in 0..bands {
+                s.penalty[b * patterns + p] = oracle.band_penalty[t * bands + b];
+            }
         }
     }
     let u = &oracle.reduced_score;
@@ -247,7 +252,7 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
         }
         for c in 0..s.col_item.len() {
             if s.col_row[c] != NONE {
-                oracle.item_dual[s.col_item[c]] = (-s.col_v[c]).max(0.0);
+                oracle.set_item_dual(s.col_item[c], (-s.col_v[c]).max(0.0));
             }
         }
     }
@@ -510,7 +515,7 @@ mod tests {
                 }
             }
         }
-        oracle.build_bands(model, y);
+        oracle.build_bands(model, y, items);
         let ours = best_ranking(&mut oracle, model, items, true);
         let ranking = oracle.ranking.clone();
         let check: f64 = ranking.iter().enumerate().map(|(j, &t)| oracle.reduced_value(model, t, j)).sum();

@@ -37,11 +37,12 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
     if duals {
         let mut alpha = 0.0;
         for j in (0..m).rev() {
+            let (t, u) = (oracle.order[j], &oracle.reduced_score);
             if j + 1 < m {
-                alpha += (u[order[j]] - u[order[j + 1]]) * model.w[j];
+                alpha += (u[t] - u[oracle.order[j + 1]]) * model.w[j];
             }
-            oracle.item_dual[order[j]] = alpha;
-            oracle.slot_dual[j] = u[order[j]] * model.w[j] - alpha;
+            oracle.slot_dual[j] = u[t] * model.w[j] - alpha;
+            oracle.set_item_dual(t, alpha);
         }
     }
     value

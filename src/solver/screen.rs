@@ -55,6 +55,9 @@ pub(crate) struct Screen {
     kept_start: Vec<usize>,
     kept_by_group: Vec<usize>,
     dominates: Vec<bool>,
+    /// How many coefficient patterns the last [`Screen::keep_undominated`] kept items of
+    /// (`None` when it kept every item without grouping them).
+    kept_patterns: Option<usize>,
 }
 
 impl Screen {
@@ -71,6 +74,7 @@ impl Screen {
         let n = scores.len();
         let rules = favour.len();
         kept.clear();
+        self.kept_patterns = None;
         if n <= keep {
             kept.extend(0..n);
             return;
@@ -96,17 +100,30 @@ impl Screen {
 
         if groups > 1 && groups <= MAX_PATTERNS_COMPARED {
             self.compare_patterns(coef, favour, n, groups);
+            let mut kept_patterns = 0;
             for q in 0..groups {
+                let before = kept.len();
                 for &i in &self.kept_by_group[self.kept_start[q]..self.kept_start[q + 1]] {
                     if self.dominator_count(scores, groups, q, i, keep) < keep {
                         kept.push(i);
                     }
                 }
+                kept_patterns += usize::from(kept.len() > before);
             }
+            self.kept_patterns = Some(kept_patterns);
         } else {
+            // Every group keeps its best items, so every pattern is among the kept.
             kept.extend_from_slice(&self.kept_by_group);
+            self.kept_patterns = Some(groups);
         }
         kept.sort_unstable();
+    }
+
+    /// The number of distinct coefficient patterns (bit for bit) among the items the last
+    /// [`Screen::keep_undominated`] kept, when it grouped them (`O(1)`; the oracle's choice of
+    /// path needs it, and counting again would cost a sort of the kept items).
+    pub(crate) fn kept_patterns(&self) -> Option<usize> {
+        self.kept_patterns
     }
 
     /// Reserves every buffer for `n` items.

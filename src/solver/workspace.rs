@@ -23,6 +23,12 @@ pub(crate) fn reset<T: Copy>(v: &mut Vec<T>, len: usize, value: T) {
     v.resize(len, value);
 }
 
+/// Makes `v` `len` long without rewriting the entries it keeps (new ones are the default):
+/// for buffers whose callers write every entry they later read.
+pub(crate) fn resize<T: Copy + Default>(v: &mut Vec<T>, len: usize) {
+    v.resize(len, T::default());
+}
+
 /// Makes sure `v` can hold `capacity` elements without reallocating, and no more than
 /// that when it must grow (exact, so that `memory.rs` can count it).
 pub(crate) fn reserve<T>(v: &mut Vec<T>, capacity: usize) {
