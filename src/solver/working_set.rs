@@ -10,6 +10,14 @@ use crate::solution::Stats;
 /// Dynamic screening, start: the working set holds the best `2(m + 1)` kept items by
 /// score and, for each rule, the best `m + 1` with a positive and with a negative
 /// coefficient. Small problems keep everything.
+///
+/// "Best" is score descending, ties by index (a strict order, so each list is a set of
+/// items, whatever the method). One pass keeps the best `WORKING_SET_MIN_FACTOR·(m + 1)`
+/// items, sorted: each rule's lists are the first items of that prefix with the sign, when
+/// it holds `m + 1` of them (every item outside the prefix ranks after every item in it).
+/// Only a list the prefix cannot fill takes a pass over all items. At 100,000 kept items
+/// with real coefficients this replaced `2K + 1` selections over filtered copies of the
+/// items, about a fifth of the solve.
 pub(super) fn init_working_set(ws: &mut Workspace) {
     let model = &ws.model;
     let (kept, m) = (model.kept_len(), model.m);
@@ -18,34 +26,119 @@ pub(super) fn init_working_set(ws: &mut Workspace) {
     ws.in_working.clear();
     ws.in_working.resize(kept, false);
     ws.working.clear();
-    if kept <= WORKING_SET_MIN_FACTOR * (m + 1) {
+    let prefix = WORKING_SET_MIN_FACTOR * (m + 1);
+    if kept <= prefix {
         ws.working.extend(0..kept);
         ws.in_working.fill(true);
         return;
     }
     let scores = &model.scores;
-    let better = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
-    let mark = |order: &mut Vec<usize>, count: usize, in_working: &mut Vec<bool>| {
-        if order.len() > count {
-            order.select_nth_unstable_by(count - 1, better);
-            order.truncate(count);
-        }
-        for &t in order.iter() {
-            in_working[t] = true;
-        }
-    };
-    ws.order.clear();
-    ws.order.extend(0..kept);
-    mark(&mut ws.order, 2 * (m + 1), &mut ws.in_working);
+    let mut best = BestItems { scores, heap: &mut ws.order, count: prefix };
+    best.clear();
+    for t in 0..kept {
+        best.offer(t);
+    }
+    best.sort();
+    // The prefix is sorted best first; the first 2(m + 1) are the best overall.
+    for &t in &ws.order[..2 * (m + 1)] {
+        ws.in_working[t] = true;
+    }
+    // A list the prefix cannot fill is kept in `working`, borrowed as scratch until the end.
+    let mut rest = BestItems { scores, heap: &mut ws.working, count: m + 1 };
     for k in 0..model.rules.len() {
         let a = model.rule_coef(k);
         for positive in [true, false] {
-            ws.order.clear();
-            ws.order.extend((0..kept).filter(|&t| if positive { a[t] > 0.0 } else { a[t] < 0.0 }));
-            mark(&mut ws.order, m + 1, &mut ws.in_working);
+            let eligible = |c: f64| if positive { c > 0.0 } else { c < 0.0 };
+            let mut found = 0;
+            for &t in ws.order.iter() {
+                if found == m + 1 {
+                    break;
+                }
+                if eligible(a[t]) {
+                    ws.in_working[t] = true;
+                    found += 1;
+                }
+            }
+            if found < m + 1 {
+                rest.clear();
+                for (t, &c) in a.iter().enumerate() {
+                    if eligible(c) {
+                        rest.offer(t);
+                    }
+                }
+                for &t in rest.heap.iter() {
+                    ws.in_working[t] = true;
+                }
+            }
         }
     }
+    ws.working.clear();
     ws.working.extend((0..kept).filter(|&t| ws.in_working[t]));
+}
+
+/// The `count` best items offered (score descending, ties by index), in a binary heap
+/// whose root is the worst of them.
+struct BestItems<'a> {
+    scores: &'a [f64],
+    heap: &'a mut Vec<usize>,
+    count: usize,
+}
+
+impl BestItems<'_> {
+    /// Whether `a` ranks after `b`: a lower score, or the same score and a larger index.
+    fn worse(&self, a: usize, b: usize) -> bool {
+        self.scores[a].total_cmp(&self.scores[b]).then(b.cmp(&a)).is_lt()
+    }
+
+    fn clear(&mut self) {
+        self.heap.clear();
+    }
+
+    #[inline]
+    fn offer(&mut self, t: usize) {
+        if self.heap.len() < self.count {
+            // Sift up: the worst item rises to the root.
+            self.heap.push(t);
+            let mut at = self.heap.len() - 1;
+            while at > 0 {
+                let parent = (at - 1) / 2;
+                if !self.worse(self.heap[at], self.heap[parent]) {
+                    break;
+                }
+                self.heap.swap(at, parent);
+                at = parent;
+            }
+            return;
+        }
+        // Most items fail this one comparison with the root.
+        if !self.worse(self.heap[0], t) {
+            return;
+        }
+        self.heap[0] = t;
+        let len = self.heap.len();
+        let mut at = 0;
+        loop {
+            let (left, right) = (2 * at + 1, 2 * at + 2);
+            let mut worst = at;
+            if left < len && self.worse(self.heap[left], self.heap[worst]) {
+                worst = left;
+            }
+            if right < len && self.worse(self.heap[right], self.heap[worst]) {
+                worst = right;
+            }
+            if worst == at {
+                break;
+            }
+            self.heap.swap(at, worst);
+            at = worst;
+        }
+    }
+
+    /// Sorts the items held best first (the heap is then no longer a heap).
+    fn sort(&mut self) {
+        let scores = self.scores;
+        self.heap.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    }
 }
 
 /// Dynamic screening, check: the items left out of the working set could not improve the
@@ -86,4 +179,85 @@ pub(super) fn confirm_working_set(
     }
     ws.check_y = y;
     confirmed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::{Members, Problem, Rule, SlotProfile, Slots};
+    use crate::synthetic::SplitMix64;
+
+    /// The lists the working set must hold, by a different method: every list sorted in
+    /// full, score descending and ties by index, and cut.
+    fn reference(ws: &Workspace) -> Vec<bool> {
+        let model = &ws.model;
+        let (kept, m) = (model.kept_len(), model.m);
+        let scores = &model.scores;
+        let mut marked = vec![false; kept];
+        let mut take = |mut list: Vec<usize>, count: usize| {
+            list.sort_by(|&a, &b| scores[b].partial_cmp(&scores[a]).unwrap().then(a.cmp(&b)));
+            for &t in list.iter().take(count) {
+                marked[t] = true;
+            }
+        };
+        take((0..kept).collect(), 2 * (m + 1));
+        for k in 0..model.rules.len() {
+            let a = model.rule_coef(k);
+            take((0..kept).filter(|&t| a[t] > 0.0).collect(), m + 1);
+            take((0..kept).filter(|&t| a[t] < 0.0).collect(), m + 1);
+        }
+        marked
+    }
+
+    /// Scores with many ties, and rules whose lists the sorted prefix fills, rules with
+    /// fewer eligible items than a list holds (or none of one sign), and rules whose
+    /// eligible items all score low (so the prefix holds none of them).
+    #[test]
+    fn working_set_holds_each_list_best_first() {
+        let mut rng = SplitMix64::new(0x5EED_0F5E7);
+        for case in 0..60 {
+            let m = 2 + rng.below(12);
+            let n = WORKING_SET_MIN_FACTOR * (m + 1) + 1 + rng.below(2000);
+            let levels = 1 + rng.below(40);
+            let scores: Vec<f64> = (0..n).map(|_| rng.below(levels) as f64 / 7.0).collect();
+            // Rule 0 has real coefficients of both signs, so that every item is its own pattern
+            // and screening keeps them all.
+            let k = 2 + rng.below(4);
+            let coefficients: Vec<Vec<f64>> = (0..k)
+                .map(|r| {
+                    (0..n)
+                        .map(|i| match if r == 0 { 0 } else { (r + case) % 4 } {
+                            // Both signs, real-valued: every item its own pattern.
+                            0 => rng.normal(),
+                            // A few positive items only.
+                            1 => f64::from(u8::from(rng.below(n) < m)) * (1.0 + rng.next_f64()),
+                            // Positive items among the lowest scores only.
+                            2 => {
+                                f64::from(u8::from(scores[i] == 0.0)) * rng.next_f64() - 0.01 * rng.next_f64()
+                            }
+                            // No negative item.
+                            _ => rng.next_f64(),
+                        })
+                        .collect()
+                })
+                .collect();
+            // Two-sided rules: only equal patterns compare in screening.
+            let rules: Vec<Rule<'_>> = coefficients
+                .iter()
+                .map(|c| Rule::between(Members::Coefficients(c), SlotProfile::Top(m), Some(-1e6), Some(1e6)))
+                .collect();
+            let problem = Problem::new(&scores, Slots::Count(m)).with_rules(&rules);
+            let mut ws = Workspace::default();
+            ws.model.build(&problem, 1e-9);
+            assert!(
+                ws.model.kept_len() > WORKING_SET_MIN_FACTOR * (m + 1),
+                "case {case}: screening kept too few"
+            );
+            init_working_set(&mut ws);
+            let want = reference(&ws);
+            assert_eq!(ws.in_working, want, "case {case}: n {n}, m {m}, k {k}");
+            let listed: Vec<usize> = (0..ws.model.kept_len()).filter(|&t| want[t]).collect();
+            assert_eq!(ws.working, listed, "case {case}");
+        }
+    }
 }
