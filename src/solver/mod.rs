@@ -36,12 +36,14 @@
 //! | the ranking loop's pricing: duals, `g` at a point, columns | `pricing.rs` |
 //! | the ranking loop's phase 1 (F8) and phase 2: smoothing, the capped line search (F4) | `feasibility.rs`, `optimality.rs`, `line_search.rs` |
 //! | dynamic screening: the working set and its check (F7) | `working_set.rs` |
+//! | the best `k` items of a stream (a bounded heap; the working set and the candidates) | `best_items.rs` |
 //! | the answer: lottery, rule outcomes, certificate, trust check (F6) | `lottery.rs`, `certificate.rs` |
 //! | every tuning constant and the measurement behind it | `tuning.rs` |
 //!
 //! Limits are checked in one place, `check_termination`.
 
 mod assignment;
+mod best_items;
 pub(crate) mod certificate;
 mod dense;
 mod edge_generation;

@@ -17,6 +17,7 @@
 //! previous inner solve's, whichever fits the new costs better — within one solve only,
 //! so that a solve's answer never depends on what the solver solved before.
 
+use super::best_items::BestItems;
 use super::model::Model;
 use super::oracle::Oracle;
 use super::tuning::{BAND_FILTER_MIN_SLOTS, WARM_START_MIN_SLOTS};
@@ -217,11 +218,11 @@ fn slot_candidates(oracle: &mut Oracle, model: &Model, items: &[usize], s: &mut 
     for &t in items {
         s.values[t] = oracle.reduced_value(model, t, j);
     }
-    let values = &s.values;
-    oracle.order.clear();
-    oracle.order.extend_from_slice(items);
-    oracle.order.select_nth_unstable_by(m, |a, b| values[*b].total_cmp(&values[*a]).then(a.cmp(b)));
-    for &t in &oracle.order[..=m] {
+    let mut best = BestItems::new(&s.values, &mut oracle.order, m + 1);
+    for &t in items {
+        best.offer(t);
+    }
+    for &t in best.items() {
         s.in_union[t] = true;
     }
 }
@@ -263,10 +264,11 @@ fn band_survivors(
         s.values_low[t] = oracle.reduced_value(model, t, end - 1);
     }
     let (high, low) = (&s.values, &s.values_low);
-    oracle.order.clear();
-    oracle.order.extend_from_slice(items);
-    oracle.order.select_nth_unstable_by(m, |a, b| high[*b].total_cmp(&high[*a]).then(a.cmp(b)));
-    let best = &oracle.order[..=m];
+    let mut best = BestItems::new(high, &mut oracle.order, m + 1);
+    for &t in items {
+        best.offer(t);
+    }
+    let best = best.items();
     let floor_first = best.iter().map(|&t| high[t]).fold(f64::INFINITY, f64::min);
     let floor_last = best.iter().map(|&t| low[t]).fold(f64::INFINITY, f64::min);
     out.extend(items.iter().copied().filter(|&t| high[t] >= floor_first || low[t] >= floor_last));

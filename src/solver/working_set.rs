@@ -2,6 +2,7 @@
 //! items, and before a status is trusted a check over all kept items confirms that the
 //! items left out could not have done better (or grows the set).
 
+use super::best_items::BestItems;
 use super::pricing::count_inner;
 use super::tuning::WORKING_SET_MIN_FACTOR;
 use super::workspace::Workspace;
@@ -33,24 +34,21 @@ pub(super) fn init_working_set(ws: &mut Workspace) {
         return;
     }
     let scores = &model.scores;
-    let mut best = BestItems { scores, heap: &mut ws.order, count: prefix };
-    best.clear();
+    let mut best = BestItems::new(scores, &mut ws.order, prefix);
     for t in 0..kept {
         best.offer(t);
     }
-    best.sort();
+    let prefix = best.into_sorted();
     // The prefix is sorted best first; the first 2(m + 1) are the best overall.
-    for &t in &ws.order[..2 * (m + 1)] {
+    for &t in &prefix[..2 * (m + 1)] {
         ws.in_working[t] = true;
     }
-    // A list the prefix cannot fill is kept in `working`, borrowed as scratch until the end.
-    let mut rest = BestItems { scores, heap: &mut ws.working, count: m + 1 };
     for k in 0..model.rules.len() {
         let a = model.rule_coef(k);
         for positive in [true, false] {
             let eligible = |c: f64| if positive { c > 0.0 } else { c < 0.0 };
             let mut found = 0;
-            for &t in ws.order.iter() {
+            for &t in prefix {
                 if found == m + 1 {
                     break;
                 }
@@ -60,13 +58,14 @@ pub(super) fn init_working_set(ws: &mut Workspace) {
                 }
             }
             if found < m + 1 {
-                rest.clear();
+                // `working` is borrowed as scratch until the end.
+                let mut rest = BestItems::new(scores, &mut ws.working, m + 1);
                 for (t, &c) in a.iter().enumerate() {
                     if eligible(c) {
                         rest.offer(t);
                     }
                 }
-                for &t in rest.heap.iter() {
+                for &t in rest.items() {
                     ws.in_working[t] = true;
                 }
             }
@@ -74,71 +73,6 @@ pub(super) fn init_working_set(ws: &mut Workspace) {
     }
     ws.working.clear();
     ws.working.extend((0..kept).filter(|&t| ws.in_working[t]));
-}
-
-/// The `count` best items offered (score descending, ties by index), in a binary heap
-/// whose root is the worst of them.
-struct BestItems<'a> {
-    scores: &'a [f64],
-    heap: &'a mut Vec<usize>,
-    count: usize,
-}
-
-impl BestItems<'_> {
-    /// Whether `a` ranks after `b`: a lower score, or the same score and a larger index.
-    fn worse(&self, a: usize, b: usize) -> bool {
-        self.scores[a].total_cmp(&self.scores[b]).then(b.cmp(&a)).is_lt()
-    }
-
-    fn clear(&mut self) {
-        self.heap.clear();
-    }
-
-    #[inline]
-    fn offer(&mut self, t: usize) {
-        if self.heap.len() < self.count {
-            // Sift up: the worst item rises to the root.
-            self.heap.push(t);
-            let mut at = self.heap.len() - 1;
-            while at > 0 {
-                let parent = (at - 1) / 2;
-                if !self.worse(self.heap[at], self.heap[parent]) {
-                    break;
-                }
-                self.heap.swap(at, parent);
-                at = parent;
-            }
-            return;
-        }
-        // Most items fail this one comparison with the root.
-        if !self.worse(self.heap[0], t) {
-            return;
-        }
-        self.heap[0] = t;
-        let len = self.heap.len();
-        let mut at = 0;
-        loop {
-            let (left, right) = (2 * at + 1, 2 * at + 2);
-            let mut worst = at;
-            if left < len && self.worse(self.heap[left], self.heap[worst]) {
-                worst = left;
-            }
-            if right < len && self.worse(self.heap[right], self.heap[worst]) {
-                worst = right;
-            }
-            if worst == at {
-                break;
-            }
-            self.heap.swap(at, worst);
-            at = worst;
-        }
-    }
-
-    /// Sorts the items held best first (the heap is then no longer a heap).
-    fn sort(&mut self) {
-        let scores = self.scores;
-        self.heap.sort_unstable_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-    }
 }
 
 /// Dynamic screening, check: the items left out of the working set could not improve the
