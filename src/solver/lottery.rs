@@ -169,8 +169,11 @@ impl Solver {
         }
         sol.objective = score - penalty;
 
-        let inner = ws.oracle.solve(model, &ws.all_kept, &ws.best_y, true, true);
-        count_inner(&mut sol.stats, inner);
+        // The working-set check may have just solved exactly this; otherwise solve it.
+        if !ws.oracle.holds_full_solve(&ws.best_y) {
+            let inner = ws.oracle.solve(model, &ws.all_kept, &ws.best_y, true, true);
+            count_inner(&mut sol.stats, inner);
+        }
         sol.bound = certificate::build(model, &ws.oracle, &ws.best_y, &mut sol.certificate);
         if let Some(message) = trust_check(model, sol) {
             sol.status = Status::NumericalTrouble;

@@ -157,7 +157,8 @@ pub(crate) fn after_screening(s: &Shape, kept: usize) -> usize {
     let (m, k) = (s.slots, s.rules);
     let model = total(&[bytes::<f64>(kept), bytes::<f64>(kept.saturating_mul(k))]);
     let working = total(&[bytes::<usize>(3 * kept), kept]);
-    let oracle = total(&[bytes::<f64>(3 * kept), bytes::<f64>(kept.saturating_mul(k + 1))]);
+    // The kept items' u, α and order, their band penalties, and the last call's duals `y`.
+    let oracle = total(&[bytes::<f64>(3 * kept), bytes::<f64>(kept.saturating_mul(k + 1)), bytes::<f64>(k)]);
     if !s.assignment {
         // The ranking's item duals set by the last call (`Oracle::dual_set`).
         return total(&[model, working, oracle, bytes::<usize>(m)]);

@@ -49,6 +49,21 @@ pub(crate) struct Oracle {
     /// The kept items whose `item_dual` the last call may have set: the next call clears
     /// those instead of all `kept` entries.
     dual_set: Vec<usize>,
+    /// What the last call solved, so that a caller can reuse its answer (see
+    /// [`Oracle::holds_full_solve`]).
+    last: LastCall,
+}
+
+/// The inputs of the last [`Oracle::solve`] that its outputs depend on.
+#[derive(Clone, Debug, Default)]
+struct LastCall {
+    /// Over every kept item (not a working set).
+    every_item: bool,
+    with_scores: bool,
+    duals: bool,
+    /// Whether there was a call in this solve (`forget_warm_start` clears it).
+    solved: bool,
+    y: Vec<f64>,
 }
 
 /// What one inner solve found.
@@ -70,6 +85,35 @@ impl Oracle {
     /// drops `s` (phase 1 looks for feasibility only). `duals` asks for `α` and `β` too
     /// (`α = 0` for items outside `items`).
     pub(crate) fn solve(
+        &mut self,
+        model: &Model,
+        items: &[usize],
+        y: &[f64],
+        with_scores: bool,
+        duals: bool,
+    ) -> Inner {
+        let inner = self.solve_once(model, items, y, with_scores, duals);
+        // `items` lists distinct kept items, so all of them when it is as long.
+        self.last.every_item = items.len() == model.kept_len();
+        self.last.with_scores = with_scores;
+        self.last.duals = duals;
+        self.last.solved = true;
+        self.last.y.clear();
+        self.last.y.extend_from_slice(y);
+        inner
+    }
+
+    /// Whether the oracle still holds the answer (ranking and duals) of a solve over
+    /// every kept item at exactly `y`, with scores and duals: a caller about to ask for the
+    /// same solve can use it instead (`finish` after the working-set check). Any later
+    /// call overwrites the record, so a stale answer is never taken for a fresh one.
+    pub(crate) fn holds_full_solve(&self, y: &[f64]) -> bool {
+        let last = &self.last;
+        let same_y = last.y.len() == y.len() && last.y.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits());
+        last.solved && last.every_item && last.with_scores && last.duals && same_y
+    }
+
+    fn solve_once(
         &mut self,
         model: &Model,
         items: &[usize],
@@ -138,10 +182,14 @@ impl Oracle {
         Inner { value, assignment: true, warm, patterns: false }
     }
 
-    /// Forgets what earlier inner solves learned (see [`oracle_assign::Scratch::forget_warm_start`]).
+    /// Forgets what earlier inner solves learned (see [`oracle_assign::Scratch::forget_warm_start`]),
+    /// and the record of the last call: called when a solve begins.
     pub(crate) fn forget_warm_start(&mut self) {
         self.scratch.forget_warm_start();
         self.patterns.forget();
+        // Every solve calls the oracle before `finish` (which overwrites the record), but
+        // no path should ever be able to reuse another problem's answer.
+        self.last.solved = false;
     }
 
     /// Reserves every buffer for `m` slots, `kept` items and `rules` rules; the assignment's
@@ -153,6 +201,7 @@ impl Oracle {
         reserve(&mut self.item_dual, kept);
         reserve(&mut self.reduced_score, kept);
         reserve(&mut self.band_end, rules + 1);
+        reserve(&mut self.last.y, rules);
         reserve(&mut self.band_of_slot, m);
         reserve(&mut self.band_penalty, kept * (rules + 1));
         reserve(&mut self.order, kept);

@@ -91,7 +91,10 @@ pub(super) fn confirm_working_set(
     }
     let y = std::mem::take(&mut ws.check_y);
     let part = ws.oracle.solve(&ws.model, &ws.working, &y, with_scores, false);
-    let full = ws.oracle.solve(&ws.model, &ws.all_kept, &y, with_scores, false);
+    // With scores (phase 2), the full solve also keeps its duals: when the check confirms
+    // the best `y`, the certificate needs exactly this solve, and `finish` reuses it
+    // (`Oracle::holds_full_solve`) instead of running it again over every kept item.
+    let full = ws.oracle.solve(&ws.model, &ws.all_kept, &y, with_scores, with_scores);
     count_inner(stats, part);
     count_inner(stats, full);
     let tolerance = 1e-12 * ws.model.scale.max(1.0);
