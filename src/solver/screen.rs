@@ -21,6 +21,7 @@
 
 use std::cmp::Ordering;
 
+use super::best_items::BestItems;
 use super::tuning::{INITIAL_TABLE_SLOTS, MAX_PATTERNS_COMPARED};
 
 /// Slots of the pattern hash table reserved for `n` items: a power of two at least `2n`, so
@@ -81,21 +82,19 @@ impl Screen {
         }
         let groups = self.group_by_pattern(coef, rules, n);
 
-        // Within a group: keep the `keep` best (score, then index).
-        let better = |a: &usize, b: &usize| scores[*b].total_cmp(&scores[*a]).then(a.cmp(b));
+        // Within a group: keep the `keep` best (score, then index), best first. `kept` is
+        // free until the end, so it holds each group's heap.
         self.kept_start.clear();
         self.kept_by_group.clear();
         for g in 0..groups {
-            let items = &mut self.order[self.group_start[g]..self.group_start[g + 1]];
-            if items.len() > keep {
-                items.select_nth_unstable_by(keep - 1, better);
+            let mut best = BestItems::new(scores, kept, keep);
+            for &i in &self.order[self.group_start[g]..self.group_start[g + 1]] {
+                best.offer(i);
             }
-            let len = items.len().min(keep);
-            let items = &mut items[..len];
-            items.sort_unstable_by(better);
             self.kept_start.push(self.kept_by_group.len());
-            self.kept_by_group.extend_from_slice(items);
+            self.kept_by_group.extend_from_slice(best.into_sorted());
         }
+        kept.clear();
         self.kept_start.push(self.kept_by_group.len());
 
         if groups > 1 && groups <= MAX_PATTERNS_COMPARED {
@@ -252,15 +251,19 @@ impl Screen {
     }
 
     /// Whether every item's pattern equals its group representative's (bit for bit), read
-    /// a rule row at a time.
-    fn groups_are_exact(&self, coef: &[f64], rules: usize, n: usize) -> bool {
-        (0..rules).all(|r| {
+    /// a rule row at a time. Each row's representative values are gathered first (into the
+    /// hash table's buffer, free until the counting sort), so the pass over the items reads
+    /// one small array instead of a second indirection into the row.
+    fn groups_are_exact(&mut self, coef: &[f64], rules: usize, n: usize) -> bool {
+        let mut values = std::mem::take(&mut self.table);
+        let exact = (0..rules).all(|r| {
             let row = &coef[r * n..(r + 1) * n];
-            self.group_of
-                .iter()
-                .zip(row)
-                .all(|(&g, &c)| c.to_bits() == row[self.representative[g as usize]].to_bits())
-        })
+            values.clear();
+            values.extend(self.representative.iter().map(|&rep| (row[rep].to_bits(), 0)));
+            self.group_of.iter().zip(row).all(|(&g, &c)| c.to_bits() == values[g as usize].0)
+        });
+        self.table = values;
+        exact
     }
 
     /// `dominates[p * groups + q]`: pattern `p` is at least as favourable as `q` for every
