@@ -78,7 +78,8 @@
 //!
 //! Pricing is Dantzig's rule on scaled reduced costs over a candidate list: the (at most
 //! [`EDGE_CANDIDATES`]) best improving columns of the last full scan are re-priced first;
-//! when none still improves, a scan of every column picks the best and refills the list.
+//! when none still improves, or the best of them has fallen below [`EDGE_RESCAN_FRACTION`]
+//! times the last scan's best, a scan of every column picks the best and refills the list.
 //! (Scanning in blocks that stop at the first improving one costs more pivots than it saves
 //! pricing: the masters are small, a few hundred columns, and the combined potentials of all
 //! nodes are computed in one pass before the scan, so each edge costs its few non-zeros.)
@@ -105,7 +106,7 @@
 
 use super::dense::invert_in_place;
 pub use super::master::Phase;
-use super::tuning::{DEGENERATE_RUN, EDGE_CANDIDATES, EDGE_REFACTOR_EVERY};
+use super::tuning::{DEGENERATE_RUN, EDGE_CANDIDATES, EDGE_REFACTOR_EVERY, EDGE_RESCAN_FRACTION};
 use super::workspace::{reserve, reset};
 
 /// Relative reduced cost above which a column may enter. The certificate built from the
@@ -241,6 +242,8 @@ pub struct EdgeMaster {
     /// The largest scaled reduced cost of the last full scan, and `λ` saved before a
     /// refactorisation (`drift_bound`).
     scan_max: f64,
+    /// The best scaled reduced cost of the last full scan.
+    scan_best: f64,
     old_lambda: Vec<f64>,
     /// `Some(phase)` while the state is a fresh refactorisation for `phase` (no pivot since).
     fresh: Option<Phase>,
@@ -767,6 +770,7 @@ impl EdgeMaster {
         self.fresh = None;
         self.candidates.clear();
         self.candidate_value.clear();
+        self.scan_best = 0.0;
         for k in 0..self.node_item.len() {
             self.link(m + 1 + k, root, self.node_item[k] as usize, 1.0);
         }
@@ -1188,7 +1192,9 @@ impl EdgeMaster {
             }
             self.candidates.truncate(kept);
             self.candidate_value.truncate(kept);
-            if best.is_some() {
+            // A list whose best has fallen far below the last scan's best is stale: the
+            // columns the duals have moved to since are likely better.
+            if best.is_some() && best_value >= EDGE_RESCAN_FRACTION * self.scan_best {
                 return best;
             }
         }
@@ -1261,6 +1267,7 @@ impl EdgeMaster {
             consider(self, edge_base + e, rc);
         }
         self.scan_max = scan_max;
+        self.scan_best = best_value;
         best
     }
 
