@@ -77,10 +77,13 @@
 //! out carry no update drift.
 //!
 //! Pricing is Dantzig's rule on scaled reduced costs over a candidate list: the (at most
-//! [`EDGE_CANDIDATES`]) improving columns of the last block scan are re-priced first; when
-//! none still improves, a cyclic scan in blocks of [`EDGE_PRICING_BLOCK`] columns stops at
-//! the first block holding an improving one and refills the list. Optimality is declared
-//! only after a full scan finds nothing on a fresh refactorisation. After [`DEGENERATE_RUN`]
+//! [`EDGE_CANDIDATES`]) best improving columns of the last full scan are re-priced first;
+//! when none still improves, or the best of them has fallen below [`EDGE_RESCAN_FRACTION`]
+//! times the last scan's best, a scan of every column picks the best and refills the list.
+//! (Scanning in blocks that stop at the first improving one costs more pivots than it saves
+//! pricing: the masters are small, a few hundred columns, and the combined potentials of all
+//! nodes are computed in one pass before the scan, so each edge costs its few non-zeros.)
+//! Optimality is declared only after a full scan finds nothing on a fresh refactorisation. After [`DEGENERATE_RUN`]
 //! degenerate pivots in a row it switches to Bland's rule (the first eligible column of the
 //! pricing order enters, the first in that order leaves among ratio ties), which cannot
 //! cycle, until a pivot makes progress.
@@ -103,7 +106,7 @@
 
 use super::dense::invert_in_place;
 pub use super::master::Phase;
-use super::tuning::{DEGENERATE_RUN, EDGE_CANDIDATES, EDGE_PRICING_BLOCK, EDGE_REFACTOR_EVERY};
+use super::tuning::{DEGENERATE_RUN, EDGE_CANDIDATES, EDGE_REFACTOR_EVERY, EDGE_RESCAN_FRACTION};
 use super::workspace::{reserve, reset};
 
 /// Relative reduced cost above which a column may enter. The certificate built from the
@@ -232,13 +235,15 @@ pub struct EdgeMaster {
     combined: Vec<f64>,
     combined_stamp: Vec<u32>,
     stamp: u32,
-    /// Columns that priced as improving in the last block scan (`EDGE_CANDIDATES` at most)
-    /// and their scaled reduced costs then.
+    /// The best columns that priced as improving in the last full scan (`EDGE_CANDIDATES`
+    /// at most) and their scaled reduced costs then.
     candidates: Vec<u32>,
     candidate_value: Vec<f64>,
-    /// The largest scaled reduced cost of the last block scan (a full one when it found no
-    /// entering column), and `λ` saved before a refactorisation (`drift_bound`).
+    /// The largest scaled reduced cost of the last full scan, and `λ` saved before a
+    /// refactorisation (`drift_bound`).
     scan_max: f64,
+    /// The best scaled reduced cost of the last full scan.
+    scan_best: f64,
     old_lambda: Vec<f64>,
     /// `Some(phase)` while the state is a fresh refactorisation for `phase` (no pivot since).
     fresh: Option<Phase>,
@@ -265,7 +270,6 @@ pub struct EdgeMaster {
 
     phase: Option<Phase>,
     started: bool,
-    cursor: usize,
     pivots_since_refactor: u32,
     /// Pivots since `reset`.
     pub pivots: u32,
@@ -317,7 +321,6 @@ impl EdgeMaster {
         reset(&mut self.beta, slots, 0.0);
         self.phase = None;
         self.started = false;
-        self.cursor = 0;
         self.pivots = 0;
         self.pivots_since_refactor = 0;
         self.priced = 0;
@@ -680,6 +683,31 @@ impl EdgeMaster {
         (ci, cj)
     }
 
+    /// Brings every node's cached combined potential up to date, the numbers
+    /// [`EdgeMaster::node_price`] would give. One pass over the nodes before a full scan
+    /// rather than on demand per edge: the nodes' chains of `R` multiply-subtracts are
+    /// independent, so they overlap, and the scan then only reads them.
+    fn refresh_prices(&mut self) {
+        let w = self.r + 1;
+        let nodes = self.nodes();
+        let stamp = self.stamp;
+        let lambda = &self.lambda[..w - 1];
+        for ((p, c), s) in self.pot[..nodes * w]
+            .chunks_exact(w)
+            .zip(&mut self.combined[..nodes])
+            .zip(&mut self.combined_stamp[..nodes])
+        {
+            if *s != stamp {
+                let mut combined = p[0];
+                for (l, pr) in lambda.iter().zip(&p[1..]) {
+                    combined -= l * pr;
+                }
+                *c = combined;
+                *s = stamp;
+            }
+        }
+    }
+
     /// Marks the cached combined potentials stale.
     fn bump_stamp(&mut self) {
         self.stamp = self.stamp.wrapping_add(1);
@@ -742,6 +770,7 @@ impl EdgeMaster {
         self.fresh = None;
         self.candidates.clear();
         self.candidate_value.clear();
+        self.scan_best = 0.0;
         for k in 0..self.node_item.len() {
             self.link(m + 1 + k, root, self.node_item[k] as usize, 1.0);
         }
@@ -1134,9 +1163,9 @@ impl EdgeMaster {
     }
 
     /// The entering variable: Dantzig's rule on scaled reduced costs over a short list of
-    /// candidates kept from the last block scan (re-priced at the current duals), then,
-    /// when none of them improves, partial pricing in blocks that refills the list; under
-    /// Bland's rule the eligible variable first in the pricing order.
+    /// candidates kept from the last full scan (re-priced at the current duals), then,
+    /// when none of them improves, a full scan that refills the list; under Bland's rule
+    /// the eligible variable first in the pricing order.
     fn price(&mut self, phase: Phase, cost_scale: f64, bland: bool) -> Option<usize> {
         let count = self.priced_count();
         let tolerance = DUAL_TOLERANCE * cost_scale;
@@ -1163,7 +1192,9 @@ impl EdgeMaster {
             }
             self.candidates.truncate(kept);
             self.candidate_value.truncate(kept);
-            if best.is_some() {
+            // A list whose best has fallen far below the last scan's best is stale: the
+            // columns the duals have moved to since are likely better.
+            if best.is_some() && best_value >= EDGE_RESCAN_FRACTION * self.scan_best {
                 return best;
             }
         }
@@ -1183,39 +1214,60 @@ impl EdgeMaster {
             self.scan_max = scan_max;
             return None;
         }
+        self.full_scan(phase, tolerance)
+    }
+
+    /// Prices every non-basic column (in the pricing order), refills the candidate list
+    /// with the best [`EDGE_CANDIDATES`] improving ones and returns the best of all.
+    fn full_scan(&mut self, phase: Phase, tolerance: f64) -> Option<usize> {
         let mut best = None;
         let mut best_value = tolerance;
-        let mut scanned = 0;
         let mut scan_max = f64::NEG_INFINITY;
         self.candidates.clear();
         self.candidate_value.clear();
-        let mut u = if self.cursor < count { self.cursor } else { 0 };
-        for _ in 0..count {
+        // Below it a column cannot join the full candidate list (its weakest value).
+        let mut floor = f64::NEG_INFINITY;
+        let mut consider = |master: &mut Self, v: usize, rc: f64| {
+            master.priced += 1;
+            scan_max = scan_max.max(rc);
+            if rc > tolerance {
+                if rc > floor {
+                    floor = master.keep_candidate(v, rc);
+                }
+                if rc > best_value {
+                    best_value = rc;
+                    best = Some(v);
+                }
+            }
+        };
+        // Item slacks, `s_r` and `e_r`: few, through the general path.
+        for u in 0..self.node_item.len() + 2 * self.r {
             let v = self.var_at(u);
             if self.status[v] == NONE {
                 let rc = self.scaled_reduced_cost(v, phase);
-                self.priced += 1;
-                scan_max = scan_max.max(rc);
-                if rc > tolerance {
-                    self.keep_candidate(v, rc);
-                    if rc > best_value {
-                        best_value = rc;
-                        best = Some(v);
-                    }
-                }
-                scanned += 1;
-                if scanned >= EDGE_PRICING_BLOCK && best.is_some() {
-                    u += 1;
-                    break;
-                }
-            }
-            u += 1;
-            if u == count {
-                u = 0;
+                consider(self, v, rc);
             }
         }
-        self.cursor = if u >= count { 0 } else { u };
+        // Edges, most of the columns: the combined potentials of every node brought up to
+        // date first, then per edge `c_e + p_j − p_i − λ·D_e` (the same numbers, in the
+        // same order, as `scaled_reduced_cost`).
+        self.refresh_prices();
+        let edge_base = self.n + 2 * self.r;
+        let optimality = phase == Phase::Optimality;
+        for e in 0..self.edge_count() {
+            if self.status[edge_base + e] != NONE {
+                continue;
+            }
+            let (i, j) = (self.edge_node[e] as usize, self.edge_slot[e] as usize);
+            let mut rc = if optimality { self.edge_value[e] } else { 0.0 };
+            rc += self.combined[j] - self.combined[i];
+            for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
+                rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
+            }
+            consider(self, edge_base + e, rc);
+        }
         self.scan_max = scan_max;
+        self.scan_best = best_value;
         best
     }
 
@@ -1239,21 +1291,28 @@ impl EdgeMaster {
 
     /// Adds `v` (scaled reduced cost `rc`) to the candidate list, in place of the weakest
     /// when the list is full and `v` beats it.
-    fn keep_candidate(&mut self, v: usize, rc: f64) {
+    /// Returns the value a column must beat to join the list from now on (the weakest
+    /// value once it is full).
+    fn keep_candidate(&mut self, v: usize, rc: f64) -> f64 {
         if self.candidates.len() < EDGE_CANDIDATES {
             self.candidates.push(v as u32);
             self.candidate_value.push(rc);
-            return;
+        } else {
+            let (weakest, &value) = self
+                .candidate_value
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .unwrap_or((0, &f64::INFINITY));
+            if rc > value {
+                self.candidates[weakest] = v as u32;
+                self.candidate_value[weakest] = rc;
+            }
         }
-        let (weakest, &value) = self
-            .candidate_value
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1.total_cmp(b.1))
-            .unwrap_or((0, &f64::INFINITY));
-        if rc > value {
-            self.candidates[weakest] = v as u32;
-            self.candidate_value[weakest] = rc;
+        if self.candidates.len() < EDGE_CANDIDATES {
+            f64::NEG_INFINITY
+        } else {
+            self.candidate_value.iter().copied().fold(f64::INFINITY, f64::min)
         }
     }
 

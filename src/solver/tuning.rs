@@ -73,13 +73,6 @@ pub(crate) const MAX_PATTERNS_COMPARED: usize = 512;
 /// solve: p50 23.1 ms, 14.7 ms with this and the row-wise hashing together.)
 pub(crate) const INITIAL_TABLE_SLOTS: usize = 1024;
 
-/// Columns the edge master prices per block (`edge_master.rs`): it takes the best of the
-/// first block that holds an improving column, as network simplex codes do.
-/// (`cargo bench --bench edge_master`, 20 seeds, p50 per seed on a loaded 2-core machine:
-/// 16: 566 pivots, 2.3 ms; 32: 537, 2.3 ms; 64: 481, 1.7–2.1 ms; 128: 421, 2.0 ms. The
-/// times are within the run-to-run noise; larger blocks trade pricing for pivots.)
-pub(crate) const EDGE_PRICING_BLOCK: usize = 64;
-
 /// Pivots between two recomputations of the edge master's tree potentials, flows and
 /// working-basis inverse from scratch (`edge_master.rs`): they bound the drift of the
 /// incremental updates. Every solve also ends on one, so at the bench's ~50 pivots per
@@ -102,8 +95,23 @@ pub(crate) const TIGHT_EDGE_WINDOW: usize = 1;
 /// fills it stops with `IterationLimit`.
 pub(crate) const EDGES_PER_NODE: usize = 64;
 
-/// Improving columns the edge master keeps from a block scan and re-prices first at the
-/// next pivots, before scanning again (`edge_master.rs`). (`cargo bench --bench
-/// edge_master`: adding the list took a seed from 2.9–3.2 to 1.8–2.1 ms (p50); 4, 16 and
-/// 64 candidates were within the noise, 1.6–2.0 ms.)
+/// Improving columns the edge master keeps from a full pricing scan and re-prices first at
+/// the next pivots, before scanning again (`edge_master.rs`). (`cargo bench --bench
+/// edge_master`, with block scans then: adding the list took a seed from 2.9–3.2 to 1.8–2.1
+/// ms (p50); 4, 16 and 64 candidates were within the noise, 1.6–2.0 ms.) Scans of every
+/// column replaced scans in blocks of 64 that stopped at the first block with an improving
+/// column: `lprank solve`, 1000×50 K=10, seeds 1–5 of the four families, master pivots in
+/// all 20 solves: blocks of 32 / 64 / 128 / 256 / all: 20393 / 18782 / 16267 / 13737 /
+/// 12765; with full scans, 0 (a full scan every pivot) / 4 / 16 / 64 candidates: 11131 /
+/// 12205 / 12765 / 13374.
 pub(crate) const EDGE_CANDIDATES: usize = 16;
+
+/// The edge master re-prices its candidate list (`EDGE_CANDIDATES`) only while the best of it
+/// is at least this fraction of the best scaled reduced cost of the last full scan; below,
+/// it scans every column again (`edge_master.rs`). (`lprank solve`, 1000×50 K=10, seeds
+/// 1–5 of the four families, master pivots in all 20 solves: 0 (the list until it runs
+/// dry) / 0.05 / 0.1 / 0.2 / 0.3 / 0.5: 12765 / 12292 / 11519 / 11642 / 11372 / 11253;
+/// callgrind instructions of the edge master on one seed per family, 0 / 0.1 / 0.3:
+/// 169 / 146 / 170 M; CPU time summed over the 20 solves, 2 interleaved rounds on a loaded
+/// machine: 96.5 / 93.5 / 97.2 ms.)
+pub(crate) const EDGE_RESCAN_FRACTION: f64 = 0.1;
