@@ -83,10 +83,10 @@
 //! (Scanning in blocks that stop at the first improving one costs more pivots than it saves
 //! pricing: the masters are small, a few hundred columns, and the combined potentials of all
 //! nodes are computed in one pass before the scan, so each edge costs its few non-zeros.)
-//! Optimality is declared only after a full scan finds nothing on a fresh refactorisation. After [`DEGENERATE_RUN`]
-//! degenerate pivots in a row it switches to Bland's rule (the first eligible column of the
-//! pricing order enters, the first in that order leaves among ratio ties), which cannot
-//! cycle, until a pivot makes progress.
+//! Optimality is declared only after a full scan finds nothing on a fresh refactorisation.
+//! After [`DEGENERATE_RUN`] degenerate pivots in a row it switches to Bland's rule (the
+//! first eligible column of the pricing order enters, the first in that order leaves among
+//! ratio ties), which cannot cycle, until a pivot makes progress.
 //!
 //! # Use
 //!

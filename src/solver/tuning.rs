@@ -42,8 +42,9 @@ pub(crate) const WARM_START_MIN_SLOTS: usize = 32;
 /// `oracle_assign.rs`): two endpoint passes and a selection, against one pass and a
 /// selection per slot, so a band of two slots already breaks even when the filter drops
 /// most items. With the endpoint-wise test it does: on 100,000 items with real
-/// coefficients the 4- and 5-slot bands kept 51 and 52 items, where without the filter every slot selected over all 99,939. (The old,
-/// looser test kept 16,248 in a 9-slot band, and was worth running only from 8 slots up.)
+/// coefficients the 4- and 5-slot bands kept 51 and 52 items, where without the filter
+/// every slot selected over all 99,939. (The old, looser test kept 16,248 in a 9-slot
+/// band, and was worth running only from 8 slots up.)
 pub(crate) const BAND_FILTER_MIN_SLOTS: usize = 2;
 
 /// Column pool capacity per master row: the pool holds `COLUMNS_PER_ROW · (R + 1)` rankings
