@@ -106,14 +106,10 @@ impl CrossTower {
                 (0, Some(first)) => first.apply(mode, x0, d, self.d_req, rows, Some(pre), proj, scratch),
                 _ => layer.proj.apply(mode, x, d, 0, rows, None, proj, scratch),
             }
-            for i in 0..rows {
-                let pi = &proj[i * p..(i + 1) * p];
-                let hi = &mut h[i * r..(i + 1) * r];
-                if self.attention {
-                    mode.kernels.attend(&pi[..r], &pi[r..2 * r], &pi[2 * r..], self.temperature, hi);
-                } else {
-                    hi.copy_from_slice(pi);
-                }
+            if self.attention {
+                mode.kernels.attend_rows(proj, p, r, rows, self.temperature, h);
+            } else {
+                h.copy_from_slice(proj);
             }
             layer.u.apply(mode, h, r, 0, rows, None, t, scratch);
             for ((xi, &x0i), &ti) in x[..rows * d].iter_mut().zip(&x0[..rows * d]).zip(t.iter()) {

@@ -9,7 +9,10 @@
 //! - Activation quantization: max |x| with `vmaxps`, then scale, clamp and `vcvtps2dq`
 //!   (round to nearest even, as the portable kernel rounds) and two saturating packs.
 //! - Attention: eight rows of the attention matrix per vector (the portable kernel's lane
-//!   layout), with the same polynomial `exp` operation for operation. No FMA is used
+//!   layout), with the same polynomial `exp` operation for operation; the range of k, the
+//!   row maxima and the final `num / den + v` are vector operations too (exact min/max,
+//!   per-lane IEEE multiply, select and division: the portable scalar results), and a
+//!   whole block of candidates is one call. No FMA is used
 //!   anywhere: a fused multiply-add rounds once where the portable code rounds twice.
 
 #[cfg(target_arch = "x86_64")]
@@ -52,19 +55,20 @@ impl Avx2 {
         }
     }
 
-    /// Like [`super::portable::attend`] (bit-identical: the same operations in the same
-    /// order, eight rows `a` per vector).
-    pub(crate) fn attend(self, v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
-        let r = k.len();
-        assert!(v.len() == r && q.len() == r && h.len() == r);
+    /// Like [`super::portable::attend_rows`] (bit-identical: the same operations in the
+    /// same order, eight rows `a` of a candidate's attention matrix per vector).
+    pub(crate) fn attend_rows(self, proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
+        assert!(p >= 3 * r && h.len() >= rows * r);
+        assert!(rows == 0 || proj.len() >= (rows - 1) * p + 3 * r);
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: `self` exists only if AVX2 was detected, and all four lengths are r.
-            unsafe { attend_avx2(v, q, k, tau, h) }
+            // SAFETY: `self` exists only if AVX2 was detected; the asserts make every
+            // candidate's three slices and its output row lie within `proj` and `h`.
+            unsafe { attend_rows_avx2(proj, p, r, rows, tau, h) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::attend(v, q, k, tau, h)
+            super::portable::attend_rows(proj, p, r, rows, tau, h)
         }
     }
 
@@ -258,34 +262,115 @@ unsafe fn quantize_row_u7_avx2(x: &[f32], q: &mut [u8]) -> (f32, i32) {
 }
 
 /// # Safety
+/// The CPU must support AVX2; `proj` and `h` are as [`Avx2::attend_rows`] asserts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn attend_rows_avx2(proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
+    for i in 0..rows {
+        let pi = &proj[i * p..i * p + 3 * r];
+        // SAFETY: AVX2 is present; the four slices are r long.
+        unsafe { attend_avx2(&pi[..r], &pi[r..2 * r], &pi[2 * r..], tau, &mut h[i * r..(i + 1) * r]) };
+    }
+}
+
+/// # Safety
 /// The CPU must support AVX2; `v`, `q`, `k` and `h` have the same length.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[inline]
 unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
-    use super::portable::{k_range, row_setup};
     let r = k.len();
-    let (kmin, kmax) = k_range(k);
+    // SAFETY: AVX2 is present; k is r long.
+    let (kmin, kmax) = unsafe { k_range_avx2(k) };
     let c = std::f32::consts::LOG2_E / tau;
-    for a0 in (0..r).step_by(8) {
-        let (sa, max) = row_setup(q, a0, c, kmin, kmax);
-        // SAFETY: both arrays hold eight f32; loadu has no alignment demand.
-        let (sa, max) = unsafe { (_mm256_loadu_ps(sa.as_ptr()), _mm256_loadu_ps(max.as_ptr())) };
+    let mut a0 = 0;
+    while a0 < r {
+        let full = a0 + 8 <= r;
+        // SAFETY: a full group reads q[a0 .. a0 + 8]; a partial one goes through the
+        // portable setup (zero lanes past r) on the stack.
+        let (sa, m) = unsafe {
+            if full {
+                row_setup_x8(q.as_ptr().add(a0), c, kmin, kmax)
+            } else {
+                let (sa, m) = super::portable::row_setup(q, a0, c, kmin, kmax);
+                (_mm256_loadu_ps(sa.as_ptr()), _mm256_loadu_ps(m.as_ptr()))
+            }
+        };
         let (mut den, mut num) = (_mm256_setzero_ps(), _mm256_setzero_ps());
         for (&kb, &vb) in k.iter().zip(v) {
-            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa, _mm256_set1_ps(kb)), max));
+            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa, _mm256_set1_ps(kb)), m));
             den = _mm256_add_ps(den, e);
             num = _mm256_add_ps(num, _mm256_mul_ps(e, _mm256_set1_ps(vb)));
         }
-        let (mut d, mut n) = ([0f32; 8], [0f32; 8]);
-        // SAFETY: both arrays are 32 writable bytes; the stores are unaligned.
-        unsafe {
-            _mm256_storeu_ps(d.as_mut_ptr(), den);
-            _mm256_storeu_ps(n.as_mut_ptr(), num);
+        let ratio = _mm256_div_ps(num, den);
+        if full {
+            // SAFETY: rows a0 .. a0 + 8 exist in v and h.
+            unsafe {
+                let hv = _mm256_add_ps(ratio, _mm256_loadu_ps(v.as_ptr().add(a0)));
+                _mm256_storeu_ps(h.as_mut_ptr().add(a0), hv);
+            }
+        } else {
+            let mut d = [0f32; 8];
+            // SAFETY: `d` is 32 writable bytes; the store is unaligned.
+            unsafe { _mm256_storeu_ps(d.as_mut_ptr(), ratio) };
+            for j in 0..r - a0 {
+                h[a0 + j] = d[j] + v[a0 + j];
+            }
         }
-        for j in 0..(r - a0).min(8) {
-            h[a0 + j] = n[j] / d[j] + v[a0 + j];
-        }
+        a0 += 8;
     }
+}
+
+/// `(min k, max k)` as [`super::portable::k_range`]: min and max are exact, so any order
+/// gives its result; a NaN of `k` is skipped as `f32::min` skips it (`vminps` returns its
+/// second operand, the running value, when either is NaN).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn k_range_avx2(k: &[f32]) -> (f32, f32) {
+    let (mut lo, mut hi) = (_mm256_set1_ps(f32::INFINITY), _mm256_set1_ps(f32::NEG_INFINITY));
+    let mut chunks = k.chunks_exact(8);
+    for c in &mut chunks {
+        // SAFETY: `c` holds eight f32; the load is unaligned.
+        let x = unsafe { _mm256_loadu_ps(c.as_ptr()) };
+        lo = _mm256_min_ps(x, lo);
+        hi = _mm256_max_ps(x, hi);
+    }
+    let (mut l, mut u) = ([0f32; 8], [0f32; 8]);
+    // SAFETY: both arrays are 32 writable bytes; the stores are unaligned.
+    unsafe {
+        _mm256_storeu_ps(l.as_mut_ptr(), lo);
+        _mm256_storeu_ps(u.as_mut_ptr(), hi);
+    }
+    let (mut kmin, mut kmax) = (f32::INFINITY, f32::NEG_INFINITY);
+    for j in 0..8 {
+        (kmin, kmax) = (kmin.min(l[j]), kmax.max(u[j]));
+    }
+    for &x in chunks.remainder() {
+        (kmin, kmax) = (kmin.min(x), kmax.max(x));
+    }
+    (kmin, kmax)
+}
+
+/// [`super::portable::row_setup`] for eight rows that all exist: `s_a = q_a · c` and the row
+/// maximum `s_a · max(k)` where `s_a ≥ 0`, else `s_a · min(k)` (a NaN `s_a` takes the
+/// second, as the portable `if` does).
+///
+/// # Safety
+/// The CPU must support AVX2; eight f32 at `q` are readable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn row_setup_x8(q: *const f32, c: f32, kmin: f32, kmax: f32) -> (__m256, __m256) {
+    // SAFETY: the caller's bound.
+    let sa = _mm256_mul_ps(unsafe { _mm256_loadu_ps(q) }, _mm256_set1_ps(c));
+    let up = _mm256_mul_ps(sa, _mm256_set1_ps(kmax));
+    let down = _mm256_mul_ps(sa, _mm256_set1_ps(kmin));
+    let nonneg = _mm256_cmp_ps::<_CMP_GE_OQ>(sa, _mm256_setzero_ps());
+    (sa, _mm256_blendv_ps(down, up, nonneg))
 }
 
 /// [`super::portable::exp2_nonpositive`] on eight lanes, operation for operation.

@@ -112,13 +112,15 @@ impl Kernels {
         }
     }
 
-    /// One candidate's attention: `h = softmax_rows(q kᵀ / τ) v + v` (see `cross.rs`).
-    /// Bit-identical on every tier.
+    /// The attention of `rows` candidates at once: candidate `i` reads `v`, `q`, `k` from
+    /// `proj[i·p ..]` (columns `[0, r)`, `[r, 2r)`, `[2r, 3r)`) and writes `h[i·r .. (i+1)·r]`;
+    /// each `h = softmax_rows(q kᵀ / τ) v + v` (see `cross.rs`). Bit-identical on every
+    /// tier. One call per block keeps the dispatch out of the per-candidate loop.
     #[inline]
-    pub(crate) fn attend(self, v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
+    pub(crate) fn attend_rows(self, proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
         match self {
-            Kernels::Portable => portable::attend(v, q, k, tau, h),
-            Kernels::Avx2(t) => t.attend(v, q, k, tau, h),
+            Kernels::Portable => portable::attend_rows(proj, p, r, rows, tau, h),
+            Kernels::Avx2(t) => t.attend_rows(proj, p, r, rows, tau, h),
         }
     }
 
@@ -295,11 +297,22 @@ mod tests {
                     let f = |seed: u64| -> Vec<f32> {
                         bytes(seed, r).iter().map(|&b| f32::from(b) / 128.0 * scale).collect()
                     };
-                    let (v, q, k) = (f(r as u64 * 3 + 1), f(r as u64 * 5 + 2), f(r as u64 * 7 + 3));
-                    let v: Vec<f32> = v.iter().map(|x| x / scale.max(1.0)).collect();
-                    let (mut h1, mut h2) = (vec![0f32; r], vec![0f32; r]);
-                    kernels.attend(&v, &q, &k, tau, &mut h1);
-                    portable::attend(&v, &q, &k, tau, &mut h2);
+                    // Three candidates in rows of stride 3r + 2 (the two extra columns unread).
+                    let (rows, p) = (3, 3 * r + 2);
+                    let mut proj = vec![f32::NAN; rows * p];
+                    let mut h2 = vec![0f32; rows * r];
+                    for i in 0..rows {
+                        let s = i as u64 * 11;
+                        let (v, q, k) =
+                            (f(r as u64 * 3 + 1 + s), f(r as u64 * 5 + 2 + s), f(r as u64 * 7 + 3 + s));
+                        let v: Vec<f32> = v.iter().map(|x| x / scale.max(1.0)).collect();
+                        proj[i * p..i * p + r].copy_from_slice(&v);
+                        proj[i * p + r..i * p + 2 * r].copy_from_slice(&q);
+                        proj[i * p + 2 * r..i * p + 3 * r].copy_from_slice(&k);
+                        portable::attend(&v, &q, &k, tau, &mut h2[i * r..(i + 1) * r]);
+                    }
+                    let mut h1 = vec![0f32; rows * r];
+                    kernels.attend_rows(&proj, p, r, rows, tau, &mut h1);
                     let bits = |h: &[f32]| h.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&h1), bits(&h2), "{kernels:?} r {r} tau {tau}");
                     assert!(h1.iter().all(|x| x.is_finite()));

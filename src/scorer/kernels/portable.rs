@@ -139,6 +139,14 @@ pub(crate) fn attend(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
     }
 }
 
+/// [`attend`] for `rows` candidates whose `v`, `q`, `k` are columns `[0, r)`, `[r, 2r)` and
+/// `[2r, 3r)` of `proj`'s rows (stride `p ≥ 3r`), into `h` (`rows × r`).
+pub(crate) fn attend_rows(proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
+    for (pi, hi) in proj.chunks(p).zip(h.chunks_exact_mut(r)).take(rows) {
+        attend(&pi[..r], &pi[r..2 * r], &pi[2 * r..3 * r], tau, hi);
+    }
+}
+
 /// `(min k, max k)`.
 #[inline]
 pub(crate) fn k_range(k: &[f32]) -> (f32, f32) {
