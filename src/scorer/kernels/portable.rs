@@ -6,7 +6,7 @@
 //! |q_k| ≤ 128 fits an i32 for any length below 2^17 (127 · 128 · 2^17 < 2^31), and the
 //! scorer's widths are far smaller, so every tier returns bit-identical results.
 
-use super::{KC, K_GROUP, NR, NR_I8};
+use super::{Epilogue, Post, KC, K_GROUP, NR, NR_I8};
 
 /// `q [rows, k_pad]` (row-major, `k_pad` a multiple of [`K_GROUP`]) repacked for
 /// [`gemm_u8i8`]: panels of [`NR_I8`] outputs, and in a panel, for each group of four `k`,
@@ -248,8 +248,10 @@ pub(crate) fn gemm_f32(
     wp: &[f32],
     inp: usize,
     out: usize,
+    ep: &Epilogue<'_>,
     y: &mut [f32],
 ) {
+    ep.check(rows, out);
     for p in 0..out.div_ceil(NR) {
         let (o0, width) = (p * NR, (out - p * NR).min(NR));
         let panel = &wp[p * inp * NR..(p + 1) * inp * NR];
@@ -268,7 +270,55 @@ pub(crate) fn gemm_f32(
                     sum[j] += acc[j];
                 }
             }
-            y[i * out + o0..i * out + o0 + width].copy_from_slice(&sum[..width]);
+            for (j, &sj) in sum[..width].iter().enumerate() {
+                finish(sj, o0 + j, i * out + o0 + j, ep, y);
+            }
         }
+    }
+}
+
+/// [`finish`] on every element: `y[i·out + o] = ep(sums[i·out + o])`.
+pub(crate) fn epilogue(sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
+    ep.check(rows, out);
+    for (idx, &s) in sums[..rows * out].iter().enumerate() {
+        finish(s, idx % out, idx, ep, y);
+    }
+}
+
+/// The epilogue of one finished sum `s` of output `o` at `y[idx]` (`idx = i·out + o`): the
+/// reference every tier repeats operation for operation (kernels module doc).
+#[inline(always)]
+pub(crate) fn finish(s: f32, o: usize, idx: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
+    let mut t = s;
+    if let Some(b) = ep.bias {
+        t += b[o];
+    }
+    if let Some(a) = ep.add {
+        t += a[o];
+    }
+    y[idx] = match ep.post {
+        Post::Store => t,
+        // `vmaxps(t, 0)`: t when t > 0, else 0 (also for NaN and −0).
+        Post::Relu => {
+            if t > 0.0 {
+                t
+            } else {
+                0.0
+            }
+        }
+        Post::Gate(h) => h[idx] * gate_sigmoid(t),
+        Post::Residual(x0) => y[idx] + x0[idx] * t,
+    };
+}
+
+/// `1 / (1 + exp(−x))`, branch-free (the math: `deep.rs`).
+#[inline(always)]
+pub(crate) fn gate_sigmoid(x: f32) -> f32 {
+    let e = exp2_nonpositive(-x.abs() * std::f32::consts::LOG2_E);
+    let inv = 1.0 / (1.0 + e);
+    if x >= 0.0 {
+        inv
+    } else {
+        e * inv
     }
 }
