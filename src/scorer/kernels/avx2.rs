@@ -574,9 +574,9 @@ unsafe fn finish_row<const P: u8>(
             finish8::<P>(t0, o0, idx, g.ep, g.y);
             finish8::<P>(t1, o0 + 8, idx + 8, g.ep, g.y);
         } else {
-            finish_partial(t0, o0, idx, width.min(8), g.ep, g.y);
+            finish8_masked::<P>(t0, o0, idx, width.min(8), g.ep, g.y);
             if width > 8 {
-                finish_partial(t1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
+                finish8_masked::<P>(t1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
             }
         }
     }
@@ -630,23 +630,44 @@ unsafe fn epilogue_post<const P: u8>(
     }
 }
 
-/// [`super::portable::finish`] on lanes `o .. o + n` (`n < 8`, the edge of a panel), through
-/// the portable code (the same operations).
+/// [`finish8`] on the first `n` lanes only (`1 ≤ n ≤ 8`, the edge of a panel): every load
+/// and the store are masked (`vmaskmovps`: masked-off lanes are neither read nor written),
+/// and each stored lane has had [`finish8`]'s operations.
 ///
 /// # Safety
-/// `y[idx .. idx + n]` and the epilogue's operands at `o`, `idx` exist.
+/// The CPU must support AVX2; `o + n ≤ out` and `idx + n ≤ rows·out`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn finish_partial(t: __m256, o: usize, idx: usize, n: usize, ep: &Epilogue<'_>, y: *mut f32) {
-    let mut s = [0f32; 8];
-    // SAFETY: `s` is 32 writable bytes; the store is unaligned.
-    unsafe { _mm256_storeu_ps(s.as_mut_ptr(), t) };
-    // SAFETY: idx + n ≤ rows·out, the length of y (the caller's bound); nothing else
-    // refers to y while this slice lives.
-    let y = unsafe { std::slice::from_raw_parts_mut(y, idx + n) };
-    for (j, &sj) in s[..n].iter().enumerate() {
-        super::portable::finish(sj, o + j, idx + j, ep, y);
+unsafe fn finish8_masked<const P: u8>(
+    t: __m256,
+    o: usize,
+    idx: usize,
+    n: usize,
+    ep: &Epilogue<'_>,
+    y: *mut f32,
+) {
+    let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    // SAFETY (every masked load and the masked store): only lanes below n are accessed,
+    // within the caller's bounds.
+    unsafe {
+        let load = |p: *const f32| _mm256_maskload_ps(p, mask);
+        let mut t = t;
+        if let Some(b) = ep.bias {
+            t = _mm256_add_ps(t, load(b.as_ptr().add(o)));
+        }
+        if let Some(a) = ep.add {
+            t = _mm256_add_ps(t, load(a.as_ptr().add(o)));
+        }
+        let py = y.add(idx);
+        let m = post_kind(ep).1;
+        let v = match P {
+            STORE => t,
+            RELU => _mm256_max_ps(t, _mm256_setzero_ps()),
+            GATE => _mm256_mul_ps(load(m.add(idx)), gate_sigmoid8(t)),
+            _ => _mm256_add_ps(load(py), _mm256_mul_ps(load(m.add(idx)), t)),
+        };
+        _mm256_maskstore_ps(py, mask, v);
     }
 }
 
