@@ -102,7 +102,7 @@ impl Avx2 {
         }
     }
 
-    /// Like [`super::portable::epilogue`] (bit-identical: [`super::portable::finish`] on
+    /// Like [`super::portable::epilogue`] (bit-identical: [`super::portable::finish_run`] on
     /// eight lanes).
     pub(crate) fn epilogue(self, sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
         assert!(sums.len() >= rows * out && y.len() >= rows * out);
@@ -624,8 +624,9 @@ unsafe fn epilogue_post<const P: u8>(
                 o += 8;
             }
         }
-        for oo in o..out {
-            super::portable::finish(sums[i * out + oo], oo, i * out + oo, ep, y);
+        if o < out {
+            let idx = i * out + o;
+            super::portable::finish_run(&sums[idx..idx + out - o], o, idx, ep, y);
         }
     }
 }
@@ -671,7 +672,7 @@ unsafe fn finish8_masked<const P: u8>(
     }
 }
 
-/// [`super::portable::finish`] on the eight lanes `o .. o + 8` at `y[idx ..]`, with the
+/// [`super::portable::finish_run`] on the eight lanes `o .. o + 8` at `y[idx ..]`, with the
 /// epilogue `P`: the same operations per lane (add, add, then `vmaxps` with 0, the vector
 /// sigmoid, or multiply and add).
 ///

@@ -30,7 +30,7 @@
 //! of the deep tower, or the cross layer's residual `y + x0 ⊙ t` (`y` read before it is
 //! overwritten). These are the operations, in the order, that the layers applied in their
 //! own passes before, so the results are unchanged; every tier applies them per element with
-//! the same IEEE operations ([`portable::finish`]).
+//! the same IEEE operations ([`portable::finish_run`]).
 
 pub(crate) mod avx2;
 pub(crate) mod portable;

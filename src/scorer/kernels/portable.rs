@@ -270,45 +270,50 @@ pub(crate) fn gemm_f32(
                     sum[j] += acc[j];
                 }
             }
-            for (j, &sj) in sum[..width].iter().enumerate() {
-                finish(sj, o0 + j, i * out + o0 + j, ep, y);
-            }
+            finish_run(&sum[..width], o0, i * out + o0, ep, y);
         }
     }
 }
 
-/// [`finish`] on every element: `y[i·out + o] = ep(sums[i·out + o])`.
+/// [`finish_run`] on every row: `y[i·out + o] = ep(sums[i·out + o])`.
 pub(crate) fn epilogue(sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
     ep.check(rows, out);
-    for (idx, &s) in sums[..rows * out].iter().enumerate() {
-        finish(s, idx % out, idx, ep, y);
+    for i in 0..rows {
+        for o0 in (0..out).step_by(NR) {
+            let idx = i * out + o0;
+            finish_run(&sums[idx..idx + NR.min(out - o0)], o0, idx, ep, y);
+        }
     }
 }
 
-/// The epilogue of one finished sum `s` of output `o` at `y[idx]` (`idx = i·out + o`): the
-/// reference every tier repeats operation for operation (kernels module doc).
-#[inline(always)]
-pub(crate) fn finish(s: f32, o: usize, idx: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
-    let mut t = s;
+/// The epilogue of the finished sums `s` of outputs `o0 .. o0 + s.len()` (at most [`NR`]) of
+/// one row, into `y[idx ..]` (`idx = i·out + o0`): per element `t = (s + b_o) + a_o`, then
+/// the post-op. The reference every tier repeats operation for operation (kernels module
+/// doc); one `match` per run, so each loop is plain element-wise code that vectorises.
+#[inline]
+pub(crate) fn finish_run(s: &[f32], o0: usize, idx: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
+    let n = s.len();
+    let mut t = [0f32; NR];
+    let t = &mut t[..n];
+    t.copy_from_slice(s);
     if let Some(b) = ep.bias {
-        t += b[o];
+        t.iter_mut().zip(&b[o0..o0 + n]).for_each(|(t, b)| *t += b);
     }
     if let Some(a) = ep.add {
-        t += a[o];
+        t.iter_mut().zip(&a[o0..o0 + n]).for_each(|(t, a)| *t += a);
     }
-    y[idx] = match ep.post {
-        Post::Store => t,
+    let y = &mut y[idx..idx + n];
+    match ep.post {
+        Post::Store => y.copy_from_slice(t),
         // `vmaxps(t, 0)`: t when t > 0, else 0 (also for NaN and −0).
-        Post::Relu => {
-            if t > 0.0 {
-                t
-            } else {
-                0.0
-            }
+        Post::Relu => y.iter_mut().zip(&*t).for_each(|(y, &t)| *y = if t > 0.0 { t } else { 0.0 }),
+        Post::Gate(h) => {
+            y.iter_mut().zip(&*t).zip(&h[idx..idx + n]).for_each(|((y, &t), &h)| *y = h * gate_sigmoid(t))
         }
-        Post::Gate(h) => h[idx] * gate_sigmoid(t),
-        Post::Residual(x0) => y[idx] + x0[idx] * t,
-    };
+        Post::Residual(x0) => {
+            y.iter_mut().zip(&*t).zip(&x0[idx..idx + n]).for_each(|((y, &t), &x0)| *y += x0 * t)
+        }
+    }
 }
 
 /// `1 / (1 + exp(−x))`, branch-free (the math: `deep.rs`).
