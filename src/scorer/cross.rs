@@ -12,7 +12,9 @@
 //! q, k, v read the current `x_l`; the Hadamard factor is always the original `x0`.
 //!
 //! Implementation: `V`, `Q` and `K` of a layer are stacked into one `[3r, d]` projection
-//! (`[r, d]` without attention), so each layer is two matrix products. For layer 0,
+//! (`[r, d]` without attention), so each layer is two matrix products; the second's epilogue
+//! (`kernels/mod.rs`) adds `b` and applies `x ← x + x0 ⊙ t` in place, on sums still in
+//! registers (the order of the operations as written above, so nothing changes). For layer 0,
 //! `x_0 = x0` whose first `d_req` columns are the request-scope block, identical for every
 //! candidate: the projection is split by columns and `P[:, :d_req] x0[:d_req]` is computed
 //! once per request ([`CrossTower::first_request`]); per candidate only
@@ -33,7 +35,7 @@
 //! terms costs about 20 vector operations against about 30 for `exp`. The softmax row is a
 //! kernel (`kernels/portable.rs`, `kernels/avx2.rs`, bit-identical).
 
-use super::linear::{take, Linear, Mode, QuantScratch};
+use super::linear::{take, Linear, Mode, Post, QuantScratch};
 
 /// One cross layer.
 #[derive(Clone, Debug)]
@@ -63,7 +65,6 @@ pub(crate) struct CrossTower {
 pub(crate) struct CrossBuffers {
     pub(crate) proj: Vec<f32>,
     pub(crate) h: Vec<f32>,
-    pub(crate) t: Vec<f32>,
 }
 
 impl CrossTower {
@@ -100,25 +101,20 @@ impl CrossTower {
         let (r, p) = (self.rank, self.proj_width());
         let proj = take(&mut buf.proj, rows * p);
         let h = take(&mut buf.h, rows * r);
-        let t = take(&mut buf.t, rows * d);
         for (l, layer) in self.layers.iter().enumerate() {
             match (l, &self.first_item) {
-                (0, Some(first)) => first.apply(mode, x0, d, self.d_req, rows, Some(pre), proj, scratch),
-                _ => layer.proj.apply(mode, x, d, 0, rows, None, proj, scratch),
-            }
-            for i in 0..rows {
-                let pi = &proj[i * p..(i + 1) * p];
-                let hi = &mut h[i * r..(i + 1) * r];
-                if self.attention {
-                    mode.kernels.attend(&pi[..r], &pi[r..2 * r], &pi[2 * r..], self.temperature, hi);
-                } else {
-                    hi.copy_from_slice(pi);
+                (0, Some(first)) => {
+                    first.apply(mode, x0, d, self.d_req, rows, Some(pre), Post::Store, proj, scratch)
                 }
+                _ => layer.proj.apply(mode, x, d, 0, rows, None, Post::Store, proj, scratch),
             }
-            layer.u.apply(mode, h, r, 0, rows, None, t, scratch);
-            for ((xi, &x0i), &ti) in x[..rows * d].iter_mut().zip(&x0[..rows * d]).zip(t.iter()) {
-                *xi += x0i * ti;
+            if self.attention {
+                mode.kernels.attend_rows(proj, p, r, rows, self.temperature, h);
+            } else {
+                h.copy_from_slice(proj);
             }
+            // x_{l+1} = x0 ⊙ (U h + b) + x_l, in the product's epilogue, in place.
+            layer.u.apply(mode, h, r, 0, rows, None, Post::Residual(x0), x, scratch);
         }
     }
 }

@@ -7,18 +7,22 @@
 //!   h ← h ⊙ sigmoid(G_l h + g_l)         (gating; the gate reads the post-ReLU h)
 //! ```
 //!
-//! The gate's sigmoid is `gate_sigmoid`: with `e = exp(−|x|) = 2^(−|x|·log2 e)` ∈ (0, 1]
-//! (the attention's polynomial `2^t`, relative error ≤ 2e-7), `sigmoid(x) = 1 / (1 + e)`
-//! for `x ≥ 0` and `e / (1 + e)` for `x < 0`. Both forms divide by a number in (1, 2], so
-//! neither overflows nor cancels, and the whole loop vectorises (libm's `expf`, one call per
-//! value, was a fifth of feed-dcn's f32 time). It is common code: every kernel tier runs it.
+//! The gate's sigmoid is `gate_sigmoid` (`kernels/portable.rs`): with
+//! `e = exp(−|x|) = 2^(−|x|·log2 e)` ∈ (0, 1] (the attention's polynomial `2^t`, relative
+//! error ≤ 2e-7), `sigmoid(x) = 1 / (1 + e)` for `x ≥ 0` and `e / (1 + e)` for `x < 0`. Both
+//! forms divide by a number in (1, 2], so neither overflows nor cancels, and it is
+//! branch-free (libm's `expf`, one call per value, was a fifth of feed-dcn's f32 time).
+//!
+//! Neither the ReLU nor the gating is a pass of its own: both run in the epilogue of a
+//! matrix product (`kernels/mod.rs`), on sums still in registers: `relu(W h + b)` in `W`'s,
+//! and `h ⊙ sigmoid(G h + g)` in the gate's, which writes a third buffer because it reads
+//! all of `h` (the AVX2 tier has an eight-lane twin of `gate_sigmoid`, bit-identical).
 //!
 //! No layers is the identity. When the tower reads x0 directly (parallel towers, or stacked
 //! with no cross layers) its first product is split by columns like the cross tower's, and
 //! the request-scope part is computed once per request.
 
-use super::kernels::portable::exp2_nonpositive;
-use super::linear::{take, Linear, Mode, QuantScratch};
+use super::linear::{take, Linear, Mode, Post, QuantScratch};
 
 /// One hidden layer.
 #[derive(Clone, Debug)]
@@ -72,21 +76,30 @@ impl DeepTower {
         buf: &mut DeepBuffers,
         scratch: &mut QuantScratch,
     ) {
+        // The three buffers trade roles (input, relu output, gated output) layer by layer, so
+        // each is sized for the widest layer: a warm workspace then never grows one.
+        let widest = rows * self.layers.iter().map(|l| l.w.out).max().unwrap_or(0);
+        take(&mut buf.a, widest);
+        take(&mut buf.b, widest);
+        take(&mut buf.gate, widest);
         for (l, layer) in self.layers.iter().enumerate() {
             let n = layer.w.out;
+            // relu(W h + b) into `b`, in the product's epilogue.
             let dst = take(&mut buf.b, rows * n);
+            let relu = Post::Relu;
             match (l, &self.first_item) {
                 (0, Some(first)) => {
-                    first.apply(mode, input, in_width, self.d_req, rows, Some(pre), dst, scratch)
+                    first.apply(mode, input, in_width, self.d_req, rows, Some(pre), relu, dst, scratch)
                 }
-                (0, None) => layer.w.apply(mode, input, in_width, 0, rows, None, dst, scratch),
-                _ => layer.w.apply(mode, &buf.a, layer.w.inp, 0, rows, None, dst, scratch),
+                (0, None) => layer.w.apply(mode, input, in_width, 0, rows, None, relu, dst, scratch),
+                _ => layer.w.apply(mode, &buf.a, layer.w.inp, 0, rows, None, relu, dst, scratch),
             }
-            dst.iter_mut().for_each(|v| *v = v.max(0.0));
             if let Some(gate) = &layer.gate {
+                // h ⊙ sigmoid(G h + g) into `gate`, in the gate product's epilogue (it reads
+                // h = `b` whole, so it cannot write there), which becomes `b`.
                 let g = take(&mut buf.gate, rows * n);
-                gate.apply(mode, dst, n, 0, rows, None, g, scratch);
-                dst.iter_mut().zip(g.iter()).for_each(|(h, &gv)| *h *= gate_sigmoid(gv));
+                gate.apply(mode, &buf.b, n, 0, rows, None, Post::Gate(&buf.b), g, scratch);
+                std::mem::swap(&mut buf.b, &mut buf.gate);
             }
             // The new activation becomes the input of the next layer (swapping keeps both
             // buffers' capacity).
@@ -95,21 +108,9 @@ impl DeepTower {
     }
 }
 
-/// `1 / (1 + exp(−x))`, branch-free (see the module doc).
-#[inline(always)]
-fn gate_sigmoid(x: f32) -> f32 {
-    let e = exp2_nonpositive(-x.abs() * std::f32::consts::LOG2_E);
-    let inv = 1.0 / (1.0 + e);
-    if x >= 0.0 {
-        inv
-    } else {
-        e * inv
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::gate_sigmoid;
+    use super::super::kernels::portable::gate_sigmoid;
 
     #[test]
     fn gate_sigmoid_matches_f64_everywhere() {

@@ -8,7 +8,8 @@
 //! [`super::quant`]): `y_o = s_o · t · (Σ_j q[o, j] p_j − z · r_o) + b_o + a_o`.
 
 pub(crate) use super::kernels::portable::dot_f32;
-use super::kernels::{pack_f32, Kernels};
+pub(crate) use super::kernels::Post;
+use super::kernels::{pack_f32, Epilogue, Kernels};
 use super::quant::{padded, quantize_rows, QuantizedMatrix};
 
 /// Arithmetic of the cross and deep towers.
@@ -29,13 +30,15 @@ pub(crate) struct Mode {
     pub(crate) kernels: Kernels,
 }
 
-/// Scratch for the int8 path: quantized rows, their scales and the i32 sums.
+/// Scratch for the int8 path: quantized rows, their scales, the i32 sums and their
+/// dequantized values (before the epilogue).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuantScratch {
     pub(crate) q: Vec<u8>,
     pub(crate) scales: Vec<f32>,
     pub(crate) zeros: Vec<i32>,
     pub(crate) acc: Vec<i32>,
+    pub(crate) sums: Vec<f32>,
 }
 
 /// Grows `v` to at least `len` elements (never shrinks: a warm workspace reallocates
@@ -96,7 +99,9 @@ impl Linear {
         }
     }
 
-    /// `y[i·out + o] = (W x_i)_o + b_o + add_o` for `rows` rows `x_i = x[i·stride + offset..][..inp]`.
+    /// `y[i·out + o] = post(((W x_i)_o + b_o) + add_o)` for `rows` rows
+    /// `x_i = x[i·stride + offset..][..inp]` (the epilogue: `kernels/mod.rs`; `post` reads
+    /// `rows × out` operands and, for [`Post::Residual`], `y`'s old value).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn apply(
         &self,
@@ -106,12 +111,14 @@ impl Linear {
         offset: usize,
         rows: usize,
         add: Option<&[f32]>,
+        post: Post<'_>,
         y: &mut [f32],
         scratch: &mut QuantScratch,
     ) {
         let (out, inp) = (self.out, self.inp);
+        let ep = Epilogue::new(&self.bias, add, post);
         match mode.precision {
-            Precision::F32 => mode.kernels.gemm_f32(x, stride, offset, rows, &self.wp, inp, out, y),
+            Precision::F32 => mode.kernels.gemm_f32(x, stride, offset, rows, &self.wp, inp, out, &ep, y),
             Precision::Int8 => {
                 // Activation rows use the weights' padded stride (zeros past `inp`).
                 let k_pad = self.wq.k_pad;
@@ -123,26 +130,17 @@ impl Linear {
                 let acc = take(&mut scratch.acc, rows * out);
                 mode.kernels.gemm_u8i8(q, k_pad, &self.wq.packed, out, acc);
                 let (row_sum, scale) = (&self.wq.row_sum[..out], &self.wq.scale[..out]);
+                let sums = take(&mut scratch.sums, rows * out);
                 for i in 0..rows {
                     let (t, z) = (scales[i], zeros[i]);
-                    let (yi, ai) = (&mut y[i * out..(i + 1) * out], &acc[i * out..(i + 1) * out]);
+                    let (yi, ai) = (&mut sums[i * out..(i + 1) * out], &acc[i * out..(i + 1) * out]);
                     // Zipped slices of one length: no bounds checks, so the loop vectorises.
                     for (((yo, &a), &r), &s) in yi.iter_mut().zip(ai).zip(row_sum).zip(scale) {
                         // Exact in i32: |acc| and |z · r_o| are below 127 · 128 · in.
                         *yo = (a - z * r) as f32 * (s * t);
                     }
                 }
-            }
-        }
-        if !self.bias.is_empty() || add.is_some() {
-            for i in 0..rows {
-                let yi = &mut y[i * out..(i + 1) * out];
-                if !self.bias.is_empty() {
-                    yi.iter_mut().zip(&self.bias).for_each(|(v, b)| *v += b);
-                }
-                if let Some(a) = add {
-                    yi.iter_mut().zip(a).for_each(|(v, b)| *v += b);
-                }
+                mode.kernels.epilogue(sums, rows, out, &ep, y);
             }
         }
     }
@@ -186,14 +184,14 @@ mod tests {
             let mode = Mode { precision, kernels: Kernels::select(KernelTier::Portable).unwrap() };
             let mut scratch = QuantScratch::default();
             let mut whole = [0f32; 6];
-            l.apply(mode, &x, 5, 0, 2, None, &mut whole, &mut scratch);
+            l.apply(mode, &x, 5, 0, 2, None, Post::Store, &mut whole, &mut scratch);
             for at in 0..=5 {
                 let (req, item) = l.split_columns(at);
                 for i in 0..2 {
                     let mut pre = [0f32; 3];
                     req.apply_row_f32(&x[i * 5..i * 5 + at], &mut pre);
                     let mut y = [0f32; 3];
-                    item.apply(mode, &x[i * 5..], 5, at, 1, Some(&pre), &mut y, &mut scratch);
+                    item.apply(mode, &x[i * 5..], 5, at, 1, Some(&pre), Post::Store, &mut y, &mut scratch);
                     let want = naive(&l, &x[i * 5..i * 5 + 5]);
                     for o in 0..3 {
                         let tol = if precision == Precision::F32 { 1e-5 } else { 0.05 };

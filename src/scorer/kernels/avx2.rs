@@ -9,13 +9,16 @@
 //! - Activation quantization: max |x| with `vmaxps`, then scale, clamp and `vcvtps2dq`
 //!   (round to nearest even, as the portable kernel rounds) and two saturating packs.
 //! - Attention: eight rows of the attention matrix per vector (the portable kernel's lane
-//!   layout), with the same polynomial `exp` operation for operation. No FMA is used
+//!   layout), with the same polynomial `exp` operation for operation; the range of k, the
+//!   row maxima and the final `num / den + v` are vector operations too (exact min/max,
+//!   per-lane IEEE multiply, select and division: the portable scalar results), and a
+//!   whole block of candidates is one call. No FMA is used
 //!   anywhere: a fused multiply-add rounds once where the portable code rounds twice.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::{KC, K_GROUP, MR, NR, NR_I8};
+use super::{Epilogue, Post, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
 
 /// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
 /// `None` where the feature is missing (or off x86-64), so holding an `Avx2` makes the
@@ -52,19 +55,20 @@ impl Avx2 {
         }
     }
 
-    /// Like [`super::portable::attend`] (bit-identical: the same operations in the same
-    /// order, eight rows `a` per vector).
-    pub(crate) fn attend(self, v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
-        let r = k.len();
-        assert!(v.len() == r && q.len() == r && h.len() == r);
+    /// Like [`super::portable::attend_rows`] (bit-identical: the same operations in the
+    /// same order, eight rows `a` of a candidate's attention matrix per vector).
+    pub(crate) fn attend_rows(self, proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
+        assert!(p >= 3 * r && h.len() >= rows * r);
+        assert!(rows == 0 || proj.len() >= (rows - 1) * p + 3 * r);
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: `self` exists only if AVX2 was detected, and all four lengths are r.
-            unsafe { attend_avx2(v, q, k, tau, h) }
+            // SAFETY: `self` exists only if AVX2 was detected; the asserts make every
+            // candidate's three slices and its output row lie within `proj` and `h`.
+            unsafe { attend_rows_avx2(proj, p, r, rows, tau, h) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::attend(v, q, k, tau, h)
+            super::portable::attend_rows(proj, p, r, rows, tau, h)
         }
     }
 
@@ -80,19 +84,37 @@ impl Avx2 {
         wp: &[f32],
         inp: usize,
         out: usize,
+        ep: &Epilogue<'_>,
         y: &mut [f32],
     ) {
         assert!(rows == 0 || x.len() >= (rows - 1) * stride + offset + inp);
         assert!(wp.len() >= out.div_ceil(NR) * inp * NR && y.len() >= rows * out);
+        ep.check(rows, out);
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: AVX2 is present (the token exists); the asserts bound every read of x
-            // and wp and every write of y.
-            unsafe { gemm_f32_avx2(x, stride, offset, rows, wp, inp, out, y) }
+            // SAFETY: AVX2 is present (the token exists); the asserts bound every read of x,
+            // wp and the epilogue's operands and every write of y.
+            unsafe { gemm_f32_avx2(x, stride, offset, rows, wp, inp, out, ep, y) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::gemm_f32(x, stride, offset, rows, wp, inp, out, y)
+            super::portable::gemm_f32(x, stride, offset, rows, wp, inp, out, ep, y)
+        }
+    }
+
+    /// Like [`super::portable::epilogue`] (bit-identical: [`super::portable::finish_run`] on
+    /// eight lanes).
+    pub(crate) fn epilogue(self, sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
+        assert!(sums.len() >= rows * out && y.len() >= rows * out);
+        ep.check(rows, out);
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: AVX2 is present; the asserts bound every read and write.
+            unsafe { epilogue_avx2(sums, rows, out, ep, y) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            super::portable::epilogue(sums, rows, out, ep, y)
         }
     }
 
@@ -258,34 +280,115 @@ unsafe fn quantize_row_u7_avx2(x: &[f32], q: &mut [u8]) -> (f32, i32) {
 }
 
 /// # Safety
+/// The CPU must support AVX2; `proj` and `h` are as [`Avx2::attend_rows`] asserts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn attend_rows_avx2(proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
+    for i in 0..rows {
+        let pi = &proj[i * p..i * p + 3 * r];
+        // SAFETY: AVX2 is present; the four slices are r long.
+        unsafe { attend_avx2(&pi[..r], &pi[r..2 * r], &pi[2 * r..], tau, &mut h[i * r..(i + 1) * r]) };
+    }
+}
+
+/// # Safety
 /// The CPU must support AVX2; `v`, `q`, `k` and `h` have the same length.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
+#[inline]
 unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
-    use super::portable::{k_range, row_setup};
     let r = k.len();
-    let (kmin, kmax) = k_range(k);
+    // SAFETY: AVX2 is present; k is r long.
+    let (kmin, kmax) = unsafe { k_range_avx2(k) };
     let c = std::f32::consts::LOG2_E / tau;
-    for a0 in (0..r).step_by(8) {
-        let (sa, max) = row_setup(q, a0, c, kmin, kmax);
-        // SAFETY: both arrays hold eight f32; loadu has no alignment demand.
-        let (sa, max) = unsafe { (_mm256_loadu_ps(sa.as_ptr()), _mm256_loadu_ps(max.as_ptr())) };
+    let mut a0 = 0;
+    while a0 < r {
+        let full = a0 + 8 <= r;
+        // SAFETY: a full group reads q[a0 .. a0 + 8]; a partial one goes through the
+        // portable setup (zero lanes past r) on the stack.
+        let (sa, m) = unsafe {
+            if full {
+                row_setup_x8(q.as_ptr().add(a0), c, kmin, kmax)
+            } else {
+                let (sa, m) = super::portable::row_setup(q, a0, c, kmin, kmax);
+                (_mm256_loadu_ps(sa.as_ptr()), _mm256_loadu_ps(m.as_ptr()))
+            }
+        };
         let (mut den, mut num) = (_mm256_setzero_ps(), _mm256_setzero_ps());
         for (&kb, &vb) in k.iter().zip(v) {
-            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa, _mm256_set1_ps(kb)), max));
+            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa, _mm256_set1_ps(kb)), m));
             den = _mm256_add_ps(den, e);
             num = _mm256_add_ps(num, _mm256_mul_ps(e, _mm256_set1_ps(vb)));
         }
-        let (mut d, mut n) = ([0f32; 8], [0f32; 8]);
-        // SAFETY: both arrays are 32 writable bytes; the stores are unaligned.
-        unsafe {
-            _mm256_storeu_ps(d.as_mut_ptr(), den);
-            _mm256_storeu_ps(n.as_mut_ptr(), num);
+        let ratio = _mm256_div_ps(num, den);
+        if full {
+            // SAFETY: rows a0 .. a0 + 8 exist in v and h.
+            unsafe {
+                let hv = _mm256_add_ps(ratio, _mm256_loadu_ps(v.as_ptr().add(a0)));
+                _mm256_storeu_ps(h.as_mut_ptr().add(a0), hv);
+            }
+        } else {
+            let mut d = [0f32; 8];
+            // SAFETY: `d` is 32 writable bytes; the store is unaligned.
+            unsafe { _mm256_storeu_ps(d.as_mut_ptr(), ratio) };
+            for j in 0..r - a0 {
+                h[a0 + j] = d[j] + v[a0 + j];
+            }
         }
-        for j in 0..(r - a0).min(8) {
-            h[a0 + j] = n[j] / d[j] + v[a0 + j];
-        }
+        a0 += 8;
     }
+}
+
+/// `(min k, max k)` as [`super::portable::k_range`]: min and max are exact, so any order
+/// gives its result; a NaN of `k` is skipped as `f32::min` skips it (`vminps` returns its
+/// second operand, the running value, when either is NaN).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn k_range_avx2(k: &[f32]) -> (f32, f32) {
+    let (mut lo, mut hi) = (_mm256_set1_ps(f32::INFINITY), _mm256_set1_ps(f32::NEG_INFINITY));
+    let mut chunks = k.chunks_exact(8);
+    for c in &mut chunks {
+        // SAFETY: `c` holds eight f32; the load is unaligned.
+        let x = unsafe { _mm256_loadu_ps(c.as_ptr()) };
+        lo = _mm256_min_ps(x, lo);
+        hi = _mm256_max_ps(x, hi);
+    }
+    let (mut l, mut u) = ([0f32; 8], [0f32; 8]);
+    // SAFETY: both arrays are 32 writable bytes; the stores are unaligned.
+    unsafe {
+        _mm256_storeu_ps(l.as_mut_ptr(), lo);
+        _mm256_storeu_ps(u.as_mut_ptr(), hi);
+    }
+    let (mut kmin, mut kmax) = (f32::INFINITY, f32::NEG_INFINITY);
+    for j in 0..8 {
+        (kmin, kmax) = (kmin.min(l[j]), kmax.max(u[j]));
+    }
+    for &x in chunks.remainder() {
+        (kmin, kmax) = (kmin.min(x), kmax.max(x));
+    }
+    (kmin, kmax)
+}
+
+/// [`super::portable::row_setup`] for eight rows that all exist: `s_a = q_a · c` and the row
+/// maximum `s_a · max(k)` where `s_a ≥ 0`, else `s_a · min(k)` (a NaN `s_a` takes the
+/// second, as the portable `if` does).
+///
+/// # Safety
+/// The CPU must support AVX2; eight f32 at `q` are readable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn row_setup_x8(q: *const f32, c: f32, kmin: f32, kmax: f32) -> (__m256, __m256) {
+    // SAFETY: the caller's bound.
+    let sa = _mm256_mul_ps(unsafe { _mm256_loadu_ps(q) }, _mm256_set1_ps(c));
+    let up = _mm256_mul_ps(sa, _mm256_set1_ps(kmax));
+    let down = _mm256_mul_ps(sa, _mm256_set1_ps(kmin));
+    let nonneg = _mm256_cmp_ps::<_CMP_GE_OQ>(sa, _mm256_setzero_ps());
+    (sa, _mm256_blendv_ps(down, up, nonneg))
 }
 
 /// [`super::portable::exp2_nonpositive`] on eight lanes, operation for operation.
@@ -310,8 +413,25 @@ unsafe fn exp2x8_nonpositive(t: __m256) -> __m256 {
     _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_castps_si256(shifted))))
 }
 
+/// [`Post`] as a constant, so that each epilogue is compiled into its own copy of the
+/// product (no per-row `match`).
+const STORE: u8 = 0;
+const RELU: u8 = 1;
+const GATE: u8 = 2;
+const RESIDUAL: u8 = 3;
+
+/// `ep.post` as a [`STORE`]…[`RESIDUAL`] constant and its `rows × out` operand (null if none).
+fn post_kind(ep: &Epilogue<'_>) -> (u8, *const f32) {
+    match ep.post {
+        Post::Store => (STORE, std::ptr::null()),
+        Post::Relu => (RELU, std::ptr::null()),
+        Post::Gate(h) => (GATE, h.as_ptr()),
+        Post::Residual(x0) => (RESIDUAL, x0.as_ptr()),
+    }
+}
+
 /// # Safety
-/// The CPU must support AVX2, and `x`, `wp`, `y` must be as [`Avx2::gemm_f32`] asserts.
+/// The CPU must support AVX2, and `x`, `wp`, `ep`, `y` must be as [`Avx2::gemm_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[allow(clippy::too_many_arguments)]
@@ -323,33 +443,283 @@ unsafe fn gemm_f32_avx2(
     wp: &[f32],
     inp: usize,
     out: usize,
+    ep: &Epilogue<'_>,
     y: &mut [f32],
 ) {
-    // Panel by panel, k-slice by k-slice (a slice of a panel, NR·KC floats, stays in L1
-    // while every row tile of the block reads it), MR rows at a time.
+    let g = Gemm { x: x.as_ptr(), stride, offset, rows, wp: wp.as_ptr(), inp, out, ep, y: y.as_mut_ptr() };
+    // SAFETY: the caller's bounds, carried into `g`.
+    unsafe {
+        match post_kind(ep).0 {
+            STORE => gemm_f32_post::<STORE>(&g),
+            RELU => gemm_f32_post::<RELU>(&g),
+            GATE => gemm_f32_post::<GATE>(&g),
+            _ => gemm_f32_post::<RESIDUAL>(&g),
+        }
+    }
+}
+
+/// The operands of one f32 product (bounds checked by [`Avx2::gemm_f32`]).
+struct Gemm<'a, 'b> {
+    x: *const f32,
+    stride: usize,
+    offset: usize,
+    rows: usize,
+    wp: *const f32,
+    inp: usize,
+    out: usize,
+    ep: &'a Epilogue<'b>,
+    y: *mut f32,
+}
+
+/// The product with the epilogue `P` ([`post_kind`] of `g.ep`).
+///
+/// Panel by panel. With one k-slice (`inp ≤ KC`, every layer of feed-dcn) MR rows at a time,
+/// each tile's sums going from the registers through the epilogue into y. With more, chunks
+/// of [`ROW_CHUNK`] rows, k-slice by k-slice (a slice of a panel, NR·KC floats, stays in L1
+/// while every row tile of the chunk reads it), the partial sums waiting in `partial`
+/// between slices (y cannot hold them: the residual epilogue reads y's old value).
+/// `inp = 0` is one empty slice: sums of zero, as in the portable kernel.
+///
+/// # Safety
+/// The CPU must support AVX2; `g` is within the bounds [`Avx2::gemm_f32`] asserts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gemm_f32_post<const P: u8>(g: &Gemm<'_, '_>) {
+    let (rows, inp, out) = (g.rows, g.inp, g.out);
+    let slices = inp.div_ceil(KC).max(1);
+    let zero = [_mm256_setzero_ps(); 2];
     for p in 0..out.div_ceil(NR) {
         let (o0, width) = (p * NR, (out - p * NR).min(NR));
-        for k0 in (0..inp).step_by(KC) {
-            let kn = KC.min(inp - k0);
-            // SAFETY: the panel slice holds kn·NR floats (caller's bound on wp).
-            let w = unsafe { wp.as_ptr().add((p * inp + k0) * NR) };
-            let mut i = 0;
-            while i + MR <= rows {
-                // SAFETY: rows i .. i+MR, columns offset+k0 .. +kn are within x (caller's bound).
-                let acc = unsafe { tile_f32::<MR>(x.as_ptr().add(i * stride + offset + k0), stride, w, kn) };
-                // SAFETY: AVX2 is present; rows i .. i+MR of y exist.
-                unsafe { add_tile(&acc, y, i, out, o0, width, k0 == 0) };
-                i += MR;
+        if slices == 1 {
+            // SAFETY (the whole block): rows i .. i+MR (or one row), columns offset ..
+            // offset + inp of x, the panel's inp·NR floats of wp, and row i of y and of the
+            // epilogue's operands are within the caller's bounds.
+            unsafe {
+                let w = g.wp.add(p * inp * NR);
+                let mut i = 0;
+                while i + MR <= rows {
+                    let acc = tile_f32::<MR>(g.x.add(i * g.stride + g.offset), g.stride, w, inp);
+                    for (r, a) in acc.iter().enumerate() {
+                        finish_row::<P>(&zero, a, g, i + r, o0, width);
+                    }
+                    i += MR;
+                }
+                while i < rows {
+                    let acc = tile_f32::<1>(g.x.add(i * g.stride + g.offset), g.stride, w, inp);
+                    finish_row::<P>(&zero, &acc[0], g, i, o0, width);
+                    i += 1;
+                }
             }
-            while i < rows {
-                // SAFETY: as above, one row.
-                let acc = unsafe { tile_f32::<1>(x.as_ptr().add(i * stride + offset + k0), stride, w, kn) };
-                // SAFETY: as above.
-                unsafe { add_tile(&acc, y, i, out, o0, width, k0 == 0) };
-                i += 1;
+            continue;
+        }
+        let mut partial = [[_mm256_setzero_ps(); 2]; ROW_CHUNK];
+        for c0 in (0..rows).step_by(ROW_CHUNK) {
+            let c1 = (c0 + ROW_CHUNK).min(rows);
+            for s in 0..slices {
+                let k0 = s * KC;
+                let kn = KC.min(inp - k0);
+                // SAFETY (the whole block): as above, for the slice's kn columns.
+                unsafe {
+                    let w = g.wp.add((p * inp + k0) * NR);
+                    let mut row = |i: usize, a: &[__m256; 2]| {
+                        let pr = &mut partial[i - c0];
+                        let base = if s == 0 { zero } else { *pr };
+                        if s + 1 == slices {
+                            finish_row::<P>(&base, a, g, i, o0, width);
+                        } else {
+                            *pr = [_mm256_add_ps(base[0], a[0]), _mm256_add_ps(base[1], a[1])];
+                        }
+                    };
+                    let mut i = c0;
+                    while i + MR <= c1 {
+                        let acc = tile_f32::<MR>(g.x.add(i * g.stride + g.offset + k0), g.stride, w, kn);
+                        for (r, a) in acc.iter().enumerate() {
+                            row(i + r, a);
+                        }
+                        i += MR;
+                    }
+                    while i < c1 {
+                        let acc = tile_f32::<1>(g.x.add(i * g.stride + g.offset + k0), g.stride, w, kn);
+                        row(i, &acc[0]);
+                        i += 1;
+                    }
+                }
             }
         }
     }
+}
+
+/// The last k-slice of row `i`: `total = base + acc` (`base` zero for the first slice, as
+/// the portable total starts at zero: `0 + (−0) = +0` included), then the epilogue into
+/// `y[i·out + o0 ..][..width]`.
+///
+/// # Safety
+/// The CPU must support AVX2; row `i` of y and of the epilogue's operands exists.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn finish_row<const P: u8>(
+    base: &[__m256; 2],
+    acc: &[__m256; 2],
+    g: &Gemm<'_, '_>,
+    i: usize,
+    o0: usize,
+    width: usize,
+) {
+    let (t0, t1) = (_mm256_add_ps(base[0], acc[0]), _mm256_add_ps(base[1], acc[1]));
+    let idx = i * g.out + o0;
+    // SAFETY: the caller's bounds; finish8 touches `width` lanes at most.
+    unsafe {
+        if width == NR {
+            finish8::<P>(t0, o0, idx, g.ep, g.y);
+            finish8::<P>(t1, o0 + 8, idx + 8, g.ep, g.y);
+        } else {
+            finish8_masked::<P>(t0, o0, idx, width.min(8), g.ep, g.y);
+            if width > 8 {
+                finish8_masked::<P>(t1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
+            }
+        }
+    }
+}
+
+/// [`super::portable::epilogue`] eight lanes at a time.
+///
+/// # Safety
+/// The CPU must support AVX2; `sums`, `y` and the epilogue's operands cover `rows × out`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn epilogue_avx2(sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
+    // SAFETY: the caller's bounds.
+    unsafe {
+        match post_kind(ep).0 {
+            STORE => epilogue_post::<STORE>(sums, rows, out, ep, y),
+            RELU => epilogue_post::<RELU>(sums, rows, out, ep, y),
+            GATE => epilogue_post::<GATE>(sums, rows, out, ep, y),
+            _ => epilogue_post::<RESIDUAL>(sums, rows, out, ep, y),
+        }
+    }
+}
+
+/// [`epilogue_avx2`] with the epilogue `P`.
+///
+/// # Safety
+/// As [`epilogue_avx2`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn epilogue_post<const P: u8>(
+    sums: &[f32],
+    rows: usize,
+    out: usize,
+    ep: &Epilogue<'_>,
+    y: &mut [f32],
+) {
+    let py = y.as_mut_ptr();
+    for i in 0..rows {
+        let mut o = 0;
+        // SAFETY: o + 8 ≤ out: eight sums of row i are readable, and finish8's bounds hold.
+        unsafe {
+            while o + 8 <= out {
+                let idx = i * out + o;
+                finish8::<P>(_mm256_loadu_ps(sums.as_ptr().add(idx)), o, idx, ep, py);
+                o += 8;
+            }
+        }
+        if o < out {
+            let idx = i * out + o;
+            super::portable::finish_run(&sums[idx..idx + out - o], o, idx, ep, y);
+        }
+    }
+}
+
+/// [`finish8`] on the first `n` lanes only (`1 ≤ n ≤ 8`, the edge of a panel): every load
+/// and the store are masked (`vmaskmovps`: masked-off lanes are neither read nor written),
+/// and each stored lane has had [`finish8`]'s operations.
+///
+/// # Safety
+/// The CPU must support AVX2; `o + n ≤ out` and `idx + n ≤ rows·out`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn finish8_masked<const P: u8>(
+    t: __m256,
+    o: usize,
+    idx: usize,
+    n: usize,
+    ep: &Epilogue<'_>,
+    y: *mut f32,
+) {
+    let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    // SAFETY (every masked load and the masked store): only lanes below n are accessed,
+    // within the caller's bounds.
+    unsafe {
+        let load = |p: *const f32| _mm256_maskload_ps(p, mask);
+        let mut t = t;
+        if let Some(b) = ep.bias {
+            t = _mm256_add_ps(t, load(b.as_ptr().add(o)));
+        }
+        if let Some(a) = ep.add {
+            t = _mm256_add_ps(t, load(a.as_ptr().add(o)));
+        }
+        let py = y.add(idx);
+        let m = post_kind(ep).1;
+        let v = match P {
+            STORE => t,
+            RELU => _mm256_max_ps(t, _mm256_setzero_ps()),
+            GATE => _mm256_mul_ps(load(m.add(idx)), gate_sigmoid8(t)),
+            _ => _mm256_add_ps(load(py), _mm256_mul_ps(load(m.add(idx)), t)),
+        };
+        _mm256_maskstore_ps(py, mask, v);
+    }
+}
+
+/// [`super::portable::finish_run`] on the eight lanes `o .. o + 8` at `y[idx ..]`, with the
+/// epilogue `P`: the same operations per lane (add, add, then `vmaxps` with 0, the vector
+/// sigmoid, or multiply and add).
+///
+/// # Safety
+/// The CPU must support AVX2; `o + 8 ≤ out` and `idx + 8 ≤ rows·out` (y and the epilogue's
+/// operands, checked by [`Epilogue::check`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn finish8<const P: u8>(t: __m256, o: usize, idx: usize, ep: &Epilogue<'_>, y: *mut f32) {
+    // SAFETY (every unaligned load and the store): the caller's bounds.
+    unsafe {
+        let mut t = t;
+        if let Some(b) = ep.bias {
+            t = _mm256_add_ps(t, _mm256_loadu_ps(b.as_ptr().add(o)));
+        }
+        if let Some(a) = ep.add {
+            t = _mm256_add_ps(t, _mm256_loadu_ps(a.as_ptr().add(o)));
+        }
+        let py = y.add(idx);
+        let m = post_kind(ep).1;
+        let v = match P {
+            STORE => t,
+            RELU => _mm256_max_ps(t, _mm256_setzero_ps()),
+            GATE => _mm256_mul_ps(_mm256_loadu_ps(m.add(idx)), gate_sigmoid8(t)),
+            _ => _mm256_add_ps(_mm256_loadu_ps(py), _mm256_mul_ps(_mm256_loadu_ps(m.add(idx)), t)),
+        };
+        _mm256_storeu_ps(py, v);
+    }
+}
+
+/// [`super::portable::gate_sigmoid`] on eight lanes, operation for operation: `|x|` by
+/// clearing the sign bit (exact, as `f32::abs`), the same `2^t`, an IEEE division, and the
+/// `x ≥ 0` select (false for NaN, as the portable comparison).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn gate_sigmoid8(x: __m256) -> __m256 {
+    let abs = _mm256_andnot_ps(_mm256_set1_ps(-0.0), x);
+    let neg = _mm256_xor_ps(abs, _mm256_set1_ps(-0.0));
+    let e = exp2x8_nonpositive(_mm256_mul_ps(neg, _mm256_set1_ps(std::f32::consts::LOG2_E)));
+    let inv = _mm256_div_ps(_mm256_set1_ps(1.0), _mm256_add_ps(_mm256_set1_ps(1.0), e));
+    let nonneg = _mm256_cmp_ps::<_CMP_GE_OQ>(x, _mm256_setzero_ps());
+    _mm256_blendv_ps(_mm256_mul_ps(e, inv), inv, nonneg)
 }
 
 /// The running sums over one k-slice of `R` rows × `NR` outputs: row `r` reads
@@ -382,54 +752,4 @@ unsafe fn tile_f32<const R: usize>(
         }
     }
     acc
-}
-
-/// `y[(i + r)·out + o0 + j] (+)= acc[r][j]` for `j < width`: the first k-slice adds its sums
-/// to zero, later ones to the running value (the portable `sum[j] += acc[j]`).
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-unsafe fn add_tile<const R: usize>(
-    acc: &[[__m256; 2]; R],
-    y: &mut [f32],
-    i: usize,
-    out: usize,
-    o0: usize,
-    width: usize,
-    first: bool,
-) {
-    for (r, a) in acc.iter().enumerate() {
-        let dst = &mut y[(i + r) * out + o0..(i + r) * out + o0 + width];
-        if width == NR {
-            // A full panel: straight from and to y (the first slice adds to zero, as the
-            // portable total starts at zero).
-            let p = dst.as_mut_ptr();
-            // SAFETY: dst holds NR = 16 floats; the loads and stores are unaligned.
-            unsafe {
-                let (s0, s1) = if first {
-                    (_mm256_setzero_ps(), _mm256_setzero_ps())
-                } else {
-                    (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)))
-                };
-                _mm256_storeu_ps(p, _mm256_add_ps(s0, a[0]));
-                _mm256_storeu_ps(p.add(8), _mm256_add_ps(s1, a[1]));
-            }
-            continue;
-        }
-        let mut sum = [0f32; NR];
-        if !first {
-            sum[..width].copy_from_slice(dst);
-        }
-        // SAFETY: `sum` holds NR = 16 floats; the loads and stores are unaligned.
-        unsafe {
-            let s0 = _mm256_add_ps(_mm256_loadu_ps(sum.as_ptr()), a[0]);
-            let s1 = _mm256_add_ps(_mm256_loadu_ps(sum.as_ptr().add(8)), a[1]);
-            _mm256_storeu_ps(sum.as_mut_ptr(), s0);
-            _mm256_storeu_ps(sum.as_mut_ptr().add(8), s1);
-        }
-        dst.copy_from_slice(&sum[..width]);
-    }
 }

@@ -20,6 +20,18 @@
 //! `(KC + ⌈inp / KC⌉) · ε · Σ_k |w_k x_k|` (ε = 2⁻²⁴), against `inp · ε · Σ|w_k x_k|` for one
 //! running sum over all of `k`.
 
+//!
+//! ## The epilogue
+//!
+//! Each finished sum `s = y[i, o]` goes through an [`Epilogue`] before it is stored, inside
+//! the product (on the tile still in registers) instead of in later passes over `y`:
+//! `t = (s + b_o) + a_o` (either term when present: the layer's bias, the per-request part
+//! of a split product), then by [`Post`]: `t` itself, `relu(t)`, the gated `h ⊙ sigmoid(t)`
+//! of the deep tower, or the cross layer's residual `y + x0 ⊙ t` (`y` read before it is
+//! overwritten). These are the operations, in the order, that the layers applied in their
+//! own passes before, so the results are unchanged; every tier applies them per element with
+//! the same IEEE operations ([`portable::finish_run`]).
+
 pub(crate) mod avx2;
 pub(crate) mod portable;
 
@@ -37,6 +49,11 @@ pub(crate) const MR: usize = 4;
 /// every row tile of the block streams over them, and the running sums restart every `KC`
 /// terms, which bounds their rounding error (see the module doc).
 pub(crate) const KC: usize = 256;
+/// Rows whose partial sums of one panel wait on the stack (64 × 16 floats, 4 KiB) between
+/// the k-slices of the AVX2 f32 product, which cannot keep them in `y` (the residual
+/// epilogue reads `y`'s old value). 64 is the scorer's block (`BLOCK`): a block is one chunk,
+/// so the chunking never changes which panel slice is in L1.
+pub(crate) const ROW_CHUNK: usize = 64;
 /// Outputs per panel of the packed int8 weights: two AVX2 vectors of eight i32 sums, so
 /// with [`MR`] rows the int8 tile has the f32 tile's shape (8 accumulators).
 pub(crate) const NR_I8: usize = 16;
@@ -44,6 +61,52 @@ pub(crate) const NR_I8: usize = 16;
 /// bytes, the four weights of one output that `vpmaddubsw` + `vpmaddwd` (or one VNNI
 /// `vpdpbusd`) multiply with four activation bytes and sum.
 pub(crate) const K_GROUP: usize = 4;
+
+/// What a matrix product does with each finished sum before storing it (see the module doc).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Epilogue<'a> {
+    /// `+ b_o` (`out` values): the layer's bias.
+    pub(crate) bias: Option<&'a [f32]>,
+    /// `+ a_o` (`out` values), after the bias: the per-request part of a split product.
+    pub(crate) add: Option<&'a [f32]>,
+    pub(crate) post: Post<'a>,
+}
+
+/// The last step of an [`Epilogue`], on `t` of row `i`, output `o` (`rows × out` operands
+/// are read at `i·out + o`, like `y`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Post<'a> {
+    /// `y = t`.
+    Store,
+    /// `y = relu(t) = max(t, 0)`: the deep tower's activation.
+    Relu,
+    /// `y = h ⊙ sigmoid(t)` with `h` `rows × out`: Dense Gating, `t` being the gate's logit.
+    Gate(&'a [f32]),
+    /// `y = y + x0 ⊙ t` with `x0` `rows × out`: the cross layer's `x_{l+1} = x0 ⊙ t + x_l`,
+    /// `y` holding `x_l`.
+    Residual(&'a [f32]),
+}
+
+impl<'a> Epilogue<'a> {
+    /// `y = t = s + bias` (no bias when `bias` is empty), then `post`.
+    pub(crate) fn new(bias: &'a [f32], add: Option<&'a [f32]>, post: Post<'a>) -> Self {
+        Epilogue { bias: (!bias.is_empty()).then_some(bias), add, post }
+    }
+
+    /// Only the sums.
+    #[cfg(test)]
+    pub(crate) const STORE: Epilogue<'static> = Epilogue { bias: None, add: None, post: Post::Store };
+
+    /// Panics unless every operand covers `rows × out` (and `out` for the vectors): the
+    /// kernels read them unchecked.
+    pub(crate) fn check(&self, rows: usize, out: usize) {
+        assert!(self.bias.is_none_or(|b| b.len() >= out) && self.add.is_none_or(|a| a.len() >= out));
+        match self.post {
+            Post::Store | Post::Relu => {}
+            Post::Gate(m) | Post::Residual(m) => assert!(m.len() >= rows * out),
+        }
+    }
+}
 
 /// Which kernels run (results are bit-identical on every tier).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,8 +154,8 @@ impl Kernels {
         }
     }
 
-    /// `y[i·out + o] = Σ_k W[o, k] · x[i·stride + offset + k]` in f32, `W` packed by
-    /// [`pack_f32`] (bit-identical on every tier; the order: the module doc).
+    /// `y[i·out + o] = ep(Σ_k W[o, k] · x[i·stride + offset + k])` in f32, `W` packed by
+    /// [`pack_f32`] (bit-identical on every tier; the order and the epilogue: the module doc).
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub(crate) fn gemm_f32(
@@ -104,21 +167,34 @@ impl Kernels {
         wp: &[f32],
         inp: usize,
         out: usize,
+        ep: &Epilogue<'_>,
         y: &mut [f32],
     ) {
         match self {
-            Kernels::Portable => portable::gemm_f32(x, stride, offset, rows, wp, inp, out, y),
-            Kernels::Avx2(t) => t.gemm_f32(x, stride, offset, rows, wp, inp, out, y),
+            Kernels::Portable => portable::gemm_f32(x, stride, offset, rows, wp, inp, out, ep, y),
+            Kernels::Avx2(t) => t.gemm_f32(x, stride, offset, rows, wp, inp, out, ep, y),
         }
     }
 
-    /// One candidate's attention: `h = softmax_rows(q kᵀ / τ) v + v` (see `cross.rs`).
-    /// Bit-identical on every tier.
+    /// `y[i·out + o] = ep(sums[i·out + o])` for `rows` rows: the epilogue on its own, for
+    /// products computed elsewhere (the int8 path). Bit-identical on every tier.
     #[inline]
-    pub(crate) fn attend(self, v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
+    pub(crate) fn epilogue(self, sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
         match self {
-            Kernels::Portable => portable::attend(v, q, k, tau, h),
-            Kernels::Avx2(t) => t.attend(v, q, k, tau, h),
+            Kernels::Portable => portable::epilogue(sums, rows, out, ep, y),
+            Kernels::Avx2(t) => t.epilogue(sums, rows, out, ep, y),
+        }
+    }
+
+    /// The attention of `rows` candidates at once: candidate `i` reads `v`, `q`, `k` from
+    /// `proj[i·p ..]` (columns `[0, r)`, `[r, 2r)`, `[2r, 3r)`) and writes `h[i·r .. (i+1)·r]`;
+    /// each `h = softmax_rows(q kᵀ / τ) v + v` (see `cross.rs`). Bit-identical on every
+    /// tier. One call per block keeps the dispatch out of the per-candidate loop.
+    #[inline]
+    pub(crate) fn attend_rows(self, proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
+        match self {
+            Kernels::Portable => portable::attend_rows(proj, p, r, rows, tau, h),
+            Kernels::Avx2(t) => t.attend_rows(proj, p, r, rows, tau, h),
         }
     }
 
@@ -262,8 +338,9 @@ mod tests {
                         bytes(inp as u64 + 9, out * inp).iter().map(|&b| f32::from(b) / 91.0).collect();
                     let wp = pack_f32(&w, out, inp);
                     let (mut y1, mut y2) = (vec![0f32; rows * out], vec![1f32; rows * out]);
-                    kernels.gemm_f32(&x, stride, offset, rows, &wp, inp, out, &mut y1);
-                    portable::gemm_f32(&x, stride, offset, rows, &wp, inp, out, &mut y2);
+                    let ep = Epilogue::STORE;
+                    kernels.gemm_f32(&x, stride, offset, rows, &wp, inp, out, &ep, &mut y1);
+                    portable::gemm_f32(&x, stride, offset, rows, &wp, inp, out, &ep, &mut y2);
                     let bits = |y: &[f32]| y.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&y1), bits(&y2), "{kernels:?} inp {inp} rows {rows} out {out}");
                     for i in 0..rows {
@@ -287,6 +364,85 @@ mod tests {
         }
     }
 
+    /// Every epilogue on every tier, through the product (one k-slice, several, and none) and
+    /// on its own (the int8 path), is bit-identical to the portable one, including its
+    /// edge values: ±0, NaN, ±∞ and logits that saturate the sigmoid.
+    #[test]
+    fn f32_epilogues_agree_bit_for_bit_on_every_tier() {
+        let specials = [0.0f32, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 100.0, -100.0, 1e-30];
+        let vals = |seed: u64, len: usize, div: f32| -> Vec<f32> {
+            bytes(seed, len).iter().map(|&b| f32::from(b) / div).collect()
+        };
+        for kernels in tiers() {
+            for inp in [0, 1, 7, 16, 52, KC, KC + 3, 2 * KC + 1] {
+                for (rows, out) in [(1, 1), (MR, NR), (5, 12), (2 * MR + 3, 2 * NR + 9), (ROW_CHUNK + 5, 20)]
+                {
+                    let (stride, offset) = (inp + 2, 1);
+                    let x = vals(inp as u64 + 5, rows * stride, 37.0);
+                    let w = vals(inp as u64 + 9, out * inp, 91.0);
+                    let wp = pack_f32(&w, out, inp);
+                    let bias = vals(out as u64 + 1, out, 50.0);
+                    let add = vals(out as u64 + 2, out, 30.0);
+                    let m = vals(rows as u64 * 7 + 3, rows * out, 60.0);
+                    let y0 = vals(rows as u64 * 5 + 4, rows * out, 20.0);
+                    // Sums for the epilogue alone: random, with the special values mixed in.
+                    let mut sums = vals(rows as u64 + out as u64, rows * out, 10.0);
+                    for (i, v) in sums.iter_mut().enumerate().filter(|(i, _)| i % 3 == 0) {
+                        *v = specials[(i / 3) % specials.len()];
+                    }
+                    let posts = [Post::Store, Post::Relu, Post::Gate(&m), Post::Residual(&m)];
+                    for post in posts {
+                        for (b, a) in [
+                            (&[][..], None),
+                            (&bias[..], None),
+                            (&[][..], Some(&add[..])),
+                            (&bias[..], Some(&add[..])),
+                        ] {
+                            let ep = Epilogue::new(b, a, post);
+                            let bits = |y: &[f32]| y.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                            let (mut y1, mut y2) = (y0.clone(), y0.clone());
+                            kernels.gemm_f32(&x, stride, offset, rows, &wp, inp, out, &ep, &mut y1);
+                            portable::gemm_f32(&x, stride, offset, rows, &wp, inp, out, &ep, &mut y2);
+                            assert_eq!(
+                                bits(&y1),
+                                bits(&y2),
+                                "{kernels:?} gemm {post:?} inp {inp} rows {rows} out {out}"
+                            );
+                            let (mut y1, mut y2) = (y0.clone(), y0.clone());
+                            kernels.epilogue(&sums, rows, out, &ep, &mut y1);
+                            portable::epilogue(&sums, rows, out, &ep, &mut y2);
+                            assert_eq!(
+                                bits(&y1),
+                                bits(&y2),
+                                "{kernels:?} epilogue {post:?} rows {rows} out {out}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The epilogue computes what the layers computed in their own passes before it existed.
+    #[test]
+    fn epilogues_are_the_layer_formulas() {
+        let (sums, b, a, m, y0) =
+            ([1.5f32, -2.0], [0.25f32, 0.5], [0.125f32, -4.0], [3.0f32, -1.0], [10.0f32, 20.0]);
+        let t = [(1.5f32 + 0.25) + 0.125, (-2.0f32 + 0.5) - 4.0];
+        let run = |post| {
+            let mut y = y0;
+            portable::epilogue(&sums, 1, 2, &Epilogue::new(&b, Some(&a), post), &mut y);
+            y
+        };
+        assert_eq!(run(Post::Store), t);
+        assert_eq!(run(Post::Relu), [t[0], 0.0]);
+        assert_eq!(
+            run(Post::Gate(&m)),
+            [m[0] * portable::gate_sigmoid(t[0]), m[1] * portable::gate_sigmoid(t[1])]
+        );
+        assert_eq!(run(Post::Residual(&m)), [y0[0] + m[0] * t[0], y0[1] + m[1] * t[1]]);
+    }
+
     #[test]
     fn attention_tiers_agree_bit_for_bit_for_every_rank() {
         for kernels in tiers() {
@@ -295,11 +451,22 @@ mod tests {
                     let f = |seed: u64| -> Vec<f32> {
                         bytes(seed, r).iter().map(|&b| f32::from(b) / 128.0 * scale).collect()
                     };
-                    let (v, q, k) = (f(r as u64 * 3 + 1), f(r as u64 * 5 + 2), f(r as u64 * 7 + 3));
-                    let v: Vec<f32> = v.iter().map(|x| x / scale.max(1.0)).collect();
-                    let (mut h1, mut h2) = (vec![0f32; r], vec![0f32; r]);
-                    kernels.attend(&v, &q, &k, tau, &mut h1);
-                    portable::attend(&v, &q, &k, tau, &mut h2);
+                    // Three candidates in rows of stride 3r + 2 (the two extra columns unread).
+                    let (rows, p) = (3, 3 * r + 2);
+                    let mut proj = vec![f32::NAN; rows * p];
+                    let mut h2 = vec![0f32; rows * r];
+                    for i in 0..rows {
+                        let s = i as u64 * 11;
+                        let (v, q, k) =
+                            (f(r as u64 * 3 + 1 + s), f(r as u64 * 5 + 2 + s), f(r as u64 * 7 + 3 + s));
+                        let v: Vec<f32> = v.iter().map(|x| x / scale.max(1.0)).collect();
+                        proj[i * p..i * p + r].copy_from_slice(&v);
+                        proj[i * p + r..i * p + 2 * r].copy_from_slice(&q);
+                        proj[i * p + 2 * r..i * p + 3 * r].copy_from_slice(&k);
+                        portable::attend(&v, &q, &k, tau, &mut h2[i * r..(i + 1) * r]);
+                    }
+                    let mut h1 = vec![0f32; rows * r];
+                    kernels.attend_rows(&proj, p, r, rows, tau, &mut h1);
                     let bits = |h: &[f32]| h.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&h1), bits(&h2), "{kernels:?} r {r} tau {tau}");
                     assert!(h1.iter().all(|x| x.is_finite()));

@@ -6,7 +6,7 @@
 //! |q_k| ≤ 128 fits an i32 for any length below 2^17 (127 · 128 · 2^17 < 2^31), and the
 //! scorer's widths are far smaller, so every tier returns bit-identical results.
 
-use super::{KC, K_GROUP, NR, NR_I8};
+use super::{Epilogue, Post, KC, K_GROUP, NR, NR_I8};
 
 /// `q [rows, k_pad]` (row-major, `k_pad` a multiple of [`K_GROUP`]) repacked for
 /// [`gemm_u8i8`]: panels of [`NR_I8`] outputs, and in a panel, for each group of four `k`,
@@ -139,6 +139,14 @@ pub(crate) fn attend(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
     }
 }
 
+/// [`attend`] for `rows` candidates whose `v`, `q`, `k` are columns `[0, r)`, `[r, 2r)` and
+/// `[2r, 3r)` of `proj`'s rows (stride `p ≥ 3r`), into `h` (`rows × r`).
+pub(crate) fn attend_rows(proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
+    for (pi, hi) in proj.chunks(p).zip(h.chunks_exact_mut(r)).take(rows) {
+        attend(&pi[..r], &pi[r..2 * r], &pi[2 * r..3 * r], tau, hi);
+    }
+}
+
 /// `(min k, max k)`.
 #[inline]
 pub(crate) fn k_range(k: &[f32]) -> (f32, f32) {
@@ -240,8 +248,10 @@ pub(crate) fn gemm_f32(
     wp: &[f32],
     inp: usize,
     out: usize,
+    ep: &Epilogue<'_>,
     y: &mut [f32],
 ) {
+    ep.check(rows, out);
     for p in 0..out.div_ceil(NR) {
         let (o0, width) = (p * NR, (out - p * NR).min(NR));
         let panel = &wp[p * inp * NR..(p + 1) * inp * NR];
@@ -260,7 +270,60 @@ pub(crate) fn gemm_f32(
                     sum[j] += acc[j];
                 }
             }
-            y[i * out + o0..i * out + o0 + width].copy_from_slice(&sum[..width]);
+            finish_run(&sum[..width], o0, i * out + o0, ep, y);
         }
+    }
+}
+
+/// [`finish_run`] on every row: `y[i·out + o] = ep(sums[i·out + o])`.
+pub(crate) fn epilogue(sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
+    ep.check(rows, out);
+    for i in 0..rows {
+        for o0 in (0..out).step_by(NR) {
+            let idx = i * out + o0;
+            finish_run(&sums[idx..idx + NR.min(out - o0)], o0, idx, ep, y);
+        }
+    }
+}
+
+/// The epilogue of the finished sums `s` of outputs `o0 .. o0 + s.len()` (at most [`NR`]) of
+/// one row, into `y[idx ..]` (`idx = i·out + o0`): per element `t = (s + b_o) + a_o`, then
+/// the post-op. The reference every tier repeats operation for operation (kernels module
+/// doc); one `match` per run, so each loop is plain element-wise code that vectorises.
+#[inline]
+pub(crate) fn finish_run(s: &[f32], o0: usize, idx: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
+    let n = s.len();
+    let mut t = [0f32; NR];
+    let t = &mut t[..n];
+    t.copy_from_slice(s);
+    if let Some(b) = ep.bias {
+        t.iter_mut().zip(&b[o0..o0 + n]).for_each(|(t, b)| *t += b);
+    }
+    if let Some(a) = ep.add {
+        t.iter_mut().zip(&a[o0..o0 + n]).for_each(|(t, a)| *t += a);
+    }
+    let y = &mut y[idx..idx + n];
+    match ep.post {
+        Post::Store => y.copy_from_slice(t),
+        // `vmaxps(t, 0)`: t when t > 0, else 0 (also for NaN and −0).
+        Post::Relu => y.iter_mut().zip(&*t).for_each(|(y, &t)| *y = if t > 0.0 { t } else { 0.0 }),
+        Post::Gate(h) => {
+            y.iter_mut().zip(&*t).zip(&h[idx..idx + n]).for_each(|((y, &t), &h)| *y = h * gate_sigmoid(t))
+        }
+        Post::Residual(x0) => {
+            y.iter_mut().zip(&*t).zip(&x0[idx..idx + n]).for_each(|((y, &t), &x0)| *y += x0 * t)
+        }
+    }
+}
+
+/// `1 / (1 + exp(−x))`, branch-free (the math: `deep.rs`).
+#[inline(always)]
+pub(crate) fn gate_sigmoid(x: f32) -> f32 {
+    let e = exp2_nonpositive(-x.abs() * std::f32::consts::LOG2_E);
+    let inv = 1.0 / (1.0 + e);
+    if x >= 0.0 {
+        inv
+    } else {
+        e * inv
     }
 }
