@@ -131,3 +131,21 @@ fn bad_requests_exit_2_naming_the_field() {
     let (code, _, _) = run(&["score", &dir]);
     assert_eq!(code, 2);
 }
+
+/// `lprank demo` scores in f32 unless asked for int8 (f32 is the reference and, on the
+/// bundled model, the faster of the two), and says which it used.
+#[test]
+fn demo_scores_in_f32_unless_asked() {
+    let model = models_dir().join("feed-dcn").to_string_lossy().into_owned();
+    for (flags, want) in [(&[][..], "(f32)"), (&["--precision", "int8"][..], "(int8)")] {
+        let mut args =
+            vec!["demo", "--candidates", "200", "--slots", "10", "--repeat", "1", "--model", &model];
+        args.extend_from_slice(flags);
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 0, "{flags:?}: {stderr}");
+        assert!(stdout.contains(want), "{flags:?}: {stdout}");
+    }
+    let (code, _, stderr) = run(&["demo", "--precision", "f16"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--precision"), "{stderr}");
+}
