@@ -652,23 +652,8 @@ unsafe fn finish8_masked<const P: u8>(
     // SAFETY (every masked load and the masked store): only lanes below n are accessed,
     // within the caller's bounds.
     unsafe {
-        let load = |p: *const f32| _mm256_maskload_ps(p, mask);
-        let mut t = t;
-        if let Some(b) = ep.bias {
-            t = _mm256_add_ps(t, load(b.as_ptr().add(o)));
-        }
-        if let Some(a) = ep.add {
-            t = _mm256_add_ps(t, load(a.as_ptr().add(o)));
-        }
-        let py = y.add(idx);
-        let m = post_kind(ep).1;
-        let v = match P {
-            STORE => t,
-            RELU => _mm256_max_ps(t, _mm256_setzero_ps()),
-            GATE => _mm256_mul_ps(load(m.add(idx)), gate_sigmoid8(t)),
-            _ => _mm256_add_ps(load(py), _mm256_mul_ps(load(m.add(idx)), t)),
-        };
-        _mm256_maskstore_ps(py, mask, v);
+        let v = epilogue8::<P>(t, o, idx, ep, y, |p| _mm256_maskload_ps(p, mask));
+        _mm256_maskstore_ps(y.add(idx), mask, v);
     }
 }
 
@@ -685,22 +670,46 @@ unsafe fn finish8_masked<const P: u8>(
 unsafe fn finish8<const P: u8>(t: __m256, o: usize, idx: usize, ep: &Epilogue<'_>, y: *mut f32) {
     // SAFETY (every unaligned load and the store): the caller's bounds.
     unsafe {
+        let v = epilogue8::<P>(t, o, idx, ep, y, |p| _mm256_loadu_ps(p));
+        _mm256_storeu_ps(y.add(idx), v);
+    }
+}
+
+/// The epilogue `P` on eight sums `t` of outputs `o ..` at `y[idx ..]`, every operand read
+/// through `load` (unaligned, or masked at a panel's edge): what [`finish8`] and
+/// [`finish8_masked`] store.
+///
+/// # Safety
+/// The CPU must support AVX2, and `load` must be sound at `bias[o]`, `add[o]`, `y[idx]` and
+/// the post-op's operand at `idx` (the callers' bounds).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn epilogue8<const P: u8>(
+    t: __m256,
+    o: usize,
+    idx: usize,
+    ep: &Epilogue<'_>,
+    y: *mut f32,
+    load: impl Fn(*const f32) -> __m256,
+) -> __m256 {
+    // SAFETY: pointer offsets within the callers' bounds; `load` as the caller promises.
+    unsafe {
         let mut t = t;
         if let Some(b) = ep.bias {
-            t = _mm256_add_ps(t, _mm256_loadu_ps(b.as_ptr().add(o)));
+            t = _mm256_add_ps(t, load(b.as_ptr().add(o)));
         }
         if let Some(a) = ep.add {
-            t = _mm256_add_ps(t, _mm256_loadu_ps(a.as_ptr().add(o)));
+            t = _mm256_add_ps(t, load(a.as_ptr().add(o)));
         }
         let py = y.add(idx);
         let m = post_kind(ep).1;
-        let v = match P {
+        match P {
             STORE => t,
             RELU => _mm256_max_ps(t, _mm256_setzero_ps()),
-            GATE => _mm256_mul_ps(_mm256_loadu_ps(m.add(idx)), gate_sigmoid8(t)),
-            _ => _mm256_add_ps(_mm256_loadu_ps(py), _mm256_mul_ps(_mm256_loadu_ps(m.add(idx)), t)),
-        };
-        _mm256_storeu_ps(py, v);
+            GATE => _mm256_mul_ps(load(m.add(idx)), gate_sigmoid8(t)),
+            _ => _mm256_add_ps(load(py), _mm256_mul_ps(load(m.add(idx)), t)),
+        }
     }
 }
 
