@@ -92,7 +92,7 @@ impl Oracle {
         with_scores: bool,
         duals: bool,
     ) -> Inner {
-        let inner = self.solve_once(model, items, y, with_scores, duals);
+        // What this call solves, recorded first (the record does not depend on the answer).
         // `items` lists distinct kept items, so all of them when it is as long.
         self.last.every_item = items.len() == model.kept_len();
         self.last.with_scores = with_scores;
@@ -100,27 +100,6 @@ impl Oracle {
         self.last.solved = true;
         self.last.y.clear();
         self.last.y.extend_from_slice(y);
-        inner
-    }
-
-    /// Whether the oracle still holds the answer (ranking and duals) of a solve over
-    /// every kept item at exactly `y`, with scores and duals: a caller about to ask for the
-    /// same solve can use it instead (`finish` after the working-set check). Any later
-    /// call overwrites the record, so a stale answer is never taken for a fresh one.
-    pub(crate) fn holds_full_solve(&self, y: &[f64]) -> bool {
-        let last = &self.last;
-        let same_y = last.y.len() == y.len() && last.y.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits());
-        last.solved && last.every_item && last.with_scores && last.duals && same_y
-    }
-
-    fn solve_once(
-        &mut self,
-        model: &Model,
-        items: &[usize],
-        y: &[f64],
-        with_scores: bool,
-        duals: bool,
-    ) -> Inner {
         let kept = model.kept_len();
         // Only the listed items are set up: the working set is a few thousand items at most
         // while `kept` can be all 100,000 candidates (real-valued coefficients screen out
@@ -228,6 +207,16 @@ impl Oracle {
             self.scratch.reserve(m, kept);
             self.patterns.reserve(m, kept, rules + 1);
         }
+    }
+
+    /// Whether the oracle still holds the answer (ranking and duals) of a solve over
+    /// every kept item at exactly `y`, with scores and duals: a caller about to ask for the
+    /// same solve can use it instead (`finish` after the working-set check). Any later
+    /// call overwrites the record, so a stale answer is never taken for a fresh one.
+    pub(crate) fn holds_full_solve(&self, y: &[f64]) -> bool {
+        let last = &self.last;
+        let same_y = last.y.len() == y.len() && last.y.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits());
+        last.solved && last.every_item && last.with_scores && last.duals && same_y
     }
 
     /// Sets `α_t` (the inner assignment's dual of kept item `t`) and remembers `t`, so that
