@@ -9,7 +9,7 @@
 //!
 //! ```text
 //!   before screening (items and pool, by the shape alone):
-//!       8·n·K                  the rules' coefficients over all items
+//!       8·n·⌈K/64⌉             the item-list rules' membership bits (`coefficients.rs`)
 //!     + 100–132·n              screening's tables (the hash table is 32n–64n), the kept list, the certificate's item duals
 //!     + 8·P·(m + K + R + 3)    the column pool: rankings, rule values, the master's columns
 //!     + 24·(R + 1)²            the master's basis inverse and its refactorisation scratch
@@ -39,6 +39,7 @@
 use std::mem::size_of;
 
 use super::assignment::Assignment;
+use super::coefficients::ItemCoefficients;
 use super::edge_generation::EdgeSet;
 use super::edge_master::EdgeMaster;
 use super::flow_lottery::FlowLottery;
@@ -110,8 +111,8 @@ pub(crate) fn before_screening(s: &Shape) -> usize {
     let (n, m, k, r) = (s.items, s.slots, s.rules, s.rows);
     let pool = s.pool();
     let nr = r + 1;
-    let full_coef = bytes::<f64>(n.saturating_mul(k));
-    let model = total(&[bytes::<f64>(m), bytes::<usize>(n), full_coef, k, bytes::<ModelRule>(k)]);
+    let all_coef = ItemCoefficients::reserved_bytes(n, k);
+    let model = total(&[bytes::<f64>(m), bytes::<usize>(n), all_coef, k, bytes::<ModelRule>(k)]);
     let screen = Screen::reserved_bytes(n);
     let seen = bytes::<u64>(n.div_ceil(64));
     let solution = total(&[

@@ -45,6 +45,7 @@
 mod assignment;
 mod best_items;
 pub(crate) mod certificate;
+mod coefficients;
 mod dense;
 mod edge_generation;
 // Public (hidden) only so that `benches/edge_master.rs` can drive it.

@@ -6,6 +6,7 @@
 //! ranking `σ` is `V_k(σ) = Σ_j a_k[σ(j)] · v_kj` with `v_kj = w_j` (exposure) or
 //! `[j < d_k]` (top(d); the whole slate is top(m)).
 
+use super::coefficients::ItemCoefficients;
 use super::screen::{Favour, Screen};
 use crate::problem::{Problem, SlotProfile};
 
@@ -64,7 +65,8 @@ pub(crate) struct Model {
     /// `Σ_j w_j · max_i |s_i| + Σ_soft ρ_k (Σ_j v_kj · max_i |a_ki| + |b_k|)`: the size the
     /// objective's terms can reach, the floor of the scale relative gaps are measured on.
     pub scale: f64,
-    full_coef: Vec<f64>,
+    /// The rules' coefficients over all items (membership bits for item lists).
+    all_coef: ItemCoefficients,
     favour: Vec<Favour>,
     screen: Screen,
 }
@@ -89,34 +91,30 @@ impl Model {
         self.w.clear();
         self.w.extend((0..m).map(|j| problem.position_weight(j)));
 
-        self.full_coef.clear();
-        self.full_coef.resize(k * n, 0.0);
-        for (r, rule) in problem.rules.iter().enumerate() {
-            rule.coefficient_fill(&mut self.full_coef[r * n..(r + 1) * n]);
-        }
+        self.all_coef.build(n, problem.rules);
         self.favour.clear();
         self.favour.extend(problem.rules.iter().map(|r| match (r.min, r.max) {
             (None, _) => Favour::Smaller,
             (_, None) => Favour::Larger,
             _ => Favour::Equal,
         }));
-        self.screen.keep_undominated(problem.scores, &self.full_coef, &self.favour, m + 1, &mut self.kept);
+        let coef = self.all_coef.view(problem.rules);
+        self.screen.keep_undominated(problem.scores, &coef, &self.favour, m + 1, &mut self.kept);
     }
 
     /// Second half of [`Model::build`], after [`Model::screen`]: the kept items' scores and
     /// coefficients, the normalised rules and the scale.
     pub(crate) fn build_kept(&mut self, problem: &Problem<'_>, feasibility_tolerance: f64) {
-        let (n, k) = (self.n, problem.rules.len());
-
+        let k = problem.rules.len();
         // Sized by what screening kept, not by n (see memory.rs).
         self.reserve_kept(self.kept.len(), k);
+        let all_coef = self.all_coef.view(problem.rules);
         let kept = &self.kept;
         self.scores.clear();
         self.scores.extend(kept.iter().map(|&i| problem.scores[i]));
         self.coef.clear();
         for r in 0..k {
-            let row = &self.full_coef[r * n..(r + 1) * n];
-            self.coef.extend(kept.iter().map(|&i| row[i]));
+            self.coef.extend(kept.iter().map(|&i| all_coef.get(r, i)));
         }
         self.rules.clear();
         self.rules.extend(problem.rules.iter().map(|rule| {
@@ -144,7 +142,7 @@ impl Model {
                     None => total_weight,
                     Some(d) => d as f64,
                 };
-                let coef = self.full_coef[r * n..(r + 1) * n].iter().fold(0.0f64, |a, c| a.max(c.abs()));
+                let coef = all_coef.max_abs(r);
                 let bound = rule.max.unwrap_or(0.0).abs().max(rule.min.unwrap_or(0.0).abs());
                 rule.penalty * (slots * coef + bound)
             })
@@ -159,7 +157,7 @@ impl Model {
         reserve(&mut self.w, m);
         reserve(&mut self.kept, n);
         reserve(&mut self.rules, k);
-        reserve(&mut self.full_coef, k * n);
+        self.all_coef.reserve(n, k);
         reserve(&mut self.favour, k);
         self.screen.reserve(n);
     }

@@ -22,6 +22,7 @@
 use std::cmp::Ordering;
 
 use super::best_items::BestItems;
+use super::coefficients::Coefficients;
 use super::tuning::{INITIAL_TABLE_SLOTS, MAX_PATTERNS_COMPARED};
 
 /// Slots of the pattern hash table reserved for `n` items: a power of two at least `2n`, so
@@ -63,24 +64,25 @@ pub(crate) struct Screen {
 
 impl Screen {
     /// Writes into `kept` (ascending) the items that are not dominated by `keep` others.
-    /// `coef` holds one row of `scores.len()` coefficients per rule.
+    /// `coef` holds the rules' coefficients over the `scores.len()` items.
     pub(crate) fn keep_undominated(
         &mut self,
         scores: &[f64],
-        coef: &[f64],
+        coef: &Coefficients<'_>,
         favour: &[Favour],
         keep: usize,
         kept: &mut Vec<usize>,
     ) {
         let n = scores.len();
-        let rules = favour.len();
+        debug_assert_eq!(coef.items(), n);
+        debug_assert_eq!(coef.rules(), favour.len());
         kept.clear();
         self.kept_patterns = None;
         if n <= keep {
             kept.extend(0..n);
             return;
         }
-        let groups = self.group_by_pattern(coef, rules, n);
+        let groups = self.group_by_pattern(coef, n);
 
         // Within a group: keep the `keep` best (score, then index), best first. `kept` is
         // free until the end, so it holds each group's heap.
@@ -98,7 +100,7 @@ impl Screen {
         self.kept_start.push(self.kept_by_group.len());
 
         if groups > 1 && groups <= MAX_PATTERNS_COMPARED {
-            self.compare_patterns(coef, favour, n, groups);
+            self.compare_patterns(coef, favour, groups);
             let mut kept_patterns = 0;
             for q in 0..groups {
                 let before = kept.len();
@@ -159,17 +161,22 @@ impl Screen {
     /// items grouped (`group_start` delimits the groups). Returns the group count.
     ///
     /// Two things keep this `O(n·K)` with a small constant at 100,000 items: the hashes are
-    /// computed a rule row at a time (streaming through `coef` as it is laid out, instead of
-    /// `K` strided reads per item), and the hash table in use is a prefix of the reserved
-    /// one, sized for the groups found so far and doubled (rehashed) when half full, so
-    /// that with few patterns its probes stay in the first-level cache instead of missing
-    /// in a table of `2n` slots.
-    fn group_by_pattern(&mut self, coef: &[f64], rules: usize, n: usize) -> usize {
+    /// computed a row at a time (a word of membership bits for up to 64 item-list rules, or
+    /// one coefficient rule, streaming through memory as it is laid out), and the hash table
+    /// in use is a prefix of the reserved one, sized for the groups found so far and doubled
+    /// (rehashed) when half full, so that with few patterns its probes stay in the
+    /// first-level cache instead of missing in a table of `2n` slots.
+    fn group_by_pattern(&mut self, coef: &Coefficients<'_>, n: usize) -> usize {
         self.pattern_hash.clear();
         self.pattern_hash.resize(n, FNV_OFFSET);
-        for r in 0..rules {
-            for (h, &c) in self.pattern_hash.iter_mut().zip(&coef[r * n..(r + 1) * n]) {
-                *h = (*h ^ c.to_bits()).wrapping_mul(FNV_PRIME);
+        for row in coef.bit_rows() {
+            for (h, &b) in self.pattern_hash.iter_mut().zip(row) {
+                *h = (*h ^ b).wrapping_mul(FNV_PRIME);
+            }
+        }
+        for row in coef.slice_rows() {
+            for (h, &c) in self.pattern_hash.iter_mut().zip(row) {
+                *h = (*h ^ (c + 0.0).to_bits()).wrapping_mul(FNV_PRIME);
             }
         }
         // The table indexes by the low bits, and FNV's low bits see only the low bits of
@@ -180,10 +187,13 @@ impl Screen {
             *h = mix(*h);
         }
         // Group by hash alone, then check every item against its group's representative a
-        // rule row at a time; only a hash collision (two patterns, one hash) makes the
-        // grouping start over comparing patterns item by item.
-        if !(self.group_by_hash(coef, rules, n, false) && self.groups_are_exact(coef, rules, n)) {
-            self.group_by_hash(coef, rules, n, true);
+        // row at a time; only a hash collision (two patterns, one hash) makes the grouping
+        // start over comparing patterns item by item. When the pattern is one word of
+        // membership bits, the hash cannot collide: one FNV step and the finaliser are both
+        // bijections of a 64-bit word, so the check is skipped.
+        let exact = coef.pattern_is_one_word();
+        if !(self.group_by_hash(coef, n, false) && (exact || self.groups_are_exact(coef))) {
+            self.group_by_hash(coef, n, true);
         }
         let groups = self.representative.len();
         // Counting sort of the items by group.
@@ -211,7 +221,7 @@ impl Screen {
 
     /// Groups the items by `pattern_hash` into `group_of` and `representative`, comparing
     /// the patterns themselves on equal hashes only when `exact`. Returns `true`.
-    fn group_by_hash(&mut self, coef: &[f64], rules: usize, n: usize, exact: bool) -> bool {
+    fn group_by_hash(&mut self, coef: &Coefficients<'_>, n: usize, exact: bool) -> bool {
         let reserved = table_len(n);
         let mut capacity = reserved.min(INITIAL_TABLE_SLOTS);
         self.table.clear();
@@ -230,9 +240,7 @@ impl Screen {
                     break g;
                 }
                 let g = tg as usize - 1;
-                if th == h
-                    && (!exact
-                        || compare_pattern(coef, rules, n, self.representative[g], i) == Ordering::Equal)
+                if th == h && (!exact || compare_pattern(coef, self.representative[g], i) == Ordering::Equal)
                 {
                     break g;
                 }
@@ -258,24 +266,27 @@ impl Screen {
     }
 
     /// Whether every item's pattern equals its group representative's (bit for bit), read
-    /// a rule row at a time. Each row's representative values are gathered first (into the
+    /// a row at a time. Each row's representative values are gathered first (into the
     /// hash table's buffer, free until the counting sort), so the pass over the items reads
     /// one small array instead of a second indirection into the row.
-    fn groups_are_exact(&mut self, coef: &[f64], rules: usize, n: usize) -> bool {
+    fn groups_are_exact(&mut self, coef: &Coefficients<'_>) -> bool {
         let mut values = std::mem::take(&mut self.table);
-        let exact = (0..rules).all(|r| {
-            let row = &coef[r * n..(r + 1) * n];
-            values.clear();
-            values.extend(self.representative.iter().map(|&rep| (row[rep].to_bits(), 0)));
-            self.group_of.iter().zip(row).all(|(&g, &c)| c.to_bits() == values[g as usize].0)
-        });
+        let exact = coef.bit_rows().all(|row| self.row_is_exact(&mut values, |i| row[i]))
+            && coef.slice_rows().all(|row| self.row_is_exact(&mut values, |i| (row[i] + 0.0).to_bits()));
         self.table = values;
         exact
     }
 
+    /// Whether every item's value `bits(i)` of one row equals its group representative's.
+    fn row_is_exact(&self, values: &mut Vec<(u64, u32)>, bits: impl Fn(usize) -> u64) -> bool {
+        values.clear();
+        values.extend(self.representative.iter().map(|&rep| (bits(rep), 0)));
+        self.group_of.iter().enumerate().all(|(i, &g)| bits(i) == values[g as usize].0)
+    }
+
     /// `dominates[p * groups + q]`: pattern `p` is at least as favourable as `q` for every
     /// rule (and `p ≠ q`).
-    fn compare_patterns(&mut self, coef: &[f64], favour: &[Favour], n: usize, groups: usize) {
+    fn compare_patterns(&mut self, coef: &Coefficients<'_>, favour: &[Favour], groups: usize) {
         self.dominates.clear();
         self.dominates.resize(groups * groups, false);
         for p in 0..groups {
@@ -285,7 +296,7 @@ impl Screen {
                 }
                 let (a, b) = (self.representative[p], self.representative[q]);
                 self.dominates[p * groups + q] = favour.iter().enumerate().all(|(r, f)| {
-                    let (x, y) = (coef[r * n + a], coef[r * n + b]);
+                    let (x, y) = (coef.get(r, a), coef.get(r, b));
                     match f {
                         Favour::Smaller => x <= y,
                         Favour::Larger => x >= y,
@@ -329,9 +340,9 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-fn compare_pattern(coef: &[f64], rules: usize, n: usize, a: usize, b: usize) -> Ordering {
-    (0..rules)
-        .map(|r| coef[r * n + a].to_bits().cmp(&coef[r * n + b].to_bits()))
+fn compare_pattern(coef: &Coefficients<'_>, a: usize, b: usize) -> Ordering {
+    (0..coef.rules())
+        .map(|r| coef.get(r, a).to_bits().cmp(&coef.get(r, b).to_bits()))
         .find(|o| o.is_ne())
         .unwrap_or(Ordering::Equal)
 }
@@ -339,32 +350,54 @@ fn compare_pattern(coef: &[f64], rules: usize, n: usize, a: usize, b: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::{Members, Rule, SlotProfile};
+    use crate::solver::coefficients::ItemCoefficients;
+
+    fn rule(members: Members<'_>) -> Rule<'_> {
+        Rule::at_most(members, SlotProfile::Exposure, 1.0)
+    }
 
     /// A hash collision (every item given the same hash) is caught by the row check, and
     /// the exact grouping separates the patterns again.
     #[test]
     fn hash_collisions_fall_back_to_exact_grouping() {
-        // Three items, two rules: patterns (1, 0), (0, 1), (1, 0).
-        let coef = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
-        let (rules, n) = (2, 3);
-        let mut s = Screen::default();
-        s.pattern_hash = vec![7; n];
-        assert!(s.group_by_hash(&coef, rules, n, false));
-        assert_eq!(s.representative.len(), 1, "one hash, one group");
-        assert!(!s.groups_are_exact(&coef, rules, n));
-        s.group_by_hash(&coef, rules, n, true);
-        assert_eq!(s.representative.len(), 2);
-        assert_eq!(s.group_of, vec![0, 1, 0]);
-        assert!(s.groups_are_exact(&coef, rules, n));
+        // Three items, two rules: patterns (1, 0), (0, 1), (1, 0), given as coefficients
+        // (read from the rules' slices) and as member lists (read from membership bits).
+        let n = 3;
+        let (first, second) = ([1.0, 0.0, 1.0], [0.0, 1.0, 0.0]);
+        let by_coefficients = [rule(Members::Coefficients(&first)), rule(Members::Coefficients(&second))];
+        let by_members = [rule(Members::Items(&[0, 2])), rule(Members::Items(&[1]))];
+        for rules in [&by_coefficients, &by_members] {
+            let mut table = ItemCoefficients::default();
+            table.build(n, rules);
+            let coef = table.view(rules);
+            let mut s = Screen::default();
+            s.pattern_hash = vec![7; n];
+            assert!(s.group_by_hash(&coef, n, false));
+            assert_eq!(s.representative.len(), 1, "one hash, one group");
+            assert!(!s.groups_are_exact(&coef));
+            s.group_by_hash(&coef, n, true);
+            assert_eq!(s.representative.len(), 2);
+            assert_eq!(s.group_of, vec![0, 1, 0]);
+            assert!(s.groups_are_exact(&coef));
+        }
+    }
+
+    /// Screens with `rules` given as member lists over the items of `scores`.
+    fn screen(scores: &[f64], rules: &[Rule<'_>], favour: &[Favour], keep: usize) -> Vec<usize> {
+        let mut table = ItemCoefficients::default();
+        table.build(scores.len(), rules);
+        let mut kept = Vec::new();
+        Screen::default().keep_undominated(scores, &table.view(rules), favour, keep, &mut kept);
+        kept
     }
 
     #[test]
     fn keeps_the_best_of_each_pattern() {
         // Two patterns (member / not) of a two-sided rule, keep 2 of each.
         let scores = [0.1, 0.9, 0.5, 0.9, 0.3, 0.7];
-        let coef = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
-        let mut kept = Vec::new();
-        Screen::default().keep_undominated(&scores, &coef, &[Favour::Equal], 2, &mut kept);
+        let rules = [rule(Members::Items(&[0, 2, 4]))];
+        let kept = screen(&scores, &rules, &[Favour::Equal], 2);
         // Pattern 1: items 0, 2, 4 → keep 2 (0.5) and 4 (0.3). Pattern 0: items 1, 3, 5 →
         // 1 and 3 tie at 0.9 and both beat 5.
         assert_eq!(kept, vec![1, 2, 3, 4]);
@@ -376,25 +409,20 @@ mod tests {
         // (non-members, 0.9) dominate member 4 (0.3) and member 0 (0.1), but not member
         // 2 (0.95). With keep = 2, members 0 and 4 have ≥ 2 dominators and go.
         let scores = [0.1, 0.9, 0.95, 0.9, 0.3, 0.7];
-        let coef = [1.0, 0.0, 1.0, 0.0, 1.0, 0.0];
-        let mut kept = Vec::new();
-        Screen::default().keep_undominated(&scores, &coef, &[Favour::Smaller], 2, &mut kept);
+        let rules = [rule(Members::Items(&[0, 2, 4]))];
+        let kept = screen(&scores, &rules, &[Favour::Smaller], 2);
         assert_eq!(kept, vec![1, 2, 3]);
         // With a minimum instead, members are favourable. Members keep 2 and 4; among
         // non-members, 1 has one dominator (member 2), 3 has two (item 1 and member 2) and
         // goes, as does 5 (within its own pattern already).
-        Screen::default().keep_undominated(&scores, &coef, &[Favour::Larger], 2, &mut kept);
+        let kept = screen(&scores, &rules, &[Favour::Larger], 2);
         assert_eq!(kept, vec![1, 2, 4]);
     }
 
     #[test]
     fn ties_break_by_index_and_small_inputs_are_kept_whole() {
         let scores = [0.5; 5];
-        let mut kept = Vec::new();
-        let mut s = Screen::default();
-        s.keep_undominated(&scores, &[], &[], 3, &mut kept);
-        assert_eq!(kept, vec![0, 1, 2]);
-        s.keep_undominated(&scores[..2], &[], &[], 3, &mut kept);
-        assert_eq!(kept, vec![0, 1]);
+        assert_eq!(screen(&scores, &[], &[], 3), vec![0, 1, 2]);
+        assert_eq!(screen(&scores[..2], &[], &[], 3), vec![0, 1]);
     }
 }
