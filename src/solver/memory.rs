@@ -11,6 +11,7 @@
 //!   before screening (items and pool, by the shape alone):
 //!       8·n·⌈K/64⌉             the item-list rules' membership bits (`coefficients.rs`)
 //!     + 100–132·n              screening's tables (the hash table is 32n–64n), the kept list, the certificate's item duals
+//!     + 2·min(n, 512)²         screening's lists of dominating patterns
 //!     + 8·P·(m + K + R + 3)    the column pool: rankings, rule values, the master's columns
 //!     + 24·(R + 1)²            the master's basis inverse and its refactorisation scratch
 //!     + O(m + K) + 4 KiB       slot-sized and rule-sized vectors, and the tiny ones

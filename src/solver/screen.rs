@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 
 use super::best_items::BestItems;
 use super::coefficients::Coefficients;
-use super::tuning::{INITIAL_TABLE_SLOTS, MAX_PATTERNS_COMPARED};
+use super::tuning::{INITIAL_TABLE_SLOTS, MAX_PATTERNS_COMPARED, SCREEN_HEAP_FACTOR};
 
 /// Slots of the pattern hash table reserved for `n` items: a power of two at least `2n`, so
 /// that probes stay short even if every item has its own pattern.
@@ -56,7 +56,10 @@ pub(crate) struct Screen {
     /// Kept items of each group, best first, and where each group's list starts.
     kept_start: Vec<usize>,
     kept_by_group: Vec<usize>,
-    dominates: Vec<bool>,
+    /// The patterns that dominate pattern `q` are `dominators[dominator_start[q]..
+    /// dominator_start[q + 1]]` (pattern ids fit in `u16`: at most `MAX_PATTERNS_COMPARED`).
+    dominators: Vec<u16>,
+    dominator_start: Vec<usize>,
     /// How many coefficient patterns the last [`Screen::keep_undominated`] kept items of
     /// (`None` when it kept every item without grouping them).
     kept_patterns: Option<usize>,
@@ -84,17 +87,31 @@ impl Screen {
         }
         let groups = self.group_by_pattern(coef, n);
 
-        // Within a group: keep the `keep` best (score, then index), best first. `kept` is
-        // free until the end, so it holds each group's heap.
+        // Within a group: keep the `keep` best (score, then index), best first: through a
+        // bounded heap in a large group (most items turned away by one comparison), by a
+        // selection in place in a small one (where the heap would take in most items).
+        // `kept` is free until the end, so it holds each group's heap.
         self.kept_start.clear();
         self.kept_by_group.clear();
+        let best_first = |&a: &usize, &b: &usize| scores[b].total_cmp(&scores[a]).then(a.cmp(&b));
         for g in 0..groups {
-            let mut best = BestItems::new(scores, kept, keep);
-            for &i in &self.order[self.group_start[g]..self.group_start[g + 1]] {
-                best.offer(i);
-            }
             self.kept_start.push(self.kept_by_group.len());
-            self.kept_by_group.extend_from_slice(best.into_sorted());
+            let members = &mut self.order[self.group_start[g]..self.group_start[g + 1]];
+            if members.len() > SCREEN_HEAP_FACTOR.saturating_mul(keep) {
+                let mut best = BestItems::new(scores, kept, keep);
+                for &i in members.iter() {
+                    best.offer(i);
+                }
+                self.kept_by_group.extend_from_slice(best.into_sorted());
+            } else {
+                if members.len() > keep {
+                    members.select_nth_unstable_by(keep - 1, best_first);
+                }
+                let count = keep.min(members.len());
+                let best = &mut members[..count];
+                best.sort_unstable_by(best_first);
+                self.kept_by_group.extend_from_slice(best);
+            }
         }
         kept.clear();
         self.kept_start.push(self.kept_by_group.len());
@@ -104,8 +121,9 @@ impl Screen {
             let mut kept_patterns = 0;
             for q in 0..groups {
                 let before = kept.len();
-                for &i in &self.kept_by_group[self.kept_start[q]..self.kept_start[q + 1]] {
-                    if self.dominator_count(scores, groups, q, i, keep) < keep {
+                let own = &self.kept_by_group[self.kept_start[q]..self.kept_start[q + 1]];
+                for (better_in_own, &i) in own.iter().enumerate() {
+                    if self.dominator_count(scores, q, i, better_in_own, keep) < keep {
                         kept.push(i);
                     }
                 }
@@ -139,7 +157,8 @@ impl Screen {
         reserve(&mut self.kept_start, n + 1);
         reserve(&mut self.kept_by_group, n);
         let compared = n.min(MAX_PATTERNS_COMPARED);
-        reserve(&mut self.dominates, compared * compared);
+        reserve(&mut self.dominators, compared * compared);
+        reserve(&mut self.dominator_start, compared + 1);
     }
 
     /// The bytes [`Screen::reserve`] reserves for `n` items (see `memory.rs`).
@@ -151,7 +170,8 @@ impl Screen {
             words.saturating_mul(size_of::<usize>()),
             n.saturating_mul(size_of::<u32>()),
             table_len(n).saturating_mul(size_of::<(u64, u32)>()),
-            compared * compared,
+            compared * compared * size_of::<u16>(),
+            (compared + 1) * size_of::<usize>(),
         ]
         .iter()
         .fold(0usize, |a, &b| a.saturating_add(b))
@@ -284,44 +304,52 @@ impl Screen {
         self.group_of.iter().enumerate().all(|(i, &g)| bits(i) == values[g as usize].0)
     }
 
-    /// `dominates[p * groups + q]`: pattern `p` is at least as favourable as `q` for every
-    /// rule (and `p ≠ q`).
+    /// Lists, for each pattern `q`, the patterns `p ≠ q` at least as favourable as `q` for
+    /// every rule.
     fn compare_patterns(&mut self, coef: &Coefficients<'_>, favour: &[Favour], groups: usize) {
-        self.dominates.clear();
-        self.dominates.resize(groups * groups, false);
-        for p in 0..groups {
-            for q in 0..groups {
-                if p == q {
-                    continue;
-                }
+        debug_assert!(groups <= MAX_PATTERNS_COMPARED && MAX_PATTERNS_COMPARED <= 1 << 16);
+        self.dominators.clear();
+        self.dominator_start.clear();
+        for q in 0..groups {
+            self.dominator_start.push(self.dominators.len());
+            for p in 0..groups {
                 let (a, b) = (self.representative[p], self.representative[q]);
-                self.dominates[p * groups + q] = favour.iter().enumerate().all(|(r, f)| {
-                    let (x, y) = (coef.get(r, a), coef.get(r, b));
-                    match f {
-                        Favour::Smaller => x <= y,
-                        Favour::Larger => x >= y,
-                        Favour::Equal => x == y,
-                    }
-                });
+                let dominates = p != q
+                    && favour.iter().enumerate().all(|(r, f)| {
+                        let (x, y) = (coef.get(r, a), coef.get(r, b));
+                        match f {
+                            Favour::Smaller => x <= y,
+                            Favour::Larger => x >= y,
+                            Favour::Equal => x == y,
+                        }
+                    });
+                if dominates {
+                    self.dominators.push(p as u16);
+                }
             }
         }
+        self.dominator_start.push(self.dominators.len());
     }
 
-    /// How many kept items dominate item `i` of group `q`, counting up to `limit`.
-    fn dominator_count(&self, scores: &[f64], groups: usize, q: usize, i: usize, limit: usize) -> usize {
-        let mut count = 0;
-        for p in 0..groups {
-            let list = &self.kept_by_group[self.kept_start[p]..self.kept_start[p + 1]];
-            if p == q {
-                // Same pattern: better score, or equal score and smaller index.
-                count += list.iter().take_while(|&&k| k != i).count();
-            } else if self.dominates[p * groups + q] {
-                // Strictly better pattern: score at least as high suffices.
-                count += list.partition_point(|&k| scores[k] >= scores[i]);
-            }
+    /// How many kept items dominate item `i` of group `q`, counting up to `limit`, when
+    /// `better_in_own` items of its own group rank before it.
+    fn dominator_count(
+        &self,
+        scores: &[f64],
+        q: usize,
+        i: usize,
+        better_in_own: usize,
+        limit: usize,
+    ) -> usize {
+        // Same pattern: better score, or equal score and smaller index.
+        let mut count = better_in_own;
+        for &p in &self.dominators[self.dominator_start[q]..self.dominator_start[q + 1]] {
             if count >= limit {
-                return count;
+                break;
             }
+            // Strictly better pattern: score at least as high suffices.
+            let list = &self.kept_by_group[self.kept_start[p as usize]..self.kept_start[p as usize + 1]];
+            count += list.partition_point(|&k| scores[k] >= scores[i]);
         }
         count
     }
@@ -390,6 +418,83 @@ mod tests {
         let mut kept = Vec::new();
         Screen::default().keep_undominated(scores, &table.view(rules), favour, keep, &mut kept);
         kept
+    }
+
+    /// Against the definition, counted by brute force: an item is kept exactly when fewer
+    /// than `keep` items dominate it. Groups of every size (so both the heap and the
+    /// selection keep a group's best), ties in score, signed zeros, coefficient rules beside
+    /// member lists, and patterns beyond `MAX_PATTERNS_COMPARED` (no cross-pattern counting).
+    #[test]
+    fn keeps_exactly_the_items_with_fewer_than_keep_dominators() {
+        use crate::synthetic::SplitMix64;
+        let mut rng = SplitMix64::new(0x5C4E_E41D);
+        for case in 0..300 {
+            let n = 1 + rng.below(if case % 10 == 0 { 1500 } else { 400 });
+            let keep = 1 + rng.below(8);
+            let levels = 1 + rng.below(30);
+            let scores: Vec<f64> =
+                (0..n).map(|_| if rng.below(10) == 0 { -0.0 } else { rng.below(levels) as f64 }).collect();
+            let k = rng.below(4);
+            let lists: Vec<Vec<usize>> =
+                (0..k).map(|_| (0..n).filter(|_| rng.below(3) == 0).collect()).collect();
+            let values: Vec<Vec<f64>> = (0..k)
+                .map(|_| {
+                    let distinct = 1 + rng.below(if case % 7 == 0 { 1000 } else { 3 });
+                    (0..n).map(|_| [-0.0, 0.0][rng.below(2)] + rng.below(distinct) as f64 - 1.0).collect()
+                })
+                .collect();
+            let rules: Vec<Rule<'_>> = (0..k)
+                .map(|r| {
+                    if rng.below(2) == 0 {
+                        rule(Members::Items(&lists[r]))
+                    } else {
+                        rule(Members::Coefficients(&values[r]))
+                    }
+                })
+                .collect();
+            let favour: Vec<Favour> =
+                (0..k).map(|_| [Favour::Smaller, Favour::Larger, Favour::Equal][rng.below(3)]).collect();
+            let mut table = ItemCoefficients::default();
+            table.build(n, &rules);
+            let coef = table.view(&rules);
+            let mut patterns: Vec<Vec<u64>> =
+                (0..n).map(|i| (0..k).map(|r| coef.get(r, i).to_bits()).collect()).collect();
+            let groups = {
+                patterns.sort();
+                patterns.dedup();
+                patterns.len()
+            };
+            let compared = groups > 1 && groups <= MAX_PATTERNS_COMPARED;
+            let dominates = |d: usize, i: usize| {
+                let same = (0..k).all(|r| coef.get(r, d).to_bits() == coef.get(r, i).to_bits());
+                if same {
+                    // Within a pattern the order is the heap's: `total_cmp` (0.0 before
+                    // -0.0, which are equal scores either way), then the index.
+                    scores[d].total_cmp(&scores[i]).then(i.cmp(&d)).is_gt()
+                } else {
+                    compared
+                        && scores[d] >= scores[i]
+                        && favour.iter().enumerate().all(|(r, f)| {
+                            let (x, y) = (coef.get(r, d), coef.get(r, i));
+                            match f {
+                                Favour::Smaller => x <= y,
+                                Favour::Larger => x >= y,
+                                Favour::Equal => x == y,
+                            }
+                        })
+                }
+            };
+            let expected: Vec<usize> = if n <= keep {
+                (0..n).collect()
+            } else {
+                (0..n).filter(|&i| (0..n).filter(|&d| d != i && dominates(d, i)).count() < keep).collect()
+            };
+            assert_eq!(
+                screen(&scores, &rules, &favour, keep),
+                expected,
+                "case {case}: n {n}, keep {keep}, k {k}, {groups} patterns"
+            );
+        }
     }
 
     #[test]
