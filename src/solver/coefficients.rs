@@ -124,6 +124,21 @@ impl<'a> Coefficients<'a> {
         }
     }
 
+    /// Appends `a_k[i]` for each item of `items` to `out` (what [`Coefficients::get`] reads,
+    /// with the source chosen once per rule rather than per item).
+    pub(crate) fn gather(&self, k: usize, items: &[usize], out: &mut Vec<f64>) {
+        match self.table.source[k] {
+            Source::Bit { word, mask } => {
+                let row = &self.table.bits[word * self.table.n..(word + 1) * self.table.n];
+                out.extend(items.iter().map(|&i| if row[i] & mask != 0 { 1.0 } else { 0.0 }));
+            }
+            Source::Slice => {
+                let row = self.slice(k);
+                out.extend(items.iter().map(|&i| row[i] + 0.0));
+            }
+        }
+    }
+
     /// `max_i |a_k[i]|`.
     pub(crate) fn max_abs(&self, k: usize) -> f64 {
         match self.rules[k].members {
@@ -193,6 +208,12 @@ mod tests {
             for (i, e) in expected.iter().enumerate() {
                 assert_eq!(view.get(k, i).to_bits(), e.to_bits(), "rule {k} item {i}");
             }
+            let mut gathered = vec![-1.0];
+            let items = [6, 0, 3, 3];
+            view.gather(k, &items, &mut gathered);
+            let want: Vec<u64> =
+                [-1.0].iter().chain(items.iter().map(|&i| &expected[i])).map(|v| v.to_bits()).collect();
+            assert_eq!(gathered.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "rule {k}");
             let max_abs = expected.iter().fold(0.0f64, |a, c| a.max(c.abs()));
             assert_eq!(view.max_abs(k), max_abs, "rule {k}");
         }

@@ -41,6 +41,9 @@ pub(crate) struct FlowLottery {
     residual: Vec<f64>,
     /// `Σ_j r_tj` per item.
     item_flow: Vec<f64>,
+    /// The items with flow, ascending: the only ones a step looks at (at 100,000 kept
+    /// items, a pass over all of them per step was a tenth of the solve).
+    flow_items: Vec<usize>,
     /// Edges by slot and by item (compressed rows of edge indices).
     slot_start: Vec<usize>,
     slot_edges: Vec<usize>,
@@ -65,14 +68,16 @@ impl FlowLottery {
     pub(crate) fn reserved_bytes(items: usize, slots: usize, edges: usize, rankings: usize) -> usize {
         let word = std::mem::size_of::<usize>();
         // residual, item_flow and weights (f64); the two bucket lists and offsets, the
-        // matchings, reached_by, the queue and the rankings (words); the stamps (u32).
+        // matchings, reached_by, the queue, the rankings and the items with flow (words); the
+        // stamps (u32).
         let words = edges
             .saturating_mul(2)
             .saturating_add(items.saturating_add(1).saturating_mul(2))
             .saturating_add(slots.saturating_add(1))
             .saturating_add(slots.saturating_add(items).saturating_mul(2))
             .saturating_add(items.max(slots))
-            .saturating_add(rankings.saturating_mul(slots));
+            .saturating_add(rankings.saturating_mul(slots))
+            .saturating_add(items.min(edges));
         let floats = edges.saturating_add(items).saturating_add(rankings);
         words
             .saturating_mul(word)
@@ -85,6 +90,7 @@ impl FlowLottery {
         use super::workspace::reserve;
         reserve(&mut self.residual, edges);
         reserve(&mut self.item_flow, items);
+        reserve(&mut self.flow_items, items.min(edges));
         reserve(&mut self.slot_start, slots + 1);
         reserve(&mut self.slot_edges, edges);
         reserve(&mut self.item_start, items + 1);
@@ -115,12 +121,19 @@ impl FlowLottery {
         self.weights.clear();
         reset(&mut self.residual, edges.len(), 0.0);
         reset(&mut self.item_flow, items, 0.0);
+        self.flow_items.clear();
         for (e, (&(t, _), &v)) in edges.iter().zip(x).enumerate() {
             if v > ZERO_FLOW {
+                if self.item_flow[t] == 0.0 {
+                    self.flow_items.push(t);
+                }
                 self.residual[e] = v;
                 self.item_flow[t] += v;
             }
         }
+        // In item order, as a pass over all items would meet them (items without flow are
+        // never tight while weight is left, and bound no step).
+        self.flow_items.sort_unstable();
         bucket(edges.iter().map(|&(_, j)| j), slots, &mut self.slot_start, &mut self.slot_edges);
         bucket(edges.iter().map(|&(t, _)| t), items, &mut self.item_start, &mut self.item_edges);
         reset(&mut self.slot_match, slots, NONE);
@@ -148,7 +161,8 @@ impl FlowLottery {
                     return false;
                 }
             }
-            for t in 0..items {
+            for idx in 0..self.flow_items.len() {
+                let t = self.flow_items[idx];
                 let tight = weight - self.item_flow[t] <= ZERO_FLOW;
                 if tight && self.item_match[t] == NONE && !self.seat_tight_item(edges, t, weight) {
                     return false;
@@ -158,7 +172,7 @@ impl FlowLottery {
             for &e in &self.slot_match {
                 theta = theta.min(self.residual[e]);
             }
-            for t in 0..items {
+            for &t in &self.flow_items {
                 if self.item_match[t] == NONE && self.item_flow[t] > 0.0 {
                     theta = theta.min(weight - self.item_flow[t]);
                 }

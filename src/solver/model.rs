@@ -114,7 +114,7 @@ impl Model {
         self.scores.extend(kept.iter().map(|&i| problem.scores[i]));
         self.coef.clear();
         for r in 0..k {
-            self.coef.extend(kept.iter().map(|&i| all_coef.get(r, i)));
+            all_coef.gather(r, kept, &mut self.coef);
         }
         self.rules.clear();
         self.rules.extend(problem.rules.iter().map(|rule| {
