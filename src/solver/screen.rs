@@ -97,7 +97,10 @@ impl Screen {
         for g in 0..groups {
             self.kept_start.push(self.kept_by_group.len());
             let members = &mut self.order[self.group_start[g]..self.group_start[g + 1]];
-            if members.len() > SCREEN_HEAP_FACTOR.saturating_mul(keep) {
+            if let [only] = members {
+                // With real coefficients most patterns have one item.
+                self.kept_by_group.push(*only);
+            } else if members.len() > SCREEN_HEAP_FACTOR.saturating_mul(keep) {
                 let mut best = BestItems::new(scores, kept, keep);
                 for &i in members.iter() {
                     best.offer(i);
