@@ -18,7 +18,7 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::{Epilogue, Post, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
+use super::{Dequant, Epilogue, Post, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
 
 /// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
 /// `None` where the feature is missing (or off x86-64), so holding an `Avx2` makes the
@@ -102,68 +102,155 @@ impl Avx2 {
         }
     }
 
-    /// Like [`super::portable::epilogue`] (bit-identical: [`super::portable::finish_run`] on
-    /// eight lanes).
-    pub(crate) fn epilogue(self, sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
-        assert!(sums.len() >= rows * out && y.len() >= rows * out);
-        ep.check(rows, out);
-        #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY: AVX2 is present; the asserts bound every read and write.
-            unsafe { epilogue_avx2(sums, rows, out, ep, y) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            super::portable::epilogue(sums, rows, out, ep, y)
-        }
-    }
-
-    /// Like [`super::portable::gemm_u8i8`] (exact integer sums: the same result).
-    pub(crate) fn gemm_u8i8(self, x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
-        if out == 0 {
-            return;
-        }
-        let rows = acc.len() / out;
-        assert!(k_pad % K_GROUP == 0 && x.len() >= rows * k_pad);
+    /// Like [`super::portable::gemm_u8i8_f32`] (bit-identical: exact integer sums, then
+    /// the same dequantization and epilogue, one IEEE operation per lane).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn gemm_u8i8_f32(
+        self,
+        x: &[u8],
+        k_pad: usize,
+        rows: usize,
+        wp: &[i8],
+        out: usize,
+        dq: &Dequant<'_>,
+        ep: &Epilogue<'_>,
+        y: &mut [f32],
+    ) {
+        assert!(k_pad % K_GROUP == 0 && x.len() >= rows * k_pad && y.len() >= rows * out);
         assert!(wp.len() >= out.div_ceil(NR_I8) * k_pad * NR_I8);
+        ep.check(rows, out);
+        dq.check(rows, out);
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: AVX2 is present (the token exists) and the asserts bound every read of
-            // x and wp; acc is written through slices.
-            unsafe { gemm_u8i8_avx2(x, k_pad, wp, out, acc) }
+            let g = GemmI8 { x: x.as_ptr(), k_pad, rows, wp: wp.as_ptr(), out, dq, ep, y: y.as_mut_ptr() };
+            // SAFETY: AVX2 is present (the token exists); the asserts bound every read of x,
+            // wp, the factors and the epilogue's operands and every write of y.
+            unsafe { gemm_u8i8_f32_avx2(&g) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::gemm_u8i8(x, k_pad, wp, out, acc)
+            super::portable::gemm_u8i8_f32(x, k_pad, rows, wp, out, dq, ep, y)
         }
     }
 }
 
+/// The operands of one int8 product (bounds checked by [`Avx2::gemm_u8i8_f32`]).
+struct GemmI8<'a, 'b> {
+    x: *const u8,
+    k_pad: usize,
+    rows: usize,
+    wp: *const i8,
+    out: usize,
+    dq: &'a Dequant<'b>,
+    ep: &'a Epilogue<'b>,
+    y: *mut f32,
+}
+
 /// # Safety
-/// The CPU must support AVX2, and `x`, `wp` must be as [`Avx2::gemm_u8i8`] asserts.
+/// The CPU must support AVX2, and `g` must be as [`Avx2::gemm_u8i8_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn gemm_u8i8_avx2(x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
-    let rows = acc.len() / out;
+unsafe fn gemm_u8i8_f32_avx2(g: &GemmI8<'_, '_>) {
+    // SAFETY: the caller's bounds.
+    unsafe {
+        match post_kind(g.ep).0 {
+            STORE => gemm_u8i8_post::<STORE>(g),
+            RELU => gemm_u8i8_post::<RELU>(g),
+            GATE => gemm_u8i8_post::<GATE>(g),
+            _ => gemm_u8i8_post::<RESIDUAL>(g),
+        }
+    }
+}
+
+/// The int8 product with the epilogue `P`: panel by panel (a panel, 16·k_pad bytes, is
+/// 16 KiB at k = 1024: it stays in L1 while every row tile of the block reads it), MR rows
+/// at a time, each tile's sums dequantized and finished in registers.
+///
+/// # Safety
+/// The CPU must support AVX2; `g` is within the bounds [`Avx2::gemm_u8i8_f32`] asserts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gemm_u8i8_post<const P: u8>(g: &GemmI8<'_, '_>) {
+    let (rows, k_pad, out) = (g.rows, g.k_pad, g.out);
     let groups = k_pad / K_GROUP;
-    // Panel by panel (a panel, 16·k_pad bytes, is 16 KiB at k = 1024: it stays in L1 while
-    // every row tile of the block reads it), MR rows at a time.
     for p in 0..out.div_ceil(NR_I8) {
         let (o0, width) = (p * NR_I8, (out - p * NR_I8).min(NR_I8));
-        // SAFETY: the panel holds groups·64 bytes (caller's bound on wp).
-        let w = unsafe { wp.as_ptr().add(p * groups * NR_I8 * K_GROUP) };
-        let mut i = 0;
-        while i + MR <= rows {
-            // SAFETY: rows i .. i+MR of x hold k_pad bytes each (caller's bound).
-            let sums = unsafe { tile_u8i8::<MR>(x.as_ptr().add(i * k_pad), k_pad, w, groups) };
-            store_tile_i32(&sums, acc, i, out, o0, width);
-            i += MR;
+        // The panel's r_o and s_o, zero past its last output (those lanes are not stored).
+        let (mut r, mut s) = ([0i32; NR_I8], [0f32; NR_I8]);
+        r[..width].copy_from_slice(&g.dq.row_sum[o0..o0 + width]);
+        s[..width].copy_from_slice(&g.dq.wscale[o0..o0 + width]);
+        // SAFETY (the whole block): `r` and `s` hold 16 values; the panel holds groups·64
+        // bytes and rows i .. i+MR (or one row) of x hold k_pad bytes each (caller's bounds).
+        unsafe {
+            let f = PanelFactors {
+                r: [
+                    _mm256_loadu_si256(r.as_ptr() as *const __m256i),
+                    _mm256_loadu_si256(r.as_ptr().add(8) as *const __m256i),
+                ],
+                s: [_mm256_loadu_ps(s.as_ptr()), _mm256_loadu_ps(s.as_ptr().add(8))],
+            };
+            let w = g.wp.add(p * groups * NR_I8 * K_GROUP);
+            let mut i = 0;
+            while i + MR <= rows {
+                let acc = tile_u8i8::<MR>(g.x.add(i * k_pad), k_pad, w, groups);
+                for (k, a) in acc.iter().enumerate() {
+                    finish_row_i8::<P>(a, &f, g, i + k, o0, width);
+                }
+                i += MR;
+            }
+            while i < rows {
+                let acc = tile_u8i8::<1>(g.x.add(i * k_pad), k_pad, w, groups);
+                finish_row_i8::<P>(&acc[0], &f, g, i, o0, width);
+                i += 1;
+            }
         }
-        while i < rows {
-            // SAFETY: as above, one row.
-            let sums = unsafe { tile_u8i8::<1>(x.as_ptr().add(i * k_pad), k_pad, w, groups) };
-            store_tile_i32(&sums, acc, i, out, o0, width);
-            i += 1;
+    }
+}
+
+/// `r_o` and `s_o` of the 16 outputs of one panel, in two vectors each.
+#[cfg(target_arch = "x86_64")]
+struct PanelFactors {
+    r: [__m256i; 2],
+    s: [__m256; 2],
+}
+
+/// Row `i` of a tile: `d = (acc − z_i·r) as f32 · (s·t_i)` lane by lane (`vpmulld`, `vpsubd`
+/// exact; `vcvtdq2ps` rounds to nearest even as `as f32` does; `vmulps` twice, in the
+/// portable order), then the epilogue into `y[i·out + o0 ..][..width]`.
+///
+/// # Safety
+/// The CPU must support AVX2; row `i` of y, of the factors and of the epilogue's operands
+/// exists.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn finish_row_i8<const P: u8>(
+    acc: &[__m256i; 2],
+    f: &PanelFactors,
+    g: &GemmI8<'_, '_>,
+    i: usize,
+    o0: usize,
+    width: usize,
+) {
+    // SAFETY: row i of the factors exists (caller's bound).
+    let (t, z) = unsafe { (*g.dq.scales.get_unchecked(i), *g.dq.zeros.get_unchecked(i)) };
+    let (vt, vz) = (_mm256_set1_ps(t), _mm256_set1_epi32(z));
+    let d = |h: usize| {
+        let exact = _mm256_sub_epi32(acc[h], _mm256_mullo_epi32(vz, f.r[h]));
+        _mm256_mul_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(f.s[h], vt))
+    };
+    let (d0, d1) = (d(0), d(1));
+    let idx = i * g.out + o0;
+    // SAFETY: the caller's bounds; finish8 touches `width` lanes at most.
+    unsafe {
+        if width == NR_I8 {
+            finish8::<P>(d0, o0, idx, g.ep, g.y);
+            finish8::<P>(d1, o0 + 8, idx + 8, g.ep, g.y);
+        } else {
+            finish8_masked::<P>(d0, o0, idx, width.min(8), g.ep, g.y);
+            if width > 8 {
+                finish8_masked::<P>(d1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
+            }
         }
     }
 }
@@ -185,7 +272,7 @@ unsafe fn tile_u8i8<const R: usize>(
     k_pad: usize,
     w: *const i8,
     groups: usize,
-) -> [[i32; NR_I8]; R] {
+) -> [[__m256i; 2]; R] {
     let ones = _mm256_set1_epi16(1);
     let mut acc = [[_mm256_setzero_si256(); 2]; R];
     for g in 0..groups {
@@ -200,30 +287,7 @@ unsafe fn tile_u8i8<const R: usize>(
             }
         }
     }
-    let mut sums = [[0i32; NR_I8]; R];
-    for (s, a) in sums.iter_mut().zip(&acc) {
-        // SAFETY: `s` holds 16 i32; the stores are unaligned.
-        unsafe {
-            _mm256_storeu_si256(s.as_mut_ptr() as *mut __m256i, a[0]);
-            _mm256_storeu_si256(s.as_mut_ptr().add(8) as *mut __m256i, a[1]);
-        }
-    }
-    sums
-}
-
-/// `acc[(i + r)·out + o0 + j] = sums[r][j]` for `j < width`.
-#[inline]
-fn store_tile_i32<const R: usize>(
-    sums: &[[i32; NR_I8]; R],
-    acc: &mut [i32],
-    i: usize,
-    out: usize,
-    o0: usize,
-    width: usize,
-) {
-    for (r, s) in sums.iter().enumerate() {
-        acc[(i + r) * out + o0..(i + r) * out + o0 + width].copy_from_slice(&s[..width]);
-    }
+    acc
 }
 
 /// # Safety
@@ -578,55 +642,6 @@ unsafe fn finish_row<const P: u8>(
             if width > 8 {
                 finish8_masked::<P>(t1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
             }
-        }
-    }
-}
-
-/// [`super::portable::epilogue`] eight lanes at a time.
-///
-/// # Safety
-/// The CPU must support AVX2; `sums`, `y` and the epilogue's operands cover `rows × out`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn epilogue_avx2(sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
-    // SAFETY: the caller's bounds.
-    unsafe {
-        match post_kind(ep).0 {
-            STORE => epilogue_post::<STORE>(sums, rows, out, ep, y),
-            RELU => epilogue_post::<RELU>(sums, rows, out, ep, y),
-            GATE => epilogue_post::<GATE>(sums, rows, out, ep, y),
-            _ => epilogue_post::<RESIDUAL>(sums, rows, out, ep, y),
-        }
-    }
-}
-
-/// [`epilogue_avx2`] with the epilogue `P`.
-///
-/// # Safety
-/// As [`epilogue_avx2`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn epilogue_post<const P: u8>(
-    sums: &[f32],
-    rows: usize,
-    out: usize,
-    ep: &Epilogue<'_>,
-    y: &mut [f32],
-) {
-    let py = y.as_mut_ptr();
-    for i in 0..rows {
-        let mut o = 0;
-        // SAFETY: o + 8 ≤ out: eight sums of row i are readable, and finish8's bounds hold.
-        unsafe {
-            while o + 8 <= out {
-                let idx = i * out + o;
-                finish8::<P>(_mm256_loadu_ps(sums.as_ptr().add(idx)), o, idx, ep, py);
-                o += 8;
-            }
-        }
-        if o < out {
-            let idx = i * out + o;
-            super::portable::finish_run(&sums[idx..idx + out - o], o, idx, ep, y);
         }
     }
 }
