@@ -1,24 +1,27 @@
 //! AVX2 kernels behind a capability token; each returns exactly what its portable twin
 //! returns (the tests compare them bit for bit).
 //!
-//! - int8 products: 16 bytes of each operand are widened to i16 (`vpmovsxbw`) and multiplied
-//!   pairwise into i32 lanes (`vpmaddwd`); a pair sum is at most 2 · 128² = 2^15 in
-//!   magnitude, so every sum is exact. The matrix product works on 2 rows × 4 columns at a time (eight
-//!   accumulators: each widened load serves several products, one horizontal sum per four
-//!   columns); rows are padded to 16 by the quantizer, and any other tail is scalar.
-//! - Activation quantization: max |x| with `vmaxps`, then scale, clamp and `vcvtps2dq`
-//!   (round to nearest even, as the portable kernel rounds) and two saturating packs.
+//! - int8 products: an [`MR`] × [`NR_I8`] tile of i32 sums in eight registers; per group
+//!   of four `k`, each row's four activation bytes are broadcast and `vpmaddubsw` (unsigned
+//!   × signed bytes, adjacent pairs summed to i16, exact for 7-bit activations) then
+//!   `vpmaddwd` with ones (pairs to i32) and `vpaddd` accumulate them. Two multiplies per 32
+//!   multiply-adds: on two multiply pipes (Zen 3) 32 MAC per cycle at most, which the loop
+//!   nearly reaches. The tile is then dequantized and finished in registers.
+//! - Activation quantization: min and max with `vminps`/`vmaxps`, then scale, `vcvtps2dq`
+//!   (round to nearest even, as the portable kernel rounds), zero point, clamp and two
+//!   saturating packs.
 //! - Attention: eight rows of the attention matrix per vector (the portable kernel's lane
-//!   layout), with the same polynomial `exp` operation for operation; the range of k, the
-//!   row maxima and the final `num / den + v` are vector operations too (exact min/max,
-//!   per-lane IEEE multiply, select and division: the portable scalar results), and a
-//!   whole block of candidates is one call. No FMA is used
-//!   anywhere: a fused multiply-add rounds once where the portable code rounds twice.
+//!   layout), [`ATTN_GROUPS`] such groups per pass over the columns, with the same
+//!   polynomial `exp` operation for operation; the range of k, the row maxima and the final
+//!   `num / den + v` are vector operations too (exact min/max, per-lane IEEE multiply,
+//!   select and division: the portable scalar results), and a whole block of candidates is
+//!   one call. No FMA is used anywhere: a fused multiply-add rounds once where the portable
+//!   code rounds twice.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::{Dequant, Epilogue, Post, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
+use super::{Dequant, Epilogue, Post, ATTN_GROUPS, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
 
 /// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
 /// `None` where the feature is missing (or off x86-64), so holding an `Avx2` makes the
@@ -366,6 +369,22 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
     let (kmin, kmax) = unsafe { k_range_avx2(k) };
     let c = std::f32::consts::LOG2_E / tau;
     let mut a0 = 0;
+    // ATTN_GROUPS full groups of eight rows per pass over b while they last (independent
+    // work to overlap the long dependent chain of each 2^t), then one group at a time.
+    while a0 + 8 * ATTN_GROUPS <= r {
+        // SAFETY: rows a0 .. a0 + 8·ATTN_GROUPS exist in q, v and h.
+        unsafe {
+            let setup: [_; ATTN_GROUPS] =
+                std::array::from_fn(|g| row_setup_x8(q.as_ptr().add(a0 + 8 * g), c, kmin, kmax));
+            let ratio = softmax_ratios(setup.map(|s| s.0), setup.map(|s| s.1), k, v);
+            for (g, ratio) in ratio.iter().enumerate() {
+                let at = a0 + 8 * g;
+                let hv = _mm256_add_ps(*ratio, _mm256_loadu_ps(v.as_ptr().add(at)));
+                _mm256_storeu_ps(h.as_mut_ptr().add(at), hv);
+            }
+        }
+        a0 += 8 * ATTN_GROUPS;
+    }
     while a0 < r {
         let full = a0 + 8 <= r;
         // SAFETY: a full group reads q[a0 .. a0 + 8]; a partial one goes through the
@@ -378,13 +397,7 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
                 (_mm256_loadu_ps(sa.as_ptr()), _mm256_loadu_ps(m.as_ptr()))
             }
         };
-        let (mut den, mut num) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-        for (&kb, &vb) in k.iter().zip(v) {
-            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa, _mm256_set1_ps(kb)), m));
-            den = _mm256_add_ps(den, e);
-            num = _mm256_add_ps(num, _mm256_mul_ps(e, _mm256_set1_ps(vb)));
-        }
-        let ratio = _mm256_div_ps(num, den);
+        let [ratio] = softmax_ratios([sa], [m], k, v);
         if full {
             // SAFETY: rows a0 .. a0 + 8 exist in v and h.
             unsafe {
@@ -401,6 +414,34 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
         }
         a0 += 8;
     }
+}
+
+/// `num / den` of `G` groups of eight rows (setups `sa`, `m`): for each `b` in order,
+/// `e = 2^(s_a k_b − m_a)`, `den += e`, `num += e · v_b`, lane by lane as the portable
+/// [`super::portable::attend`] (each lane's operations and their order do not depend on
+/// `G`, which only interleaves independent lanes).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn softmax_ratios<const G: usize>(
+    sa: [__m256; G],
+    m: [__m256; G],
+    k: &[f32],
+    v: &[f32],
+) -> [__m256; G] {
+    let (mut den, mut num) = ([_mm256_setzero_ps(); G], [_mm256_setzero_ps(); G]);
+    for (&kb, &vb) in k.iter().zip(v) {
+        let (kb, vb) = (_mm256_set1_ps(kb), _mm256_set1_ps(vb));
+        for g in 0..G {
+            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa[g], kb), m[g]));
+            den[g] = _mm256_add_ps(den[g], e);
+            num[g] = _mm256_add_ps(num[g], _mm256_mul_ps(e, vb));
+        }
+    }
+    std::array::from_fn(|g| _mm256_div_ps(num[g], den[g]))
 }
 
 /// `(min k, max k)` as [`super::portable::k_range`]: min and max are exact, so any order
