@@ -21,6 +21,7 @@
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
+use super::super::quant::{padded, K_ALIGN};
 use super::{Dequant, Epilogue, Post, ATTN_GROUPS, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
 
 /// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
@@ -43,18 +44,35 @@ impl Avx2 {
         None
     }
 
-    /// Like [`super::portable::quantize_row_u7`] (bit-identical: the same parameters, the
-    /// same round-half-to-even and the same clamp), sixteen values at a time.
-    pub(crate) fn quantize_row_u7(self, x: &[f32], q: &mut [u8]) -> (f32, i32) {
-        assert_eq!(x.len(), q.len());
+    /// Like [`super::portable::quantize_rows_u7`] (bit-identical: the same parameters, the
+    /// same round-half-to-even and the same clamp), sixteen values at a time, the tail of a
+    /// row through masked loads, so a row of any width has no scalar loop.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn quantize_rows_u7(
+        self,
+        x: &[f32],
+        stride: usize,
+        offset: usize,
+        width: usize,
+        rows: usize,
+        q: &mut [u8],
+        k_pad: usize,
+        scales: &mut [f32],
+        zeros: &mut [i32],
+    ) {
+        assert_eq!(k_pad, padded(width), "rows are padded to a multiple of K_ALIGN");
+        assert!(rows == 0 || x.len() >= (rows - 1) * stride + offset + width);
+        assert!(q.len() >= rows * k_pad && scales.len() >= rows && zeros.len() >= rows);
         #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY: `self` exists only if AVX2 was detected, and the lengths are equal.
-            unsafe { quantize_row_u7_avx2(x, q) }
+        // SAFETY: AVX2 is present (the token exists); the asserts put every row's `width`
+        // values within x, its k_pad bytes within q, and its scale and zero point within
+        // scales and zeros.
+        unsafe {
+            quantize_rows_u7_avx2(x, stride, offset, width, rows, q, k_pad, scales, zeros)
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::quantize_row_u7(x, q)
+            super::portable::quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros)
         }
     }
 
@@ -293,56 +311,119 @@ unsafe fn tile_u8i8<const R: usize>(
     acc
 }
 
+/// [`Avx2::quantize_rows_u7`]'s loop, compiled with AVX2 so that the row kernel is inlined.
+///
 /// # Safety
-/// The CPU must support AVX2 and `x.len() == q.len()`.
+/// The CPU must support AVX2; the operands are as [`Avx2::quantize_rows_u7`] asserts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn quantize_row_u7_avx2(x: &[f32], q: &mut [u8]) -> (f32, i32) {
-    let n = x.len();
-    let px = x.as_ptr();
+#[allow(clippy::too_many_arguments)]
+unsafe fn quantize_rows_u7_avx2(
+    x: &[f32],
+    stride: usize,
+    offset: usize,
+    width: usize,
+    rows: usize,
+    q: &mut [u8],
+    k_pad: usize,
+    scales: &mut [f32],
+    zeros: &mut [i32],
+) {
+    for i in 0..rows {
+        // SAFETY: the caller's bounds.
+        (scales[i], zeros[i]) = unsafe {
+            quantize_row_u7_avx2(x.as_ptr().add(i * stride + offset), width, q.as_mut_ptr().add(i * k_pad))
+        };
+    }
+}
+
+// The quantizer's 16-byte steps end within a row only while rows are padded to 16 bytes.
+const _: () = assert!(K_ALIGN == 16);
+
+/// `lanes < n` of eight, as a mask (all bits set where true).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn lanes_below(n: usize) -> __m256i {
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+}
+
+/// One row of `n` values at `x` quantized into `padded(n)` bytes at `q` (zero past `n`);
+/// returns `(t, z)`. Sixteen values per step: `padded` rounds to a multiple of
+/// [`K_ALIGN`] = 16, so the last step's 16-byte store stays within the row.
+///
+/// # Safety
+/// The CPU must support AVX2; `n` floats at `x` are readable and `padded(n)` bytes at `q`
+/// writable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn quantize_row_u7_avx2(x: *const f32, n: usize, q: *mut u8) -> (f32, i32) {
     // min and max (both start at 0, as the portable fold does; min/max are exact, so the
-    // order does not matter).
+    // order does not matter). `vminps(v, lo)` returns lo when v is NaN, as `f32::min` skips
+    // it; the tail's masked-off lanes load 0, which changes neither.
     let (mut lo, mut hi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
     let mut i = 0;
-    while i + 8 <= n {
-        // SAFETY: i + 8 ≤ n: the 32-byte load is in bounds (unaligned).
-        let v = unsafe { _mm256_loadu_ps(px.add(i)) };
-        lo = _mm256_min_ps(lo, v);
-        hi = _mm256_max_ps(hi, v);
+    while i < n {
+        // SAFETY: lanes below n − i are within the row; the others are not read (masked).
+        let v = unsafe {
+            if i + 8 <= n {
+                _mm256_loadu_ps(x.add(i))
+            } else {
+                _mm256_maskload_ps(x.add(i), lanes_below(n - i))
+            }
+        };
+        lo = _mm256_min_ps(v, lo);
+        hi = _mm256_max_ps(v, hi);
         i += 8;
     }
-    // Fold the eight lanes (min and max are exact: any order gives the portable result),
-    // then the scalar tail.
+    // Fold the eight lanes (exact: any order gives the portable result).
     let lo = _mm256_min_ps(lo, _mm256_permute2f128_ps(lo, lo, 1));
     let hi = _mm256_max_ps(hi, _mm256_permute2f128_ps(hi, hi, 1));
     let lo = _mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b01_00_11_10));
     let hi = _mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b01_00_11_10));
-    let mut lo = _mm256_cvtss_f32(_mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b10_11_00_01)));
-    let mut hi = _mm256_cvtss_f32(_mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b10_11_00_01)));
-    for &v in &x[i..] {
-        (lo, hi) = (lo.min(v), hi.max(v));
-    }
+    let lo = _mm256_cvtss_f32(_mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b10_11_00_01)));
+    let hi = _mm256_cvtss_f32(_mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b10_11_00_01)));
     let (t, inv, z) = super::portable::u7_params(lo, hi);
     let (vinv, vz, vhi) = (_mm256_set1_ps(inv), _mm256_set1_epi32(z), _mm256_set1_epi32(127));
     let zero = _mm256_setzero_si256();
     let mut i = 0;
-    while i + 16 <= n {
-        // SAFETY: i + 16 ≤ n = q.len(): two 32-byte loads and one 16-byte store in bounds.
+    while i < n {
+        let rest = n - i;
+        // SAFETY: lanes below `rest` are within the row (the others masked off); the 16-byte
+        // store ends at i + 16 ≤ the padded width (caller's bound).
         unsafe {
+            let (a, b) = if rest >= 16 {
+                (_mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(x.add(i + 8)))
+            } else {
+                let b = if rest > 8 {
+                    _mm256_maskload_ps(x.add(i + 8), lanes_below(rest - 8))
+                } else {
+                    _mm256_setzero_ps()
+                };
+                (_mm256_maskload_ps(x.add(i), lanes_below(rest.min(8))), b)
+            };
             // Convert with the default rounding (to nearest, ties to even: the portable
             // rounding), add the zero point, clamp to [0, 127].
-            let a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(px.add(i)), vinv));
-            let b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(px.add(i + 8)), vinv));
+            let a = _mm256_cvtps_epi32(_mm256_mul_ps(a, vinv));
+            let b = _mm256_cvtps_epi32(_mm256_mul_ps(b, vinv));
             let a = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(a, vz), zero), vhi);
             let b = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(b, vz), zero), vhi);
             // packs works within 128-bit halves: [a0..3 b0..3 | a4..7 b4..7]; restore the order.
             let ab = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0b11_01_10_00);
-            let bytes = _mm_packus_epi16(_mm256_castsi256_si128(ab), _mm256_extracti128_si256(ab, 1));
-            _mm_storeu_si128(q.as_mut_ptr().add(i) as *mut __m128i, bytes);
+            let mut bytes = _mm_packus_epi16(_mm256_castsi256_si128(ab), _mm256_extracti128_si256(ab, 1));
+            if rest < 16 {
+                // The pad past the row is zero (the lanes there hold z).
+                let keep = _mm_cmpgt_epi8(
+                    _mm_set1_epi8(rest as i8),
+                    _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                );
+                bytes = _mm_and_si128(bytes, keep);
+            }
+            _mm_storeu_si128(q.add(i) as *mut __m128i, bytes);
         }
         i += 16;
     }
-    super::portable::quantize_tail_u7(&x[i..], &mut q[i..], inv, z);
     (t, z)
 }
 

@@ -239,13 +239,29 @@ impl Kernels {
         }
     }
 
-    /// Quantizes one activation row to unsigned 7 bits (see
-    /// [`portable::quantize_row_u7`]); returns its scale and zero point.
+    /// Quantizes `rows` activation rows of `width` values, `x[i·stride + offset ..][..width]`,
+    /// to unsigned 7 bits (see [`portable::quantize_row_u7`]) into `q` (`rows × k_pad`, zero
+    /// past `width`; `k_pad` is `width` rounded up to a multiple of 16), with each row's
+    /// scale and zero point. Bit-identical on every tier.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub(crate) fn quantize_row_u7(self, x: &[f32], q: &mut [u8]) -> (f32, i32) {
+    pub(crate) fn quantize_rows_u7(
+        self,
+        x: &[f32],
+        stride: usize,
+        offset: usize,
+        width: usize,
+        rows: usize,
+        q: &mut [u8],
+        k_pad: usize,
+        scales: &mut [f32],
+        zeros: &mut [i32],
+    ) {
         match self {
-            Kernels::Portable => portable::quantize_row_u7(x, q),
-            Kernels::Avx2(t) => t.quantize_row_u7(x, q),
+            Kernels::Portable => {
+                portable::quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros)
+            }
+            Kernels::Avx2(t) => t.quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros),
         }
     }
 }
@@ -350,40 +366,49 @@ mod tests {
     #[test]
     fn u7_quantization_tiers_agree_bit_for_bit_and_round_trip_within_half_a_step() {
         for kernels in tiers() {
+            // Every width around the 8-float loads and the 16-byte steps (and their masked
+            // tails), three strided rows each.
             for len in 0..=67 {
+                let (rows, stride, offset, k_pad) = (3, len + 3, 2, crate::scorer::quant::padded(len));
                 for seed in 0..6u64 {
                     // Signed rows, and (seed ≥ 4) non-negative ones like ReLU outputs.
-                    let x: Vec<f32> = bytes(seed * 31 + len as u64, len)
+                    let x: Vec<f32> = bytes(seed * 31 + len as u64, rows * stride)
                         .iter()
-                        .map(|&b| {
+                        .enumerate()
+                        .map(|(j, &b)| {
                             let v = if seed >= 4 { f32::from(b).abs() } else { f32::from(b) };
-                            v * 0.013 * (seed as f32 + 1.0)
+                            v * 0.013 * (seed as f32 + 1.0 + (j / stride) as f32)
                         })
                         .collect();
-                    let (mut a, mut b) = (vec![9u8; len], vec![200u8; len]);
-                    let (ta, za) = kernels.quantize_row_u7(&x, &mut a);
-                    let (tb, zb) = portable::quantize_row_u7(&x, &mut b);
-                    assert_eq!(
-                        (ta.to_bits(), za, &a),
-                        (tb.to_bits(), zb, &b),
-                        "{kernels:?} len {len} seed {seed}"
-                    );
-                    assert!(a.iter().all(|&p| p <= 127) && (0..=127).contains(&za));
-                    if seed >= 4 {
-                        assert_eq!(za, 0, "a non-negative row needs no zero point");
-                    }
-                    for (&xi, &p) in x.iter().zip(&a) {
-                        let back = f64::from(ta) * (f64::from(p) - f64::from(za));
-                        assert!(
-                            (back - f64::from(xi)).abs() <= f64::from(ta) * (0.5 + 1e-3),
-                            "{kernels:?} len {len}"
-                        );
+                    let run = |k: Kernels| {
+                        let (mut q, mut t, mut z) =
+                            (vec![200u8; rows * k_pad], vec![9f32; rows], vec![9i32; rows]);
+                        k.quantize_rows_u7(&x, stride, offset, len, rows, &mut q, k_pad, &mut t, &mut z);
+                        (q, t.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), z)
+                    };
+                    let (a, ta, za) = run(kernels);
+                    let (b, tb, zb) = run(Kernels::Portable);
+                    assert_eq!((&a, &ta, &za), (&b, &tb, &zb), "{kernels:?} len {len} seed {seed}");
+                    for i in 0..rows {
+                        let (row, t, z) = (&a[i * k_pad..(i + 1) * k_pad], f32::from_bits(ta[i]), za[i]);
+                        assert!(row[len..].iter().all(|&p| p == 0), "{kernels:?} len {len}: the pad is zero");
+                        assert!(row.iter().all(|&p| p <= 127) && (0..=127).contains(&z));
+                        if seed >= 4 {
+                            assert_eq!(z, 0, "a non-negative row needs no zero point");
+                        }
+                        for (&xi, &p) in x[i * stride + offset..][..len].iter().zip(row) {
+                            let back = f64::from(t) * (f64::from(p) - f64::from(z));
+                            assert!(
+                                (back - f64::from(xi)).abs() <= f64::from(t) * (0.5 + 1e-3),
+                                "{kernels:?} len {len}"
+                            );
+                        }
                     }
                 }
             }
-            let mut q = [5u8; 3];
-            assert_eq!(kernels.quantize_row_u7(&[0.0; 3], &mut q), (0.0, 0));
-            assert_eq!(q, [0, 0, 0]);
+            let (mut q, mut t, mut z) = ([5u8; 16], [1f32], [1i32]);
+            kernels.quantize_rows_u7(&[0.0; 3], 3, 0, 3, 1, &mut q, 16, &mut t, &mut z);
+            assert_eq!((q, t, z), ([0; 16], [0.0], [0]));
         }
     }
 

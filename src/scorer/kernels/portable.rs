@@ -109,7 +109,30 @@ pub(crate) fn quantize_row_u7(x: &[f32], q: &mut [u8]) -> (f32, i32) {
     (t, z)
 }
 
-/// `q = clamp(round(x · inv) + z, 0, 127)` value by value (the AVX2 kernel's tail too).
+/// Quantizes `rows` activation rows of `width` values, read from `x` at
+/// `x[i·stride + offset ..][..width]`, into `q` (`rows × k_pad`, zero past `width`),
+/// `scales` and `zeros` (`rows` each): [`quantize_row_u7`] row by row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn quantize_rows_u7(
+    x: &[f32],
+    stride: usize,
+    offset: usize,
+    width: usize,
+    rows: usize,
+    q: &mut [u8],
+    k_pad: usize,
+    scales: &mut [f32],
+    zeros: &mut [i32],
+) {
+    for i in 0..rows {
+        let src = &x[i * stride + offset..i * stride + offset + width];
+        let row = &mut q[i * k_pad..(i + 1) * k_pad];
+        (scales[i], zeros[i]) = quantize_row_u7(src, &mut row[..width]);
+        row[width..].fill(0);
+    }
+}
+
+/// `q = clamp(round(x · inv) + z, 0, 127)` value by value.
 #[inline]
 pub(crate) fn quantize_tail_u7(x: &[f32], q: &mut [u8], inv: f32, z: i32) {
     for (qi, &xi) in q.iter_mut().zip(x) {
