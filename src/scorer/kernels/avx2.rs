@@ -364,18 +364,16 @@ unsafe fn quantize_row_u7_avx2(x: *const f32, n: usize, q: *mut u8) -> (f32, i32
     // it; the tail's masked-off lanes load 0, which changes neither.
     let (mut lo, mut hi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
     let mut i = 0;
-    while i < n {
-        // SAFETY: lanes below n − i are within the row; the others are not read (masked).
-        let v = unsafe {
-            if i + 8 <= n {
-                _mm256_loadu_ps(x.add(i))
-            } else {
-                _mm256_maskload_ps(x.add(i), lanes_below(n - i))
-            }
-        };
-        lo = _mm256_min_ps(v, lo);
-        hi = _mm256_max_ps(v, hi);
+    while i + 8 <= n {
+        // SAFETY: i + 8 ≤ n: the 32-byte load is in bounds (unaligned).
+        let v = unsafe { _mm256_loadu_ps(x.add(i)) };
+        (lo, hi) = (_mm256_min_ps(v, lo), _mm256_max_ps(v, hi));
         i += 8;
+    }
+    if i < n {
+        // SAFETY: lanes below n − i are within the row; the others are not read (masked).
+        let v = unsafe { _mm256_maskload_ps(x.add(i), lanes_below(n - i)) };
+        (lo, hi) = (_mm256_min_ps(v, lo), _mm256_max_ps(v, hi));
     }
     // Fold the eight lanes (exact: any order gives the portable result).
     let lo = _mm256_min_ps(lo, _mm256_permute2f128_ps(lo, lo, 1));
@@ -385,46 +383,53 @@ unsafe fn quantize_row_u7_avx2(x: *const f32, n: usize, q: *mut u8) -> (f32, i32
     let lo = _mm256_cvtss_f32(_mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b10_11_00_01)));
     let hi = _mm256_cvtss_f32(_mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b10_11_00_01)));
     let (t, inv, z) = super::portable::u7_params(lo, hi);
-    let (vinv, vz, vhi) = (_mm256_set1_ps(inv), _mm256_set1_epi32(z), _mm256_set1_epi32(127));
-    let zero = _mm256_setzero_si256();
+    let (vinv, vz) = (_mm256_set1_ps(inv), _mm256_set1_epi32(z));
     let mut i = 0;
-    while i < n {
-        let rest = n - i;
-        // SAFETY: lanes below `rest` are within the row (the others masked off); the 16-byte
-        // store ends at i + 16 ≤ the padded width (caller's bound).
+    while i + 16 <= n {
+        // SAFETY: i + 16 ≤ n: two 32-byte loads and one 16-byte store in bounds.
         unsafe {
-            let (a, b) = if rest >= 16 {
-                (_mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(x.add(i + 8)))
-            } else {
-                let b = if rest > 8 {
-                    _mm256_maskload_ps(x.add(i + 8), lanes_below(rest - 8))
-                } else {
-                    _mm256_setzero_ps()
-                };
-                (_mm256_maskload_ps(x.add(i), lanes_below(rest.min(8))), b)
-            };
-            // Convert with the default rounding (to nearest, ties to even: the portable
-            // rounding), add the zero point, clamp to [0, 127].
-            let a = _mm256_cvtps_epi32(_mm256_mul_ps(a, vinv));
-            let b = _mm256_cvtps_epi32(_mm256_mul_ps(b, vinv));
-            let a = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(a, vz), zero), vhi);
-            let b = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(b, vz), zero), vhi);
-            // packs works within 128-bit halves: [a0..3 b0..3 | a4..7 b4..7]; restore the order.
-            let ab = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0b11_01_10_00);
-            let mut bytes = _mm_packus_epi16(_mm256_castsi256_si128(ab), _mm256_extracti128_si256(ab, 1));
-            if rest < 16 {
-                // The pad past the row is zero (the lanes there hold z).
-                let keep = _mm_cmpgt_epi8(
-                    _mm_set1_epi8(rest as i8),
-                    _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                );
-                bytes = _mm_and_si128(bytes, keep);
-            }
+            let bytes = u7_bytes16(_mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(x.add(i + 8)), vinv, vz);
             _mm_storeu_si128(q.add(i) as *mut __m128i, bytes);
         }
         i += 16;
     }
+    let rest = n - i;
+    if rest > 0 {
+        // SAFETY: lanes below `rest` are within the row (the others masked off); the 16-byte
+        // store ends at i + 16 = the padded width (caller's bound).
+        unsafe {
+            let b = if rest > 8 {
+                _mm256_maskload_ps(x.add(i + 8), lanes_below(rest - 8))
+            } else {
+                _mm256_setzero_ps()
+            };
+            let a = _mm256_maskload_ps(x.add(i), lanes_below(rest.min(8)));
+            // The pad past the row is zero (the lanes there hold z).
+            let keep = _mm_cmpgt_epi8(
+                _mm_set1_epi8(rest as i8),
+                _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            );
+            _mm_storeu_si128(q.add(i) as *mut __m128i, _mm_and_si128(u7_bytes16(a, b, vinv, vz), keep));
+        }
+    }
     (t, z)
+}
+
+/// Sixteen values (`a` then `b`) quantized: `clamp(round(x · inv) + z, 0, 127)` as bytes.
+/// The conversion rounds with the default mode (to nearest, ties to even: the portable
+/// rounding).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn u7_bytes16(a: __m256, b: __m256, vinv: __m256, vz: __m256i) -> __m128i {
+    let (zero, vhi) = (_mm256_setzero_si256(), _mm256_set1_epi32(127));
+    let a = _mm256_cvtps_epi32(_mm256_mul_ps(a, vinv));
+    let b = _mm256_cvtps_epi32(_mm256_mul_ps(b, vinv));
+    let a = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(a, vz), zero), vhi);
+    let b = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(b, vz), zero), vhi);
+    // packs works within 128-bit halves: [a0..3 b0..3 | a4..7 b4..7]; restore the order.
+    let ab = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0b11_01_10_00);
+    _mm_packus_epi16(_mm256_castsi256_si128(ab), _mm256_extracti128_si256(ab, 1))
 }
 
 /// # Safety
