@@ -9,7 +9,7 @@
 
 pub(crate) use super::kernels::portable::dot_f32;
 pub(crate) use super::kernels::Post;
-use super::kernels::{pack_f32, Epilogue, Kernels};
+use super::kernels::{pack_f32, Dequant, Epilogue, Kernels};
 use super::quant::{padded, quantize_rows, QuantizedMatrix};
 
 /// Arithmetic of the cross and deep towers.
@@ -30,15 +30,13 @@ pub(crate) struct Mode {
     pub(crate) kernels: Kernels,
 }
 
-/// Scratch for the int8 path: quantized rows, their scales, the i32 sums and their
-/// dequantized values (before the epilogue).
+/// Scratch for the int8 path: quantized rows and their scales and zero points (the
+/// product dequantizes and finishes its sums in registers: no buffer for them).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QuantScratch {
     pub(crate) q: Vec<u8>,
     pub(crate) scales: Vec<f32>,
     pub(crate) zeros: Vec<i32>,
-    pub(crate) acc: Vec<i32>,
-    pub(crate) sums: Vec<f32>,
 }
 
 /// Grows `v` to at least `len` elements (never shrinks: a warm workspace reallocates
@@ -127,20 +125,8 @@ impl Linear {
                 let scales = take(&mut scratch.scales, rows);
                 let zeros = take(&mut scratch.zeros, rows);
                 quantize_rows(mode.kernels, x, stride, offset, inp, rows, q, scales, zeros);
-                let acc = take(&mut scratch.acc, rows * out);
-                mode.kernels.gemm_u8i8(q, k_pad, &self.wq.packed, out, acc);
-                let (row_sum, scale) = (&self.wq.row_sum[..out], &self.wq.scale[..out]);
-                let sums = take(&mut scratch.sums, rows * out);
-                for i in 0..rows {
-                    let (t, z) = (scales[i], zeros[i]);
-                    let (yi, ai) = (&mut sums[i * out..(i + 1) * out], &acc[i * out..(i + 1) * out]);
-                    // Zipped slices of one length: no bounds checks, so the loop vectorises.
-                    for (((yo, &a), &r), &s) in yi.iter_mut().zip(ai).zip(row_sum).zip(scale) {
-                        // Exact in i32: |acc| and |z · r_o| are below 127 · 128 · in.
-                        *yo = (a - z * r) as f32 * (s * t);
-                    }
-                }
-                mode.kernels.epilogue(sums, rows, out, &ep, y);
+                let dq = Dequant { scales, zeros, row_sum: &self.wq.row_sum, wscale: &self.wq.scale };
+                mode.kernels.gemm_u8i8_f32(q, k_pad, rows, &self.wq.packed, out, &dq, &ep, y);
             }
         }
     }

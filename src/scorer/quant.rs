@@ -117,13 +117,7 @@ pub(crate) fn quantize_rows(
     scales: &mut [f32],
     zeros: &mut [i32],
 ) {
-    let k_pad = padded(width);
-    for i in 0..rows {
-        let src = &x[i * stride + offset..i * stride + offset + width];
-        let row = &mut q[i * k_pad..(i + 1) * k_pad];
-        (scales[i], zeros[i]) = kernels.quantize_row_u7(src, &mut row[..width]);
-        row[width..].fill(0);
-    }
+    kernels.quantize_rows_u7(x, stride, offset, width, rows, q, padded(width), scales, zeros);
 }
 
 #[cfg(test)]

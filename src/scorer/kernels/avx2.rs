@@ -1,24 +1,28 @@
 //! AVX2 kernels behind a capability token; each returns exactly what its portable twin
 //! returns (the tests compare them bit for bit).
 //!
-//! - int8 products: 16 bytes of each operand are widened to i16 (`vpmovsxbw`) and multiplied
-//!   pairwise into i32 lanes (`vpmaddwd`); a pair sum is at most 2 · 128² = 2^15 in
-//!   magnitude, so every sum is exact. The matrix product works on 2 rows × 4 columns at a time (eight
-//!   accumulators: each widened load serves several products, one horizontal sum per four
-//!   columns); rows are padded to 16 by the quantizer, and any other tail is scalar.
-//! - Activation quantization: max |x| with `vmaxps`, then scale, clamp and `vcvtps2dq`
-//!   (round to nearest even, as the portable kernel rounds) and two saturating packs.
+//! - int8 products: an [`MR`] × [`NR_I8`] tile of i32 sums in eight registers; per group
+//!   of four `k`, each row's four activation bytes are broadcast and `vpmaddubsw` (unsigned
+//!   × signed bytes, adjacent pairs summed to i16, exact for 7-bit activations) then
+//!   `vpmaddwd` with ones (pairs to i32) and `vpaddd` accumulate them. Two multiplies per 32
+//!   multiply-adds: on two multiply pipes (Zen 3) 32 MAC per cycle at most, which the loop
+//!   nearly reaches. The tile is then dequantized and finished in registers.
+//! - Activation quantization: min and max with `vminps`/`vmaxps`, then scale, `vcvtps2dq`
+//!   (round to nearest even, as the portable kernel rounds), zero point, clamp and two
+//!   saturating packs.
 //! - Attention: eight rows of the attention matrix per vector (the portable kernel's lane
-//!   layout), with the same polynomial `exp` operation for operation; the range of k, the
-//!   row maxima and the final `num / den + v` are vector operations too (exact min/max,
-//!   per-lane IEEE multiply, select and division: the portable scalar results), and a
-//!   whole block of candidates is one call. No FMA is used
-//!   anywhere: a fused multiply-add rounds once where the portable code rounds twice.
+//!   layout), [`ATTN_GROUPS`] such groups per pass over the columns, with the same
+//!   polynomial `exp` operation for operation; the range of k, the row maxima and the final
+//!   `num / den + v` are vector operations too (exact min/max, per-lane IEEE multiply,
+//!   select and division: the portable scalar results), and a whole block of candidates is
+//!   one call. No FMA is used anywhere: a fused multiply-add rounds once where the portable
+//!   code rounds twice.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::{Epilogue, Post, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
+use super::super::quant::{padded, K_ALIGN};
+use super::{Dequant, Epilogue, Post, ATTN_GROUPS, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
 
 /// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
 /// `None` where the feature is missing (or off x86-64), so holding an `Avx2` makes the
@@ -40,18 +44,35 @@ impl Avx2 {
         None
     }
 
-    /// Like [`super::portable::quantize_row_u7`] (bit-identical: the same parameters, the
-    /// same round-half-to-even and the same clamp), sixteen values at a time.
-    pub(crate) fn quantize_row_u7(self, x: &[f32], q: &mut [u8]) -> (f32, i32) {
-        assert_eq!(x.len(), q.len());
+    /// Like [`super::portable::quantize_rows_u7`] (bit-identical: the same parameters, the
+    /// same round-half-to-even and the same clamp), sixteen values at a time, the tail of a
+    /// row through masked loads, so a row of any width has no scalar loop.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn quantize_rows_u7(
+        self,
+        x: &[f32],
+        stride: usize,
+        offset: usize,
+        width: usize,
+        rows: usize,
+        q: &mut [u8],
+        k_pad: usize,
+        scales: &mut [f32],
+        zeros: &mut [i32],
+    ) {
+        assert_eq!(k_pad, padded(width), "rows are padded to a multiple of K_ALIGN");
+        assert!(rows == 0 || x.len() >= (rows - 1) * stride + offset + width);
+        assert!(q.len() >= rows * k_pad && scales.len() >= rows && zeros.len() >= rows);
         #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY: `self` exists only if AVX2 was detected, and the lengths are equal.
-            unsafe { quantize_row_u7_avx2(x, q) }
+        // SAFETY: AVX2 is present (the token exists); the asserts put every row's `width`
+        // values within x, its k_pad bytes within q, and its scale and zero point within
+        // scales and zeros.
+        unsafe {
+            quantize_rows_u7_avx2(x, stride, offset, width, rows, q, k_pad, scales, zeros)
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::quantize_row_u7(x, q)
+            super::portable::quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros)
         }
     }
 
@@ -102,68 +123,155 @@ impl Avx2 {
         }
     }
 
-    /// Like [`super::portable::epilogue`] (bit-identical: [`super::portable::finish_run`] on
-    /// eight lanes).
-    pub(crate) fn epilogue(self, sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
-        assert!(sums.len() >= rows * out && y.len() >= rows * out);
-        ep.check(rows, out);
-        #[cfg(target_arch = "x86_64")]
-        {
-            // SAFETY: AVX2 is present; the asserts bound every read and write.
-            unsafe { epilogue_avx2(sums, rows, out, ep, y) }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            super::portable::epilogue(sums, rows, out, ep, y)
-        }
-    }
-
-    /// Like [`super::portable::gemm_u8i8`] (exact integer sums: the same result).
-    pub(crate) fn gemm_u8i8(self, x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
-        if out == 0 {
-            return;
-        }
-        let rows = acc.len() / out;
-        assert!(k_pad % K_GROUP == 0 && x.len() >= rows * k_pad);
+    /// Like [`super::portable::gemm_u8i8_f32`] (bit-identical: exact integer sums, then
+    /// the same dequantization and epilogue, one IEEE operation per lane).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn gemm_u8i8_f32(
+        self,
+        x: &[u8],
+        k_pad: usize,
+        rows: usize,
+        wp: &[i8],
+        out: usize,
+        dq: &Dequant<'_>,
+        ep: &Epilogue<'_>,
+        y: &mut [f32],
+    ) {
+        assert!(k_pad % K_GROUP == 0 && x.len() >= rows * k_pad && y.len() >= rows * out);
         assert!(wp.len() >= out.div_ceil(NR_I8) * k_pad * NR_I8);
+        ep.check(rows, out);
+        dq.check(rows, out);
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: AVX2 is present (the token exists) and the asserts bound every read of
-            // x and wp; acc is written through slices.
-            unsafe { gemm_u8i8_avx2(x, k_pad, wp, out, acc) }
+            let g = GemmI8 { x: x.as_ptr(), k_pad, rows, wp: wp.as_ptr(), out, dq, ep, y: y.as_mut_ptr() };
+            // SAFETY: AVX2 is present (the token exists); the asserts bound every read of x,
+            // wp, the factors and the epilogue's operands and every write of y.
+            unsafe { gemm_u8i8_f32_avx2(&g) }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::gemm_u8i8(x, k_pad, wp, out, acc)
+            super::portable::gemm_u8i8_f32(x, k_pad, rows, wp, out, dq, ep, y)
         }
     }
 }
 
+/// The operands of one int8 product (bounds checked by [`Avx2::gemm_u8i8_f32`]).
+struct GemmI8<'a, 'b> {
+    x: *const u8,
+    k_pad: usize,
+    rows: usize,
+    wp: *const i8,
+    out: usize,
+    dq: &'a Dequant<'b>,
+    ep: &'a Epilogue<'b>,
+    y: *mut f32,
+}
+
 /// # Safety
-/// The CPU must support AVX2, and `x`, `wp` must be as [`Avx2::gemm_u8i8`] asserts.
+/// The CPU must support AVX2, and `g` must be as [`Avx2::gemm_u8i8_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn gemm_u8i8_avx2(x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
-    let rows = acc.len() / out;
+unsafe fn gemm_u8i8_f32_avx2(g: &GemmI8<'_, '_>) {
+    // SAFETY: the caller's bounds.
+    unsafe {
+        match post_kind(g.ep).0 {
+            STORE => gemm_u8i8_post::<STORE>(g),
+            RELU => gemm_u8i8_post::<RELU>(g),
+            GATE => gemm_u8i8_post::<GATE>(g),
+            _ => gemm_u8i8_post::<RESIDUAL>(g),
+        }
+    }
+}
+
+/// The int8 product with the epilogue `P`: panel by panel (a panel, 16·k_pad bytes, is
+/// 16 KiB at k = 1024: it stays in L1 while every row tile of the block reads it), MR rows
+/// at a time, each tile's sums dequantized and finished in registers.
+///
+/// # Safety
+/// The CPU must support AVX2; `g` is within the bounds [`Avx2::gemm_u8i8_f32`] asserts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gemm_u8i8_post<const P: u8>(g: &GemmI8<'_, '_>) {
+    let (rows, k_pad, out) = (g.rows, g.k_pad, g.out);
     let groups = k_pad / K_GROUP;
-    // Panel by panel (a panel, 16·k_pad bytes, is 16 KiB at k = 1024: it stays in L1 while
-    // every row tile of the block reads it), MR rows at a time.
     for p in 0..out.div_ceil(NR_I8) {
         let (o0, width) = (p * NR_I8, (out - p * NR_I8).min(NR_I8));
-        // SAFETY: the panel holds groups·64 bytes (caller's bound on wp).
-        let w = unsafe { wp.as_ptr().add(p * groups * NR_I8 * K_GROUP) };
-        let mut i = 0;
-        while i + MR <= rows {
-            // SAFETY: rows i .. i+MR of x hold k_pad bytes each (caller's bound).
-            let sums = unsafe { tile_u8i8::<MR>(x.as_ptr().add(i * k_pad), k_pad, w, groups) };
-            store_tile_i32(&sums, acc, i, out, o0, width);
-            i += MR;
+        // The panel's r_o and s_o, zero past its last output (those lanes are not stored).
+        let (mut r, mut s) = ([0i32; NR_I8], [0f32; NR_I8]);
+        r[..width].copy_from_slice(&g.dq.row_sum[o0..o0 + width]);
+        s[..width].copy_from_slice(&g.dq.wscale[o0..o0 + width]);
+        // SAFETY (the whole block): `r` and `s` hold 16 values; the panel holds groups·64
+        // bytes and rows i .. i+MR (or one row) of x hold k_pad bytes each (caller's bounds).
+        unsafe {
+            let f = PanelFactors {
+                r: [
+                    _mm256_loadu_si256(r.as_ptr() as *const __m256i),
+                    _mm256_loadu_si256(r.as_ptr().add(8) as *const __m256i),
+                ],
+                s: [_mm256_loadu_ps(s.as_ptr()), _mm256_loadu_ps(s.as_ptr().add(8))],
+            };
+            let w = g.wp.add(p * groups * NR_I8 * K_GROUP);
+            let mut i = 0;
+            while i + MR <= rows {
+                let acc = tile_u8i8::<MR>(g.x.add(i * k_pad), k_pad, w, groups);
+                for (k, a) in acc.iter().enumerate() {
+                    finish_row_i8::<P>(a, &f, g, i + k, o0, width);
+                }
+                i += MR;
+            }
+            while i < rows {
+                let acc = tile_u8i8::<1>(g.x.add(i * k_pad), k_pad, w, groups);
+                finish_row_i8::<P>(&acc[0], &f, g, i, o0, width);
+                i += 1;
+            }
         }
-        while i < rows {
-            // SAFETY: as above, one row.
-            let sums = unsafe { tile_u8i8::<1>(x.as_ptr().add(i * k_pad), k_pad, w, groups) };
-            store_tile_i32(&sums, acc, i, out, o0, width);
-            i += 1;
+    }
+}
+
+/// `r_o` and `s_o` of the 16 outputs of one panel, in two vectors each.
+#[cfg(target_arch = "x86_64")]
+struct PanelFactors {
+    r: [__m256i; 2],
+    s: [__m256; 2],
+}
+
+/// Row `i` of a tile: `d = (acc − z_i·r) as f32 · (s·t_i)` lane by lane (`vpmulld`, `vpsubd`
+/// exact; `vcvtdq2ps` rounds to nearest even as `as f32` does; `vmulps` twice, in the
+/// portable order), then the epilogue into `y[i·out + o0 ..][..width]`.
+///
+/// # Safety
+/// The CPU must support AVX2; row `i` of y, of the factors and of the epilogue's operands
+/// exists.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn finish_row_i8<const P: u8>(
+    acc: &[__m256i; 2],
+    f: &PanelFactors,
+    g: &GemmI8<'_, '_>,
+    i: usize,
+    o0: usize,
+    width: usize,
+) {
+    // SAFETY: row i of the factors exists (caller's bound).
+    let (t, z) = unsafe { (*g.dq.scales.get_unchecked(i), *g.dq.zeros.get_unchecked(i)) };
+    let (vt, vz) = (_mm256_set1_ps(t), _mm256_set1_epi32(z));
+    let d = |h: usize| {
+        let exact = _mm256_sub_epi32(acc[h], _mm256_mullo_epi32(vz, f.r[h]));
+        _mm256_mul_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(f.s[h], vt))
+    };
+    let (d0, d1) = (d(0), d(1));
+    let idx = i * g.out + o0;
+    // SAFETY: the caller's bounds; finish8 touches `width` lanes at most.
+    unsafe {
+        if width == NR_I8 {
+            finish8::<P>(d0, o0, idx, g.ep, g.y);
+            finish8::<P>(d1, o0 + 8, idx + 8, g.ep, g.y);
+        } else {
+            finish8_masked::<P>(d0, o0, idx, width.min(8), g.ep, g.y);
+            if width > 8 {
+                finish8_masked::<P>(d1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
+            }
         }
     }
 }
@@ -185,7 +293,7 @@ unsafe fn tile_u8i8<const R: usize>(
     k_pad: usize,
     w: *const i8,
     groups: usize,
-) -> [[i32; NR_I8]; R] {
+) -> [[__m256i; 2]; R] {
     let ones = _mm256_set1_epi16(1);
     let mut acc = [[_mm256_setzero_si256(); 2]; R];
     for g in 0..groups {
@@ -200,83 +308,128 @@ unsafe fn tile_u8i8<const R: usize>(
             }
         }
     }
-    let mut sums = [[0i32; NR_I8]; R];
-    for (s, a) in sums.iter_mut().zip(&acc) {
-        // SAFETY: `s` holds 16 i32; the stores are unaligned.
-        unsafe {
-            _mm256_storeu_si256(s.as_mut_ptr() as *mut __m256i, a[0]);
-            _mm256_storeu_si256(s.as_mut_ptr().add(8) as *mut __m256i, a[1]);
-        }
-    }
-    sums
+    acc
 }
 
-/// `acc[(i + r)·out + o0 + j] = sums[r][j]` for `j < width`.
-#[inline]
-fn store_tile_i32<const R: usize>(
-    sums: &[[i32; NR_I8]; R],
-    acc: &mut [i32],
-    i: usize,
-    out: usize,
-    o0: usize,
-    width: usize,
-) {
-    for (r, s) in sums.iter().enumerate() {
-        acc[(i + r) * out + o0..(i + r) * out + o0 + width].copy_from_slice(&s[..width]);
-    }
-}
-
+/// [`Avx2::quantize_rows_u7`]'s loop, compiled with AVX2 so that the row kernel is inlined.
+///
 /// # Safety
-/// The CPU must support AVX2 and `x.len() == q.len()`.
+/// The CPU must support AVX2; the operands are as [`Avx2::quantize_rows_u7`] asserts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn quantize_row_u7_avx2(x: &[f32], q: &mut [u8]) -> (f32, i32) {
-    let n = x.len();
-    let px = x.as_ptr();
+#[allow(clippy::too_many_arguments)]
+unsafe fn quantize_rows_u7_avx2(
+    x: &[f32],
+    stride: usize,
+    offset: usize,
+    width: usize,
+    rows: usize,
+    q: &mut [u8],
+    k_pad: usize,
+    scales: &mut [f32],
+    zeros: &mut [i32],
+) {
+    for i in 0..rows {
+        // SAFETY: the caller's bounds.
+        (scales[i], zeros[i]) = unsafe {
+            quantize_row_u7_avx2(x.as_ptr().add(i * stride + offset), width, q.as_mut_ptr().add(i * k_pad))
+        };
+    }
+}
+
+// The quantizer's 16-byte steps end within a row only while rows are padded to 16 bytes.
+const _: () = assert!(K_ALIGN == 16);
+
+/// `lanes < n` of eight, as a mask (all bits set where true).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn lanes_below(n: usize) -> __m256i {
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+}
+
+/// One row of `n` values at `x` quantized into `padded(n)` bytes at `q` (zero past `n`);
+/// returns `(t, z)`. Sixteen values per step: `padded` rounds to a multiple of
+/// [`K_ALIGN`] = 16, so the last step's 16-byte store stays within the row.
+///
+/// # Safety
+/// The CPU must support AVX2; `n` floats at `x` are readable and `padded(n)` bytes at `q`
+/// writable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn quantize_row_u7_avx2(x: *const f32, n: usize, q: *mut u8) -> (f32, i32) {
     // min and max (both start at 0, as the portable fold does; min/max are exact, so the
-    // order does not matter).
+    // order does not matter). `vminps(v, lo)` returns lo when v is NaN, as `f32::min` skips
+    // it; the tail's masked-off lanes load 0, which changes neither.
     let (mut lo, mut hi) = (_mm256_setzero_ps(), _mm256_setzero_ps());
     let mut i = 0;
     while i + 8 <= n {
         // SAFETY: i + 8 ≤ n: the 32-byte load is in bounds (unaligned).
-        let v = unsafe { _mm256_loadu_ps(px.add(i)) };
-        lo = _mm256_min_ps(lo, v);
-        hi = _mm256_max_ps(hi, v);
+        let v = unsafe { _mm256_loadu_ps(x.add(i)) };
+        (lo, hi) = (_mm256_min_ps(v, lo), _mm256_max_ps(v, hi));
         i += 8;
     }
-    // Fold the eight lanes (min and max are exact: any order gives the portable result),
-    // then the scalar tail.
+    if i < n {
+        // SAFETY: lanes below n − i are within the row; the others are not read (masked).
+        let v = unsafe { _mm256_maskload_ps(x.add(i), lanes_below(n - i)) };
+        (lo, hi) = (_mm256_min_ps(v, lo), _mm256_max_ps(v, hi));
+    }
+    // Fold the eight lanes (exact: any order gives the portable result).
     let lo = _mm256_min_ps(lo, _mm256_permute2f128_ps(lo, lo, 1));
     let hi = _mm256_max_ps(hi, _mm256_permute2f128_ps(hi, hi, 1));
     let lo = _mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b01_00_11_10));
     let hi = _mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b01_00_11_10));
-    let mut lo = _mm256_cvtss_f32(_mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b10_11_00_01)));
-    let mut hi = _mm256_cvtss_f32(_mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b10_11_00_01)));
-    for &v in &x[i..] {
-        (lo, hi) = (lo.min(v), hi.max(v));
-    }
+    let lo = _mm256_cvtss_f32(_mm256_min_ps(lo, _mm256_shuffle_ps(lo, lo, 0b10_11_00_01)));
+    let hi = _mm256_cvtss_f32(_mm256_max_ps(hi, _mm256_shuffle_ps(hi, hi, 0b10_11_00_01)));
     let (t, inv, z) = super::portable::u7_params(lo, hi);
-    let (vinv, vz, vhi) = (_mm256_set1_ps(inv), _mm256_set1_epi32(z), _mm256_set1_epi32(127));
-    let zero = _mm256_setzero_si256();
+    let (vinv, vz) = (_mm256_set1_ps(inv), _mm256_set1_epi32(z));
     let mut i = 0;
     while i + 16 <= n {
-        // SAFETY: i + 16 ≤ n = q.len(): two 32-byte loads and one 16-byte store in bounds.
+        // SAFETY: i + 16 ≤ n: two 32-byte loads and one 16-byte store in bounds.
         unsafe {
-            // Convert with the default rounding (to nearest, ties to even: the portable
-            // rounding), add the zero point, clamp to [0, 127].
-            let a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(px.add(i)), vinv));
-            let b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(px.add(i + 8)), vinv));
-            let a = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(a, vz), zero), vhi);
-            let b = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(b, vz), zero), vhi);
-            // packs works within 128-bit halves: [a0..3 b0..3 | a4..7 b4..7]; restore the order.
-            let ab = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0b11_01_10_00);
-            let bytes = _mm_packus_epi16(_mm256_castsi256_si128(ab), _mm256_extracti128_si256(ab, 1));
-            _mm_storeu_si128(q.as_mut_ptr().add(i) as *mut __m128i, bytes);
+            let bytes = u7_bytes16(_mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(x.add(i + 8)), vinv, vz);
+            _mm_storeu_si128(q.add(i) as *mut __m128i, bytes);
         }
         i += 16;
     }
-    super::portable::quantize_tail_u7(&x[i..], &mut q[i..], inv, z);
+    let rest = n - i;
+    if rest > 0 {
+        // SAFETY: lanes below `rest` are within the row (the others masked off); the 16-byte
+        // store ends at i + 16 = the padded width (caller's bound).
+        unsafe {
+            let b = if rest > 8 {
+                _mm256_maskload_ps(x.add(i + 8), lanes_below(rest - 8))
+            } else {
+                _mm256_setzero_ps()
+            };
+            let a = _mm256_maskload_ps(x.add(i), lanes_below(rest.min(8)));
+            // The pad past the row is zero (the lanes there hold z).
+            let keep = _mm_cmpgt_epi8(
+                _mm_set1_epi8(rest as i8),
+                _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+            );
+            _mm_storeu_si128(q.add(i) as *mut __m128i, _mm_and_si128(u7_bytes16(a, b, vinv, vz), keep));
+        }
+    }
     (t, z)
+}
+
+/// Sixteen values (`a` then `b`) quantized: `clamp(round(x · inv) + z, 0, 127)` as bytes.
+/// The conversion rounds with the default mode (to nearest, ties to even: the portable
+/// rounding).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn u7_bytes16(a: __m256, b: __m256, vinv: __m256, vz: __m256i) -> __m128i {
+    let (zero, vhi) = (_mm256_setzero_si256(), _mm256_set1_epi32(127));
+    let a = _mm256_cvtps_epi32(_mm256_mul_ps(a, vinv));
+    let b = _mm256_cvtps_epi32(_mm256_mul_ps(b, vinv));
+    let a = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(a, vz), zero), vhi);
+    let b = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(b, vz), zero), vhi);
+    // packs works within 128-bit halves: [a0..3 b0..3 | a4..7 b4..7]; restore the order.
+    let ab = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0b11_01_10_00);
+    _mm_packus_epi16(_mm256_castsi256_si128(ab), _mm256_extracti128_si256(ab, 1))
 }
 
 /// # Safety
@@ -302,6 +455,22 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
     let (kmin, kmax) = unsafe { k_range_avx2(k) };
     let c = std::f32::consts::LOG2_E / tau;
     let mut a0 = 0;
+    // ATTN_GROUPS full groups of eight rows per pass over b while they last (independent
+    // work to overlap the long dependent chain of each 2^t), then one group at a time.
+    while a0 + 8 * ATTN_GROUPS <= r {
+        // SAFETY: rows a0 .. a0 + 8·ATTN_GROUPS exist in q, v and h.
+        unsafe {
+            let setup: [_; ATTN_GROUPS] =
+                std::array::from_fn(|g| row_setup_x8(q.as_ptr().add(a0 + 8 * g), c, kmin, kmax));
+            let ratio = softmax_ratios(setup.map(|s| s.0), setup.map(|s| s.1), k, v);
+            for (g, ratio) in ratio.iter().enumerate() {
+                let at = a0 + 8 * g;
+                let hv = _mm256_add_ps(*ratio, _mm256_loadu_ps(v.as_ptr().add(at)));
+                _mm256_storeu_ps(h.as_mut_ptr().add(at), hv);
+            }
+        }
+        a0 += 8 * ATTN_GROUPS;
+    }
     while a0 < r {
         let full = a0 + 8 <= r;
         // SAFETY: a full group reads q[a0 .. a0 + 8]; a partial one goes through the
@@ -314,13 +483,7 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
                 (_mm256_loadu_ps(sa.as_ptr()), _mm256_loadu_ps(m.as_ptr()))
             }
         };
-        let (mut den, mut num) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-        for (&kb, &vb) in k.iter().zip(v) {
-            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa, _mm256_set1_ps(kb)), m));
-            den = _mm256_add_ps(den, e);
-            num = _mm256_add_ps(num, _mm256_mul_ps(e, _mm256_set1_ps(vb)));
-        }
-        let ratio = _mm256_div_ps(num, den);
+        let [ratio] = softmax_ratios([sa], [m], k, v);
         if full {
             // SAFETY: rows a0 .. a0 + 8 exist in v and h.
             unsafe {
@@ -337,6 +500,34 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
         }
         a0 += 8;
     }
+}
+
+/// `num / den` of `G` groups of eight rows (setups `sa`, `m`): for each `b` in order,
+/// `e = 2^(s_a k_b − m_a)`, `den += e`, `num += e · v_b`, lane by lane as the portable
+/// [`super::portable::attend`] (each lane's operations and their order do not depend on
+/// `G`, which only interleaves independent lanes).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn softmax_ratios<const G: usize>(
+    sa: [__m256; G],
+    m: [__m256; G],
+    k: &[f32],
+    v: &[f32],
+) -> [__m256; G] {
+    let (mut den, mut num) = ([_mm256_setzero_ps(); G], [_mm256_setzero_ps(); G]);
+    for (&kb, &vb) in k.iter().zip(v) {
+        let (kb, vb) = (_mm256_set1_ps(kb), _mm256_set1_ps(vb));
+        for g in 0..G {
+            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa[g], kb), m[g]));
+            den[g] = _mm256_add_ps(den[g], e);
+            num[g] = _mm256_add_ps(num[g], _mm256_mul_ps(e, vb));
+        }
+    }
+    std::array::from_fn(|g| _mm256_div_ps(num[g], den[g]))
 }
 
 /// `(min k, max k)` as [`super::portable::k_range`]: min and max are exact, so any order
@@ -578,55 +769,6 @@ unsafe fn finish_row<const P: u8>(
             if width > 8 {
                 finish8_masked::<P>(t1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
             }
-        }
-    }
-}
-
-/// [`super::portable::epilogue`] eight lanes at a time.
-///
-/// # Safety
-/// The CPU must support AVX2; `sums`, `y` and the epilogue's operands cover `rows × out`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn epilogue_avx2(sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
-    // SAFETY: the caller's bounds.
-    unsafe {
-        match post_kind(ep).0 {
-            STORE => epilogue_post::<STORE>(sums, rows, out, ep, y),
-            RELU => epilogue_post::<RELU>(sums, rows, out, ep, y),
-            GATE => epilogue_post::<GATE>(sums, rows, out, ep, y),
-            _ => epilogue_post::<RESIDUAL>(sums, rows, out, ep, y),
-        }
-    }
-}
-
-/// [`epilogue_avx2`] with the epilogue `P`.
-///
-/// # Safety
-/// As [`epilogue_avx2`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn epilogue_post<const P: u8>(
-    sums: &[f32],
-    rows: usize,
-    out: usize,
-    ep: &Epilogue<'_>,
-    y: &mut [f32],
-) {
-    let py = y.as_mut_ptr();
-    for i in 0..rows {
-        let mut o = 0;
-        // SAFETY: o + 8 ≤ out: eight sums of row i are readable, and finish8's bounds hold.
-        unsafe {
-            while o + 8 <= out {
-                let idx = i * out + o;
-                finish8::<P>(_mm256_loadu_ps(sums.as_ptr().add(idx)), o, idx, ep, py);
-                o += 8;
-            }
-        }
-        if o < out {
-            let idx = i * out + o;
-            super::portable::finish_run(&sums[idx..idx + out - o], o, idx, ep, y);
         }
     }
 }

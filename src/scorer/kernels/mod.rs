@@ -19,7 +19,16 @@
 //! starts at zero. The rounding error of such a sum is bounded by about
 //! `(KC + ⌈inp / KC⌉) · ε · Σ_k |w_k x_k|` (ε = 2⁻²⁴), against `inp · ε · Σ|w_k x_k|` for one
 //! running sum over all of `k`.
-
+//!
+//! ## The int8 matrix product
+//!
+//! `acc[i, o] = Σ_k p[i, k] q[o, k]` over unsigned 7-bit activations `p` and int8 weights
+//! `q` packed into panels of [`NR_I8`] outputs in groups of [`K_GROUP`] `k` (`pack_i8`), is
+//! exact in i32 on every tier. It is dequantized and finished in the same pass, on the tile
+//! still in registers: `d[i, o] = (acc[i, o] − z_i·r_o) as f32 · (s_o·t_i)` ([`Dequant`]:
+//! the i32 difference is exact, its conversion rounds once to nearest even, `s_o·t_i` is
+//! one f32 product), then the epilogue below on `d` as on an f32 sum. Each of these is one
+//! IEEE operation per element, so every tier returns the same bits.
 //!
 //! ## The epilogue
 //!
@@ -61,6 +70,11 @@ pub(crate) const NR_I8: usize = 16;
 /// bytes, the four weights of one output that `vpmaddubsw` + `vpmaddwd` (or one VNNI
 /// `vpdpbusd`) multiply with four activation bytes and sum.
 pub(crate) const K_GROUP: usize = 4;
+
+/// Groups of eight attention rows the AVX2 softmax computes in one pass over `b`: each
+/// group's `2^t` is a chain of about 15 dependent operations, so one group alone leaves the
+/// FP pipes waiting on latency; two keep them busy and still fit the 16 ymm registers.
+pub(crate) const ATTN_GROUPS: usize = 2;
 
 /// What a matrix product does with each finished sum before storing it (see the module doc).
 #[derive(Clone, Copy, Debug)]
@@ -108,6 +122,29 @@ impl<'a> Epilogue<'a> {
     }
 }
 
+/// The factors that turn the int8 product's exact i32 sums into f32 (see `quant.rs`):
+/// `d[i, o] = (acc[i, o] − z_i · r_o) as f32 · (s_o · t_i)`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Dequant<'a> {
+    /// `t_i`, the step of activation row `i` (`rows` values).
+    pub(crate) scales: &'a [f32],
+    /// `z_i`, the zero point of activation row `i` (`rows` values).
+    pub(crate) zeros: &'a [i32],
+    /// `r_o = Σ_k q[o, k]`, the zero-point correction of output `o` (`out` values).
+    pub(crate) row_sum: &'a [i32],
+    /// `s_o`, the scale of weight row `o` (`out` values).
+    pub(crate) wscale: &'a [f32],
+}
+
+impl Dequant<'_> {
+    /// Panics unless the factors cover `rows` rows and `out` outputs: the kernels read them
+    /// unchecked.
+    pub(crate) fn check(&self, rows: usize, out: usize) {
+        assert!(self.scales.len() >= rows && self.zeros.len() >= rows);
+        assert!(self.row_sum.len() >= out && self.wscale.len() >= out);
+    }
+}
+
 /// Which kernels run (results are bit-identical on every tier).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KernelTier {
@@ -145,12 +182,26 @@ impl Kernels {
         }
     }
 
-    /// `acc[i·out + o] = Σ_k x[i·k_pad + k] · q[o, k]` (exact, in i32), the weights packed by
-    /// [`pack_i8`], the activations unsigned 7-bit.
-    pub(crate) fn gemm_u8i8(self, x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
+    /// `y[i·out + o] = ep((acc[i, o] − z_i·r_o) as f32 · (s_o·t_i))` with the exact i32 sums
+    /// `acc[i, o] = Σ_k x[i·k_pad + k] · q[o, k]`, the weights packed by [`pack_i8`], the
+    /// activations unsigned 7-bit, `dq` their factors (bit-identical on every tier; the
+    /// module doc).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(crate) fn gemm_u8i8_f32(
+        self,
+        x: &[u8],
+        k_pad: usize,
+        rows: usize,
+        wp: &[i8],
+        out: usize,
+        dq: &Dequant<'_>,
+        ep: &Epilogue<'_>,
+        y: &mut [f32],
+    ) {
         match self {
-            Kernels::Portable => portable::gemm_u8i8(x, k_pad, wp, out, acc),
-            Kernels::Avx2(t) => t.gemm_u8i8(x, k_pad, wp, out, acc),
+            Kernels::Portable => portable::gemm_u8i8_f32(x, k_pad, rows, wp, out, dq, ep, y),
+            Kernels::Avx2(t) => t.gemm_u8i8_f32(x, k_pad, rows, wp, out, dq, ep, y),
         }
     }
 
@@ -176,16 +227,6 @@ impl Kernels {
         }
     }
 
-    /// `y[i·out + o] = ep(sums[i·out + o])` for `rows` rows: the epilogue on its own, for
-    /// products computed elsewhere (the int8 path). Bit-identical on every tier.
-    #[inline]
-    pub(crate) fn epilogue(self, sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
-        match self {
-            Kernels::Portable => portable::epilogue(sums, rows, out, ep, y),
-            Kernels::Avx2(t) => t.epilogue(sums, rows, out, ep, y),
-        }
-    }
-
     /// The attention of `rows` candidates at once: candidate `i` reads `v`, `q`, `k` from
     /// `proj[i·p ..]` (columns `[0, r)`, `[r, 2r)`, `[2r, 3r)`) and writes `h[i·r .. (i+1)·r]`;
     /// each `h = softmax_rows(q kᵀ / τ) v + v` (see `cross.rs`). Bit-identical on every
@@ -198,13 +239,29 @@ impl Kernels {
         }
     }
 
-    /// Quantizes one activation row to unsigned 7 bits (see
-    /// [`portable::quantize_row_u7`]); returns its scale and zero point.
+    /// Quantizes `rows` activation rows of `width` values, `x[i·stride + offset ..][..width]`,
+    /// to unsigned 7 bits (see [`portable::quantize_row_u7`]) into `q` (`rows × k_pad`, zero
+    /// past `width`; `k_pad` is `width` rounded up to a multiple of 16), with each row's
+    /// scale and zero point. Bit-identical on every tier.
+    #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub(crate) fn quantize_row_u7(self, x: &[f32], q: &mut [u8]) -> (f32, i32) {
+    pub(crate) fn quantize_rows_u7(
+        self,
+        x: &[f32],
+        stride: usize,
+        offset: usize,
+        width: usize,
+        rows: usize,
+        q: &mut [u8],
+        k_pad: usize,
+        scales: &mut [f32],
+        zeros: &mut [i32],
+    ) {
         match self {
-            Kernels::Portable => portable::quantize_row_u7(x, q),
-            Kernels::Avx2(t) => t.quantize_row_u7(x, q),
+            Kernels::Portable => {
+                portable::quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros)
+            }
+            Kernels::Avx2(t) => t.quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros),
         }
     }
 }
@@ -248,15 +305,38 @@ mod tests {
         t
     }
 
+    /// The int8 product of `x` and `q` through `kernels`, dequantized twice: by the identity
+    /// (`t = s = 1`, `z = 0`: `y` is the i32 sum itself, exact in f32 below 2^24) and by
+    /// generated factors with the true row sums, each compared bit for bit with the formula
+    /// of the module doc evaluated on the exact (i64) sum.
     fn check_gemm_u8i8(kernels: Kernels, x: &[u8], q: &[i8], rows: usize, out: usize, k_pad: usize) {
         let wp = pack_i8(q, out, k_pad);
-        let mut acc = vec![7i32; rows * out];
-        kernels.gemm_u8i8(x, k_pad, &wp, out, &mut acc);
-        for i in 0..rows {
-            for o in 0..out {
-                let want: i64 =
-                    (0..k_pad).map(|k| i64::from(x[i * k_pad + k]) * i64::from(q[o * k_pad + k])).sum();
-                assert_eq!(i64::from(acc[i * out + o]), want, "{kernels:?} k {k_pad} ({i},{o})");
+        let row_sum: Vec<i32> =
+            (0..out).map(|o| q[o * k_pad..(o + 1) * k_pad].iter().map(|&v| i32::from(v)).sum()).collect();
+        let gen = bytes(rows as u64 * 131 + out as u64 + k_pad as u64, rows + out);
+        let (ones, zeros) = (vec![1f32; rows.max(out)], vec![0i32; rows]);
+        let t: Vec<f32> = gen[..rows].iter().map(|&b| f32::from(b).abs() / 300.0 + 1e-3).collect();
+        let z: Vec<i32> = gen[..rows].iter().map(|&b| i32::from(b as u8 & 127)).collect();
+        let s: Vec<f32> = gen[rows..].iter().map(|&b| f32::from(b).abs() / 900.0).collect();
+        let identity = Dequant { scales: &ones, zeros: &zeros, row_sum: &row_sum, wscale: &ones };
+        let generated = Dequant { scales: &t, zeros: &z, row_sum: &row_sum, wscale: &s };
+        for (name, dq) in [("identity", identity), ("generated", generated)] {
+            let mut y = vec![f32::NAN; rows * out];
+            kernels.gemm_u8i8_f32(x, k_pad, rows, &wp, out, &dq, &Epilogue::STORE, &mut y);
+            for i in 0..rows {
+                for o in 0..out {
+                    let acc: i64 =
+                        (0..k_pad).map(|k| i64::from(x[i * k_pad + k]) * i64::from(q[o * k_pad + k])).sum();
+                    assert!(acc.abs() < 1 << 24, "the identity check needs sums exact in f32");
+                    let exact = acc - i64::from(dq.zeros[i]) * i64::from(dq.row_sum[o]);
+                    let want = exact as f32 * (dq.wscale[o] * dq.scales[i]);
+                    assert_eq!(
+                        y[i * out + o].to_bits(),
+                        want.to_bits(),
+                        "{kernels:?} {name} k {k_pad} ({i},{o}): {} vs {want}",
+                        y[i * out + o]
+                    );
+                }
             }
         }
     }
@@ -286,40 +366,49 @@ mod tests {
     #[test]
     fn u7_quantization_tiers_agree_bit_for_bit_and_round_trip_within_half_a_step() {
         for kernels in tiers() {
+            // Every width around the 8-float loads and the 16-byte steps (and their masked
+            // tails), three strided rows each.
             for len in 0..=67 {
+                let (rows, stride, offset, k_pad) = (3, len + 3, 2, crate::scorer::quant::padded(len));
                 for seed in 0..6u64 {
                     // Signed rows, and (seed ≥ 4) non-negative ones like ReLU outputs.
-                    let x: Vec<f32> = bytes(seed * 31 + len as u64, len)
+                    let x: Vec<f32> = bytes(seed * 31 + len as u64, rows * stride)
                         .iter()
-                        .map(|&b| {
+                        .enumerate()
+                        .map(|(j, &b)| {
                             let v = if seed >= 4 { f32::from(b).abs() } else { f32::from(b) };
-                            v * 0.013 * (seed as f32 + 1.0)
+                            v * 0.013 * (seed as f32 + 1.0 + (j / stride) as f32)
                         })
                         .collect();
-                    let (mut a, mut b) = (vec![9u8; len], vec![200u8; len]);
-                    let (ta, za) = kernels.quantize_row_u7(&x, &mut a);
-                    let (tb, zb) = portable::quantize_row_u7(&x, &mut b);
-                    assert_eq!(
-                        (ta.to_bits(), za, &a),
-                        (tb.to_bits(), zb, &b),
-                        "{kernels:?} len {len} seed {seed}"
-                    );
-                    assert!(a.iter().all(|&p| p <= 127) && (0..=127).contains(&za));
-                    if seed >= 4 {
-                        assert_eq!(za, 0, "a non-negative row needs no zero point");
-                    }
-                    for (&xi, &p) in x.iter().zip(&a) {
-                        let back = f64::from(ta) * (f64::from(p) - f64::from(za));
-                        assert!(
-                            (back - f64::from(xi)).abs() <= f64::from(ta) * (0.5 + 1e-3),
-                            "{kernels:?} len {len}"
-                        );
+                    let run = |k: Kernels| {
+                        let (mut q, mut t, mut z) =
+                            (vec![200u8; rows * k_pad], vec![9f32; rows], vec![9i32; rows]);
+                        k.quantize_rows_u7(&x, stride, offset, len, rows, &mut q, k_pad, &mut t, &mut z);
+                        (q, t.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), z)
+                    };
+                    let (a, ta, za) = run(kernels);
+                    let (b, tb, zb) = run(Kernels::Portable);
+                    assert_eq!((&a, &ta, &za), (&b, &tb, &zb), "{kernels:?} len {len} seed {seed}");
+                    for i in 0..rows {
+                        let (row, t, z) = (&a[i * k_pad..(i + 1) * k_pad], f32::from_bits(ta[i]), za[i]);
+                        assert!(row[len..].iter().all(|&p| p == 0), "{kernels:?} len {len}: the pad is zero");
+                        assert!(row.iter().all(|&p| p <= 127) && (0..=127).contains(&z));
+                        if seed >= 4 {
+                            assert_eq!(z, 0, "a non-negative row needs no zero point");
+                        }
+                        for (&xi, &p) in x[i * stride + offset..][..len].iter().zip(row) {
+                            let back = f64::from(t) * (f64::from(p) - f64::from(z));
+                            assert!(
+                                (back - f64::from(xi)).abs() <= f64::from(t) * (0.5 + 1e-3),
+                                "{kernels:?} len {len}"
+                            );
+                        }
                     }
                 }
             }
-            let mut q = [5u8; 3];
-            assert_eq!(kernels.quantize_row_u7(&[0.0; 3], &mut q), (0.0, 0));
-            assert_eq!(q, [0, 0, 0]);
+            let (mut q, mut t, mut z) = ([5u8; 16], [1f32], [1i32]);
+            kernels.quantize_rows_u7(&[0.0; 3], 3, 0, 3, 1, &mut q, 16, &mut t, &mut z);
+            assert_eq!((q, t, z), ([0; 16], [0.0], [0]));
         }
     }
 
@@ -364,9 +453,9 @@ mod tests {
         }
     }
 
-    /// Every epilogue on every tier, through the product (one k-slice, several, and none) and
-    /// on its own (the int8 path), is bit-identical to the portable one, including its
-    /// edge values: ±0, NaN, ±∞ and logits that saturate the sigmoid.
+    /// Every epilogue on every tier, through the f32 product (one k-slice, several, and none)
+    /// and through the int8 one (with its dequantization), is bit-identical to the portable
+    /// one, including its edge values: ±0, NaN, ±∞ and logits that saturate the sigmoid.
     #[test]
     fn f32_epilogues_agree_bit_for_bit_on_every_tier() {
         let specials = [0.0f32, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 100.0, -100.0, 1e-30];
@@ -385,11 +474,21 @@ mod tests {
                     let add = vals(out as u64 + 2, out, 30.0);
                     let m = vals(rows as u64 * 7 + 3, rows * out, 60.0);
                     let y0 = vals(rows as u64 * 5 + 4, rows * out, 20.0);
-                    // Sums for the epilogue alone: random, with the special values mixed in.
-                    let mut sums = vals(rows as u64 + out as u64, rows * out, 10.0);
-                    for (i, v) in sums.iter_mut().enumerate().filter(|(i, _)| i % 3 == 0) {
-                        *v = specials[(i / 3) % specials.len()];
+                    // The int8 product of the same shape, its weight scales random with the
+                    // special values mixed in (so the dequantized sums take them too).
+                    let k_pad = inp.div_ceil(K_GROUP) * K_GROUP;
+                    let xq: Vec<u8> =
+                        bytes(inp as u64 + 7, rows * k_pad).iter().map(|&b| b as u8 & 127).collect();
+                    let wq = pack_i8(&bytes(inp as u64 + 3, out * k_pad), out, k_pad);
+                    let r: Vec<i32> = bytes(out as u64 + 5, out).iter().map(|&b| i32::from(b) * 9).collect();
+                    let mut s = vals(out as u64 + 6, out, 3000.0);
+                    for (o, v) in s.iter_mut().enumerate().filter(|(o, _)| o % 3 == 0) {
+                        *v = specials[(o / 3) % specials.len()];
                     }
+                    let t = vals(rows as u64 + 8, rows, 500.0);
+                    let z: Vec<i32> =
+                        bytes(rows as u64 + 9, rows).iter().map(|&b| i32::from(b as u8 & 127)).collect();
+                    let dq = Dequant { scales: &t, zeros: &z, row_sum: &r, wscale: &s };
                     let posts = [Post::Store, Post::Relu, Post::Gate(&m), Post::Residual(&m)];
                     for post in posts {
                         for (b, a) in [
@@ -409,12 +508,12 @@ mod tests {
                                 "{kernels:?} gemm {post:?} inp {inp} rows {rows} out {out}"
                             );
                             let (mut y1, mut y2) = (y0.clone(), y0.clone());
-                            kernels.epilogue(&sums, rows, out, &ep, &mut y1);
-                            portable::epilogue(&sums, rows, out, &ep, &mut y2);
+                            kernels.gemm_u8i8_f32(&xq, k_pad, rows, &wq, out, &dq, &ep, &mut y1);
+                            portable::gemm_u8i8_f32(&xq, k_pad, rows, &wq, out, &dq, &ep, &mut y2);
                             assert_eq!(
                                 bits(&y1),
                                 bits(&y2),
-                                "{kernels:?} epilogue {post:?} rows {rows} out {out}"
+                                "{kernels:?} int8 {post:?} inp {inp} rows {rows} out {out}"
                             );
                         }
                     }
@@ -446,7 +545,8 @@ mod tests {
     #[test]
     fn attention_tiers_agree_bit_for_bit_for_every_rank() {
         for kernels in tiers() {
-            for r in 1..=40 {
+            // Every tail of the eight-row groups and of the ATTN_GROUPS passes, and the large model's rank.
+            for r in (1..=40).chain([63, 64]) {
                 for (tau, scale) in [(1.0f32, 1.0f32), (4.0, 3.0), (0.01, 40.0), (0.3, 0.0)] {
                     let f = |seed: u64| -> Vec<f32> {
                         bytes(seed, r).iter().map(|&b| f32::from(b) / 128.0 * scale).collect()

@@ -6,10 +6,10 @@
 //! |q_k| ≤ 128 fits an i32 for any length below 2^17 (127 · 128 · 2^17 < 2^31), and the
 //! scorer's widths are far smaller, so every tier returns bit-identical results.
 
-use super::{Epilogue, Post, KC, K_GROUP, NR, NR_I8};
+use super::{Dequant, Epilogue, Post, KC, K_GROUP, NR, NR_I8};
 
 /// `q [rows, k_pad]` (row-major, `k_pad` a multiple of [`K_GROUP`]) repacked for
-/// [`gemm_u8i8`]: panels of [`NR_I8`] outputs, and in a panel, for each group of four `k`,
+/// [`gemm_u8i8_f32`]: panels of [`NR_I8`] outputs, and in a panel, for each group of four `k`,
 /// the four bytes of output 0, then of output 1, … (64 bytes per group; zero past `rows`).
 pub(crate) fn pack_i8(q: &[i8], rows: usize, k_pad: usize) -> Vec<i8> {
     debug_assert_eq!(k_pad % K_GROUP, 0);
@@ -25,28 +25,52 @@ pub(crate) fn pack_i8(q: &[i8], rows: usize, k_pad: usize) -> Vec<i8> {
     packed
 }
 
-/// `acc[i·out + o] = Σ_k x[i·k_pad + k] · q[o, k]` (exact, in i32) for the `acc.len() / out`
-/// rows of unsigned 7-bit activations `x` and the weights packed by [`pack_i8`].
-pub(crate) fn gemm_u8i8(x: &[u8], k_pad: usize, wp: &[i8], out: usize, acc: &mut [i32]) {
-    if out == 0 {
-        return;
+/// `Σ_k x[k] · q[o0 + j, k]` (exact, in i32) for the [`NR_I8`] outputs `j` of one panel
+/// (zero past the matrix's last output) and one row `x` of unsigned 7-bit activations.
+fn panel_row_sums(x: &[u8], panel: &[i8]) -> [i32; NR_I8] {
+    let mut sum = [0i32; NR_I8];
+    for (xg, wg) in x.chunks_exact(K_GROUP).zip(panel.chunks_exact(NR_I8 * K_GROUP)) {
+        for (j, wj) in wg.chunks_exact(K_GROUP).enumerate() {
+            for t in 0..K_GROUP {
+                sum[j] += i32::from(xg[t]) * i32::from(wj[t]);
+            }
+        }
     }
-    let rows = acc.len() / out;
+    sum
+}
+
+/// `y[i·out + o] = ep(d[i, o])` with `d[i, o] = (acc[i, o] − z_i · r_o) as f32 · (s_o · t_i)`
+/// and `acc[i, o] = Σ_k x[i·k_pad + k] · q[o, k]` (exact, in i32), for `rows` rows of
+/// unsigned 7-bit activations `x` and the weights packed by [`pack_i8`]: the int8 product
+/// dequantized (see `quant.rs`; `a − z·r` is exact in i32, converted with one rounding,
+/// times the f32 product `s·t`) and finished by the epilogue, per element.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_u8i8_f32(
+    x: &[u8],
+    k_pad: usize,
+    rows: usize,
+    wp: &[i8],
+    out: usize,
+    dq: &Dequant<'_>,
+    ep: &Epilogue<'_>,
+    y: &mut [f32],
+) {
+    ep.check(rows, out);
+    dq.check(rows, out);
     let groups = k_pad / K_GROUP;
     for p in 0..out.div_ceil(NR_I8) {
         let (o0, width) = (p * NR_I8, (out - p * NR_I8).min(NR_I8));
         let panel = &wp[p * groups * NR_I8 * K_GROUP..(p + 1) * groups * NR_I8 * K_GROUP];
         for i in 0..rows {
-            let xi = &x[i * k_pad..(i + 1) * k_pad];
-            let mut sum = [0i32; NR_I8];
-            for (xg, wg) in xi.chunks_exact(K_GROUP).zip(panel.chunks_exact(NR_I8 * K_GROUP)) {
-                for (j, wj) in wg.chunks_exact(K_GROUP).enumerate() {
-                    for t in 0..K_GROUP {
-                        sum[j] += i32::from(xg[t]) * i32::from(wj[t]);
-                    }
-                }
+            let acc = panel_row_sums(&x[i * k_pad..(i + 1) * k_pad], panel);
+            let (t, z) = (dq.scales[i], dq.zeros[i]);
+            let mut d = [0f32; NR_I8];
+            for j in 0..width {
+                let (r, s) = (dq.row_sum[o0 + j], dq.wscale[o0 + j]);
+                // Exact in i32: |acc| and |z · r_o| are below 127 · 128 · k_pad.
+                d[j] = (acc[j] - z * r) as f32 * (s * t);
             }
-            acc[i * out + o0..i * out + o0 + width].copy_from_slice(&sum[..width]);
+            finish_run(&d[..width], o0, i * out + o0, ep, y);
         }
     }
 }
@@ -85,7 +109,30 @@ pub(crate) fn quantize_row_u7(x: &[f32], q: &mut [u8]) -> (f32, i32) {
     (t, z)
 }
 
-/// `q = clamp(round(x · inv) + z, 0, 127)` value by value (the AVX2 kernel's tail too).
+/// Quantizes `rows` activation rows of `width` values, read from `x` at
+/// `x[i·stride + offset ..][..width]`, into `q` (`rows × k_pad`, zero past `width`),
+/// `scales` and `zeros` (`rows` each): [`quantize_row_u7`] row by row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn quantize_rows_u7(
+    x: &[f32],
+    stride: usize,
+    offset: usize,
+    width: usize,
+    rows: usize,
+    q: &mut [u8],
+    k_pad: usize,
+    scales: &mut [f32],
+    zeros: &mut [i32],
+) {
+    for i in 0..rows {
+        let src = &x[i * stride + offset..i * stride + offset + width];
+        let row = &mut q[i * k_pad..(i + 1) * k_pad];
+        (scales[i], zeros[i]) = quantize_row_u7(src, &mut row[..width]);
+        row[width..].fill(0);
+    }
+}
+
+/// `q = clamp(round(x · inv) + z, 0, 127)` value by value.
 #[inline]
 pub(crate) fn quantize_tail_u7(x: &[f32], q: &mut [u8], inv: f32, z: i32) {
     for (qi, &xi) in q.iter_mut().zip(x) {
@@ -275,7 +322,9 @@ pub(crate) fn gemm_f32(
     }
 }
 
-/// [`finish_run`] on every row: `y[i·out + o] = ep(sums[i·out + o])`.
+/// [`finish_run`] on every row: `y[i·out + o] = ep(sums[i·out + o])` (the tests' statement
+/// of the epilogue alone).
+#[cfg(test)]
 pub(crate) fn epilogue(sums: &[f32], rows: usize, out: usize, ep: &Epilogue<'_>, y: &mut [f32]) {
     ep.check(rows, out);
     for i in 0..rows {
