@@ -12,6 +12,7 @@
 //!       8·n·⌈K/64⌉             the item-list rules' membership bits (`coefficients.rs`)
 //!     + 100–132·n              screening's tables (the hash table is 32n–64n), the kept list, the certificate's item duals
 //!     + 2·min(n, 512)²         screening's lists of dominating patterns
+//!     + 8·min(n, 512)·K        and the coefficients of the patterns it compares
 //!     + 8·P·(m + K + R + 3)    the column pool: rankings, rule values, the master's columns
 //!     + 24·(R + 1)²            the master's basis inverse and its refactorisation scratch
 //!     + O(m + K) + 4 KiB       slot-sized and rule-sized vectors, and the tiny ones
@@ -114,7 +115,7 @@ pub(crate) fn before_screening(s: &Shape) -> usize {
     let nr = r + 1;
     let all_coef = ItemCoefficients::reserved_bytes(n, k);
     let model = total(&[bytes::<f64>(m), bytes::<usize>(n), all_coef, k, bytes::<ModelRule>(k)]);
-    let screen = Screen::reserved_bytes(n);
+    let screen = Screen::reserved_bytes(n, k);
     let seen = bytes::<u64>(n.div_ceil(64));
     let solution = total(&[
         bytes::<f64>(nr),

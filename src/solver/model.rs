@@ -159,7 +159,7 @@ impl Model {
         reserve(&mut self.rules, k);
         self.all_coef.reserve(n, k);
         reserve(&mut self.favour, k);
-        self.screen.reserve(n);
+        self.screen.reserve(n, k);
     }
 
     /// Reserves the kept items' buffers for `kept` items and `k` rules.

@@ -60,6 +60,8 @@ pub(crate) struct Screen {
     /// dominator_start[q + 1]]` (pattern ids fit in `u16`: at most `MAX_PATTERNS_COMPARED`).
     dominators: Vec<u16>,
     dominator_start: Vec<usize>,
+    /// The representatives' coefficients, `groups × K` row-major, for the comparison.
+    representative_coef: Vec<f64>,
     /// How many coefficient patterns the last [`Screen::keep_undominated`] kept items of
     /// (`None` when it kept every item without grouping them).
     kept_patterns: Option<usize>,
@@ -171,7 +173,7 @@ impl Screen {
     }
 
     /// Reserves every buffer for `n` items.
-    pub(crate) fn reserve(&mut self, n: usize) {
+    pub(crate) fn reserve(&mut self, n: usize, k: usize) {
         use super::workspace::reserve;
         reserve(&mut self.pattern_hash, n);
         reserve(&mut self.group_of, n);
@@ -184,10 +186,11 @@ impl Screen {
         let compared = n.min(MAX_PATTERNS_COMPARED);
         reserve(&mut self.dominators, compared * compared);
         reserve(&mut self.dominator_start, compared + 1);
+        reserve(&mut self.representative_coef, compared.saturating_mul(k));
     }
 
     /// The bytes [`Screen::reserve`] reserves for `n` items (see `memory.rs`).
-    pub(crate) fn reserved_bytes(n: usize) -> usize {
+    pub(crate) fn reserved_bytes(n: usize, k: usize) -> usize {
         use std::mem::size_of;
         let compared = n.min(MAX_PATTERNS_COMPARED);
         let words = n.saturating_mul(6).saturating_add(2);
@@ -197,6 +200,7 @@ impl Screen {
             table_len(n).saturating_mul(size_of::<(u64, u32)>()),
             compared * compared * size_of::<u16>(),
             (compared + 1) * size_of::<usize>(),
+            compared.saturating_mul(k).saturating_mul(size_of::<f64>()),
         ]
         .iter()
         .fold(0usize, |a, &b| a.saturating_add(b))
@@ -330,23 +334,27 @@ impl Screen {
     }
 
     /// Lists, for each pattern `q`, the patterns `p ≠ q` at least as favourable as `q` for
-    /// every rule.
+    /// every rule. The representatives' coefficients are gathered first: the comparison
+    /// reads each `groups` times.
     fn compare_patterns(&mut self, coef: &Coefficients<'_>, favour: &[Favour], groups: usize) {
         debug_assert!(groups <= MAX_PATTERNS_COMPARED && MAX_PATTERNS_COMPARED <= 1 << 16);
+        let k = favour.len();
+        self.representative_coef.clear();
+        for &rep in &self.representative[..groups] {
+            self.representative_coef.extend((0..k).map(|r| coef.get(r, rep)));
+        }
         self.dominators.clear();
         self.dominator_start.clear();
         for q in 0..groups {
             self.dominator_start.push(self.dominators.len());
+            let b = &self.representative_coef[q * k..(q + 1) * k];
             for p in 0..groups {
-                let (a, b) = (self.representative[p], self.representative[q]);
+                let a = &self.representative_coef[p * k..(p + 1) * k];
                 let dominates = p != q
-                    && favour.iter().enumerate().all(|(r, f)| {
-                        let (x, y) = (coef.get(r, a), coef.get(r, b));
-                        match f {
-                            Favour::Smaller => x <= y,
-                            Favour::Larger => x >= y,
-                            Favour::Equal => x == y,
-                        }
+                    && favour.iter().zip(a.iter().zip(b)).all(|(f, (&x, &y))| match f {
+                        Favour::Smaller => x <= y,
+                        Favour::Larger => x >= y,
+                        Favour::Equal => x == y,
                     });
                 if dominates {
                     self.dominators.push(p as u16);
