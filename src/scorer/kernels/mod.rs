@@ -409,6 +409,28 @@ mod tests {
             let (mut q, mut t, mut z) = ([5u8; 16], [1f32], [1i32]);
             kernels.quantize_rows_u7(&[0.0; 3], 3, 0, 3, 1, &mut q, 16, &mut t, &mut z);
             assert_eq!((q, t, z), ([0; 16], [0.0], [0]));
+            // Degenerate rows agree too: a range too small for `127 / range` (subnormal
+            // values beside zeros), and non-finite values (NaN, ±∞, which only an overflowing
+            // activation could produce).
+            let tiny = f32::from_bits(3);
+            let degenerate: [&[f32]; 5] = [
+                &[0.0, tiny, -tiny, 0.0, 2.0 * tiny],
+                &[0.0, f32::NAN, 1.0, -2.0, 0.5],
+                &[f32::INFINITY, 1.0, 0.0, -1.0, 3.0],
+                &[f32::NEG_INFINITY, 1.0, 0.0, f32::INFINITY, 3.0],
+                &[f32::NAN, f32::NAN, f32::NAN, f32::NAN, f32::NAN],
+            ];
+            for (case, row) in degenerate.iter().enumerate() {
+                let run = |k: Kernels| {
+                    let (mut q, mut t, mut z) = ([9u8; 16], [9f32], [9i32]);
+                    k.quantize_rows_u7(row, 5, 0, 5, 1, &mut q, 16, &mut t, &mut z);
+                    (q, t[0].to_bits(), z[0])
+                };
+                assert_eq!(run(kernels), run(Kernels::Portable), "{kernels:?} degenerate row {case}");
+            }
+            let (mut q, mut t, mut z) = ([9u8; 16], [9f32], [9i32]);
+            kernels.quantize_rows_u7(degenerate[0], 5, 0, 5, 1, &mut q, 16, &mut t, &mut z);
+            assert_eq!((q, t, z), ([0; 16], [0.0], [0]), "{kernels:?}: a subnormal range quantizes to zeros");
         }
     }
 

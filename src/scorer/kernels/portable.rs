@@ -92,10 +92,13 @@ fn round_even(v: f32) -> f32 {
 pub(crate) fn u7_params(lo: f32, hi: f32) -> (f32, f32, i32) {
     let (lo, hi) = (lo.min(0.0), hi.max(0.0));
     let range = hi - lo;
-    if range == 0.0 {
+    let inv = 127.0 / range;
+    // A zero range, or one so small (below about 4e-37) that `127 / range` overflows: the
+    // row quantizes to zeros with scale 0 (its values are that small anyway), rather than
+    // multiplying by infinity.
+    if range == 0.0 || !inv.is_finite() {
         return (0.0, 0.0, 0);
     }
-    let inv = 127.0 / range;
     (range / 127.0, inv, (round_even(-lo * inv) as i32).clamp(0, 127))
 }
 
@@ -136,7 +139,19 @@ pub(crate) fn quantize_rows_u7(
 #[inline]
 pub(crate) fn quantize_tail_u7(x: &[f32], q: &mut [u8], inv: f32, z: i32) {
     for (qi, &xi) in q.iter_mut().zip(x) {
-        *qi = (round_even(xi * inv) as i32 + z).clamp(0, 127) as u8;
+        *qi = to_i32_like_cvtps(round_even(xi * inv)).wrapping_add(z).clamp(0, 127) as u8;
+    }
+}
+
+/// `v` (already rounded) as AVX2's `vcvtps2dq` converts it: `i32::MIN`, the "integer
+/// indefinite", for NaN and for values outside the `i32` range, where `as i32` would give 0
+/// or saturate. Only non-finite activations reach those cases; the tiers then still agree.
+#[inline]
+fn to_i32_like_cvtps(v: f32) -> i32 {
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&v) {
+        v as i32
+    } else {
+        i32::MIN
     }
 }
 
