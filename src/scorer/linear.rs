@@ -9,7 +9,7 @@
 
 pub(crate) use super::kernels::portable::dot_f32;
 pub(crate) use super::kernels::Post;
-use super::kernels::{pack_f32, Dequant, Epilogue, Kernels};
+use super::kernels::{pack_f32, ActivationRows, Dequant, Epilogue, Kernels};
 use super::quant::{padded, quantize_rows, QuantizedMatrix};
 
 /// Arithmetic of the cross and deep towers.
@@ -124,7 +124,8 @@ impl Linear {
                 let q = take(&mut scratch.q, rows * k_pad);
                 let scales = take(&mut scratch.scales, rows);
                 let zeros = take(&mut scratch.zeros, rows);
-                quantize_rows(mode.kernels, x, stride, offset, inp, rows, q, scales, zeros);
+                let src = ActivationRows { x, stride, offset, width: inp, rows };
+                quantize_rows(mode.kernels, src, q, scales, zeros);
                 let dq = Dequant { scales, zeros, row_sum: &self.wq.row_sum, wscale: &self.wq.scale };
                 mode.kernels.gemm_u8i8_f32(q, k_pad, rows, &self.wq.packed, out, &dq, &ep, y);
             }

@@ -36,7 +36,7 @@
 //! constructor that has `q` and the scales gets them from [`QuantizedMatrix::from_padded`].
 
 use super::kernels::portable::quantize_row;
-use super::kernels::{pack_i8, Kernels};
+use super::kernels::{pack_i8, ActivationRows, Kernels, QuantizedRows};
 
 /// Quantized rows are padded to a multiple of this many values (one AVX2 step).
 pub(crate) const K_ALIGN: usize = 16;
@@ -102,22 +102,17 @@ impl QuantizedMatrix {
     }
 }
 
-/// Quantizes `rows` activation rows of `width` values, read from `x` at
-/// `x[i·stride + offset ..][..width]`, into `q` (`rows × padded(width)`, zero pad), `scales`
+/// Quantizes the activation rows `src` into `q` (`rows × padded(width)`, zero pad), `scales`
 /// and `zeros` (`rows` each).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn quantize_rows(
     kernels: Kernels,
-    x: &[f32],
-    stride: usize,
-    offset: usize,
-    width: usize,
-    rows: usize,
+    src: ActivationRows<'_>,
     q: &mut [u8],
     scales: &mut [f32],
     zeros: &mut [i32],
 ) {
-    kernels.quantize_rows_u7(x, stride, offset, width, rows, q, padded(width), scales, zeros);
+    let k_pad = padded(src.width);
+    kernels.quantize_rows_u7(src, &mut QuantizedRows { q, k_pad, scales, zeros });
 }
 
 #[cfg(test)]
@@ -180,7 +175,8 @@ mod tests {
         let x = [9.0, 1.0, -1.0, 9.0, 9.0, 0.0, 0.0, 9.0];
         let mut q = [1u8; 32];
         let (mut s, mut z) = ([1f32; 2], [1i32; 2]);
-        quantize_rows(Kernels::Portable, &x, 4, 1, 2, 2, &mut q, &mut s, &mut z);
+        let src = ActivationRows { x: &x, stride: 4, offset: 1, width: 2, rows: 2 };
+        quantize_rows(Kernels::Portable, src, &mut q, &mut s, &mut z);
         // Row 0 spans [−1, 1]: t = 2/127, z = round(63.5) = 64 (ties to even), 1 → 63.5 + 64.
         assert_eq!(&q[..2], [127, 0]);
         assert!(q[2..].iter().all(|&v| v == 0));

@@ -22,7 +22,10 @@
 use std::arch::x86_64::*;
 
 use super::super::quant::{padded, K_ALIGN};
-use super::{Dequant, Epilogue, Post, ATTN_GROUPS, KC, K_GROUP, MR, NR, NR_I8, ROW_CHUNK};
+use super::{
+    ActivationRows, Dequant, Epilogue, Post, QuantizedRows, ATTN_GROUPS, KC, K_GROUP, MR, NR, NR_I8,
+    ROW_CHUNK,
+};
 
 /// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
 /// `None` where the feature is missing (or off x86-64), so holding an `Avx2` makes the
@@ -47,32 +50,21 @@ impl Avx2 {
     /// Like [`super::portable::quantize_rows_u7`] (bit-identical: the same parameters, the
     /// same round-half-to-even and the same clamp), sixteen values at a time, the tail of a
     /// row through masked loads, so a row of any width has no scalar loop.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn quantize_rows_u7(
-        self,
-        x: &[f32],
-        stride: usize,
-        offset: usize,
-        width: usize,
-        rows: usize,
-        q: &mut [u8],
-        k_pad: usize,
-        scales: &mut [f32],
-        zeros: &mut [i32],
-    ) {
+    pub(crate) fn quantize_rows_u7(self, src: ActivationRows<'_>, dst: &mut QuantizedRows<'_>) {
+        let (rows, width, k_pad) = (src.rows, src.width, dst.k_pad);
         assert_eq!(k_pad, padded(width), "rows are padded to a multiple of K_ALIGN");
-        assert!(rows == 0 || x.len() >= (rows - 1) * stride + offset + width);
-        assert!(q.len() >= rows * k_pad && scales.len() >= rows && zeros.len() >= rows);
+        assert!(rows == 0 || src.x.len() >= (rows - 1) * src.stride + src.offset + width);
+        assert!(dst.q.len() >= rows * k_pad && dst.scales.len() >= rows && dst.zeros.len() >= rows);
         #[cfg(target_arch = "x86_64")]
         // SAFETY: AVX2 is present (the token exists); the asserts put every row's `width`
         // values within x, its k_pad bytes within q, and its scale and zero point within
         // scales and zeros.
         unsafe {
-            quantize_rows_u7_avx2(x, stride, offset, width, rows, q, k_pad, scales, zeros)
+            quantize_rows_u7_avx2(src, dst)
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
-            super::portable::quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros)
+            super::portable::quantize_rows_u7(src, dst)
         }
     }
 
@@ -317,22 +309,15 @@ unsafe fn tile_u8i8<const R: usize>(
 /// The CPU must support AVX2; the operands are as [`Avx2::quantize_rows_u7`] asserts.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn quantize_rows_u7_avx2(
-    x: &[f32],
-    stride: usize,
-    offset: usize,
-    width: usize,
-    rows: usize,
-    q: &mut [u8],
-    k_pad: usize,
-    scales: &mut [f32],
-    zeros: &mut [i32],
-) {
-    for i in 0..rows {
+unsafe fn quantize_rows_u7_avx2(src: ActivationRows<'_>, dst: &mut QuantizedRows<'_>) {
+    for i in 0..src.rows {
         // SAFETY: the caller's bounds.
-        (scales[i], zeros[i]) = unsafe {
-            quantize_row_u7_avx2(x.as_ptr().add(i * stride + offset), width, q.as_mut_ptr().add(i * k_pad))
+        (dst.scales[i], dst.zeros[i]) = unsafe {
+            quantize_row_u7_avx2(
+                src.x.as_ptr().add(i * src.stride + src.offset),
+                src.width,
+                dst.q.as_mut_ptr().add(i * dst.k_pad),
+            )
         };
     }
 }

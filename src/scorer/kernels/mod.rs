@@ -239,31 +239,43 @@ impl Kernels {
         }
     }
 
-    /// Quantizes `rows` activation rows of `width` values, `x[i·stride + offset ..][..width]`,
-    /// to unsigned 7 bits (see [`portable::quantize_row_u7`]) into `q` (`rows × k_pad`, zero
-    /// past `width`; `k_pad` is `width` rounded up to a multiple of 16), with each row's
-    /// scale and zero point. Bit-identical on every tier.
-    #[allow(clippy::too_many_arguments)]
+    /// Quantizes the activation rows `src` to unsigned 7 bits (see
+    /// [`portable::quantize_row_u7`]) into `dst`. Bit-identical on every tier.
     #[inline]
-    pub(crate) fn quantize_rows_u7(
-        self,
-        x: &[f32],
-        stride: usize,
-        offset: usize,
-        width: usize,
-        rows: usize,
-        q: &mut [u8],
-        k_pad: usize,
-        scales: &mut [f32],
-        zeros: &mut [i32],
-    ) {
+    pub(crate) fn quantize_rows_u7(self, src: ActivationRows<'_>, dst: &mut QuantizedRows<'_>) {
         match self {
-            Kernels::Portable => {
-                portable::quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros)
-            }
-            Kernels::Avx2(t) => t.quantize_rows_u7(x, stride, offset, width, rows, q, k_pad, scales, zeros),
+            Kernels::Portable => portable::quantize_rows_u7(src, dst),
+            Kernels::Avx2(t) => t.quantize_rows_u7(src, dst),
         }
     }
+}
+
+/// Activation rows to quantize: row `i` is `x[i·stride + offset ..][..width]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ActivationRows<'a> {
+    pub x: &'a [f32],
+    pub stride: usize,
+    pub offset: usize,
+    pub width: usize,
+    pub rows: usize,
+}
+
+impl<'a> ActivationRows<'a> {
+    /// Row `i`.
+    pub(crate) fn row(&self, i: usize) -> &'a [f32] {
+        &self.x[i * self.stride + self.offset..][..self.width]
+    }
+}
+
+/// Where quantized activation rows go: row `i` in `q[i·k_pad ..][..k_pad]` (zero past the
+/// row's width; `k_pad` is the width rounded up to a multiple of 16), its scale and zero
+/// point in `scales[i]` and `zeros[i]`.
+#[derive(Debug)]
+pub(crate) struct QuantizedRows<'a> {
+    pub q: &'a mut [u8],
+    pub k_pad: usize,
+    pub scales: &'a mut [f32],
+    pub zeros: &'a mut [i32],
 }
 
 #[cfg(test)]
@@ -383,7 +395,11 @@ mod tests {
                     let run = |k: Kernels| {
                         let (mut q, mut t, mut z) =
                             (vec![200u8; rows * k_pad], vec![9f32; rows], vec![9i32; rows]);
-                        k.quantize_rows_u7(&x, stride, offset, len, rows, &mut q, k_pad, &mut t, &mut z);
+                        let src = ActivationRows { x: &x, stride, offset, width: len, rows };
+                        k.quantize_rows_u7(
+                            src,
+                            &mut QuantizedRows { q: &mut q, k_pad, scales: &mut t, zeros: &mut z },
+                        );
                         (q, t.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), z)
                     };
                     let (a, ta, za) = run(kernels);
@@ -407,7 +423,11 @@ mod tests {
                 }
             }
             let (mut q, mut t, mut z) = ([5u8; 16], [1f32], [1i32]);
-            kernels.quantize_rows_u7(&[0.0; 3], 3, 0, 3, 1, &mut q, 16, &mut t, &mut z);
+            let src = ActivationRows { x: &[0.0; 3], stride: 3, offset: 0, width: 3, rows: 1 };
+            kernels.quantize_rows_u7(
+                src,
+                &mut QuantizedRows { q: &mut q, k_pad: 16, scales: &mut t, zeros: &mut z },
+            );
             assert_eq!((q, t, z), ([0; 16], [0.0], [0]));
             // Degenerate rows agree too: a range too small for `127 / range` (subnormal
             // values beside zeros), and non-finite values (NaN, ±∞, which only an overflowing
@@ -423,13 +443,21 @@ mod tests {
             for (case, row) in degenerate.iter().enumerate() {
                 let run = |k: Kernels| {
                     let (mut q, mut t, mut z) = ([9u8; 16], [9f32], [9i32]);
-                    k.quantize_rows_u7(row, 5, 0, 5, 1, &mut q, 16, &mut t, &mut z);
+                    let src = ActivationRows { x: row, stride: 5, offset: 0, width: 5, rows: 1 };
+                    k.quantize_rows_u7(
+                        src,
+                        &mut QuantizedRows { q: &mut q, k_pad: 16, scales: &mut t, zeros: &mut z },
+                    );
                     (q, t[0].to_bits(), z[0])
                 };
                 assert_eq!(run(kernels), run(Kernels::Portable), "{kernels:?} degenerate row {case}");
             }
             let (mut q, mut t, mut z) = ([9u8; 16], [9f32], [9i32]);
-            kernels.quantize_rows_u7(degenerate[0], 5, 0, 5, 1, &mut q, 16, &mut t, &mut z);
+            let src = ActivationRows { x: degenerate[0], stride: 5, offset: 0, width: 5, rows: 1 };
+            kernels.quantize_rows_u7(
+                src,
+                &mut QuantizedRows { q: &mut q, k_pad: 16, scales: &mut t, zeros: &mut z },
+            );
             assert_eq!((q, t, z), ([0; 16], [0.0], [0]), "{kernels:?}: a subnormal range quantizes to zeros");
         }
     }

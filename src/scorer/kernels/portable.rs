@@ -6,7 +6,7 @@
 //! |q_k| ≤ 128 fits an i32 for any length below 2^17 (127 · 128 · 2^17 < 2^31), and the
 //! scorer's widths are far smaller, so every tier returns bit-identical results.
 
-use super::{Dequant, Epilogue, Post, KC, K_GROUP, NR, NR_I8};
+use super::{ActivationRows, Dequant, Epilogue, Post, QuantizedRows, KC, K_GROUP, NR, NR_I8};
 
 /// `q [rows, k_pad]` (row-major, `k_pad` a multiple of [`K_GROUP`]) repacked for
 /// [`gemm_u8i8_f32`]: panels of [`NR_I8`] outputs, and in a panel, for each group of four `k`,
@@ -112,25 +112,13 @@ pub(crate) fn quantize_row_u7(x: &[f32], q: &mut [u8]) -> (f32, i32) {
     (t, z)
 }
 
-/// Quantizes `rows` activation rows of `width` values, read from `x` at
-/// `x[i·stride + offset ..][..width]`, into `q` (`rows × k_pad`, zero past `width`),
-/// `scales` and `zeros` (`rows` each): [`quantize_row_u7`] row by row.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn quantize_rows_u7(
-    x: &[f32],
-    stride: usize,
-    offset: usize,
-    width: usize,
-    rows: usize,
-    q: &mut [u8],
-    k_pad: usize,
-    scales: &mut [f32],
-    zeros: &mut [i32],
-) {
-    for i in 0..rows {
-        let src = &x[i * stride + offset..i * stride + offset + width];
-        let row = &mut q[i * k_pad..(i + 1) * k_pad];
-        (scales[i], zeros[i]) = quantize_row_u7(src, &mut row[..width]);
+/// Quantizes the activation rows `src` into `dst`: [`quantize_row_u7`] row by row, the pad
+/// past each row zero.
+pub(crate) fn quantize_rows_u7(src: ActivationRows<'_>, dst: &mut QuantizedRows<'_>) {
+    let (width, k_pad) = (src.width, dst.k_pad);
+    for i in 0..src.rows {
+        let row = &mut dst.q[i * k_pad..(i + 1) * k_pad];
+        (dst.scales[i], dst.zeros[i]) = quantize_row_u7(src.row(i), &mut row[..width]);
         row[width..].fill(0);
     }
 }
