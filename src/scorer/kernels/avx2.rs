@@ -252,20 +252,8 @@ unsafe fn finish_row_i8<const P: u8>(
         let exact = _mm256_sub_epi32(acc[h], _mm256_mullo_epi32(vz, f.r[h]));
         _mm256_mul_ps(_mm256_cvtepi32_ps(exact), _mm256_mul_ps(f.s[h], vt))
     };
-    let (d0, d1) = (d(0), d(1));
-    let idx = i * g.out + o0;
-    // SAFETY: the caller's bounds; finish8 touches `width` lanes at most.
-    unsafe {
-        if width == NR_I8 {
-            finish8::<P>(d0, o0, idx, g.ep, g.y);
-            finish8::<P>(d1, o0 + 8, idx + 8, g.ep, g.y);
-        } else {
-            finish8_masked::<P>(d0, o0, idx, width.min(8), g.ep, g.y);
-            if width > 8 {
-                finish8_masked::<P>(d1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
-            }
-        }
-    }
+    // SAFETY: the caller's bounds.
+    unsafe { finish16::<P>(d(0), d(1), o0, i * g.out + o0, width, g.ep, g.y) }
 }
 
 /// The exact sums of `R` rows × [`NR_I8`] outputs over `groups` groups of four `k`: per
@@ -324,6 +312,8 @@ unsafe fn quantize_rows_u7_avx2(src: ActivationRows<'_>, dst: &mut QuantizedRows
 
 // The quantizer's 16-byte steps end within a row only while rows are padded to 16 bytes.
 const _: () = assert!(K_ALIGN == 16);
+// Both GEMMs' panels are the sixteen outputs `finish16` finishes.
+const _: () = assert!(NR == 16 && NR_I8 == 16);
 
 /// `lanes < n` of eight, as a mask (all bits set where true).
 #[cfg(target_arch = "x86_64")]
@@ -743,16 +733,38 @@ unsafe fn finish_row<const P: u8>(
     width: usize,
 ) {
     let (t0, t1) = (_mm256_add_ps(base[0], acc[0]), _mm256_add_ps(base[1], acc[1]));
-    let idx = i * g.out + o0;
-    // SAFETY: the caller's bounds; finish8 touches `width` lanes at most.
+    // SAFETY: the caller's bounds.
+    unsafe { finish16::<P>(t0, t1, o0, i * g.out + o0, width, g.ep, g.y) }
+}
+
+/// The epilogue `P` on a panel row's sixteen sums `t0`, `t1` of outputs `o0 ..`, stored at
+/// `y[idx ..][..width]`: two full vectors, or masked ones at a panel's partial edge. Both
+/// GEMMs (f32 and int8) end their tiles here.
+///
+/// # Safety
+/// The CPU must support AVX2; `1 ≤ width ≤ 16`, `o0 + width ≤ out` and `idx + width ≤
+/// rows·out`; finish8 touches `width` lanes at most.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn finish16<const P: u8>(
+    t0: __m256,
+    t1: __m256,
+    o0: usize,
+    idx: usize,
+    width: usize,
+    ep: &Epilogue<'_>,
+    y: *mut f32,
+) {
+    // SAFETY: the caller's bounds.
     unsafe {
-        if width == NR {
-            finish8::<P>(t0, o0, idx, g.ep, g.y);
-            finish8::<P>(t1, o0 + 8, idx + 8, g.ep, g.y);
+        if width == 16 {
+            finish8::<P>(t0, o0, idx, ep, y);
+            finish8::<P>(t1, o0 + 8, idx + 8, ep, y);
         } else {
-            finish8_masked::<P>(t0, o0, idx, width.min(8), g.ep, g.y);
+            finish8_masked::<P>(t0, o0, idx, width.min(8), ep, y);
             if width > 8 {
-                finish8_masked::<P>(t1, o0 + 8, idx + 8, width - 8, g.ep, g.y);
+                finish8_masked::<P>(t1, o0 + 8, idx + 8, width - 8, ep, y);
             }
         }
     }
