@@ -40,10 +40,14 @@ pub(crate) struct Assignment {
     pred_row: Vec<usize>,
     /// Column matched to each row (`NONE` while the row waits).
     row_col: Vec<usize>,
-    /// Tentative distance of each column in the current search.
+    /// Final distance of each column settled in the current search.
     dist: Vec<f64>,
-    /// Columns not yet settled in the current search, and the settled ones.
-    unsettled: Vec<usize>,
+    /// Tentative distance of each column in the current search (`+∞` once settled).
+    open_dist: Vec<f64>,
+    /// Each column's potential while it is open, `−∞` once settled: its reduced cost from
+    /// any row is then `+∞`, so the dense relaxation loop skips it without a branch.
+    open_v: Vec<f64>,
+    /// The columns settled in the current search, in order.
     settled: Vec<usize>,
     /// The cost row of every dummy row of the square problem (all zeros).
     zeros: Vec<f64>,
@@ -190,35 +194,53 @@ impl Assignment {
     /// the potentials keep non-negative), then updates the potentials so that every
     /// matched edge stays tight and every reduced cost stays non-negative.
     fn add_row(&mut self, row: usize, rows: usize, cols: usize, cost: &[f64]) {
-        self.unsettled.clear();
-        self.unsettled.extend(0..cols);
+        // Every column is relaxed at every step, settled ones included (their `open_v` is
+        // −∞): one dense pass over contiguous arrays costs less than a gather through a
+        // list of the open columns (callgrind on 1000×50 real coefficients: the list's
+        // loop ran about 37 instructions per column, bounds checks on five gathers).
         self.settled.clear();
-        self.dist.fill(f64::INFINITY);
+        reset(&mut self.open_dist, cols, f64::INFINITY);
+        self.open_v.clear();
+        self.open_v.extend_from_slice(&self.col_potential[..cols]);
         let (mut current, mut current_dist) = (row, 0.0);
         let zeros = std::mem::take(&mut self.zeros);
         let free_col = loop {
             let cost_row =
                 if current < rows { &cost[current * cols..(current + 1) * cols] } else { &zeros[..cols] };
             let base = current_dist - self.row_potential[current];
-            let mut best_pos = 0;
+            let mut best_col = NONE;
             let mut best = f64::INFINITY;
             let mut best_free = false;
-            for (pos, &c) in self.unsettled.iter().enumerate() {
-                let d = base + cost_row[c] - self.col_potential[c];
-                if d < self.dist[c] {
-                    self.dist[c] = d;
-                    self.pred_row[c] = current;
+            let columns = cost_row
+                .iter()
+                .zip(&self.open_v)
+                .zip(self.open_dist.iter_mut().zip(&mut self.pred_row[..cols]))
+                .zip(&self.col_row[..cols]);
+            for (c, (((&x, &v), (open, pred)), &owner)) in columns.enumerate() {
+                let d = base + x - v;
+                if d < *open {
+                    *open = d;
+                    *pred = current;
                 }
                 // Among equally near columns a free one ends the search at once (ties are
                 // common: dummy rows see every unpriced column at distance 0).
-                let free = self.col_row[c] == NONE;
-                if self.dist[c] < best || (self.dist[c] == best && free && !best_free) {
-                    best = self.dist[c];
-                    best_pos = pos;
+                let free = owner == NONE;
+                if *open < best || (*open == best && free && !best_free) {
+                    best = *open;
+                    best_col = c;
                     best_free = free;
                 }
             }
-            let c = self.unsettled.swap_remove(best_pos);
+            // An open column is always left (a free one: rows ≤ cols). Only distances
+            // that overflowed to +∞ leave `best_col` unset: then the first open column.
+            let c = if best_col == NONE {
+                self.open_v.iter().position(|&v| v != f64::NEG_INFINITY).unwrap_or(0)
+            } else {
+                best_col
+            };
+            self.dist[c] = best;
+            self.open_dist[c] = f64::INFINITY;
+            self.open_v[c] = f64::NEG_INFINITY;
             self.settled.push(c);
             if self.col_row[c] == NONE {
                 break c;
@@ -250,7 +272,8 @@ impl Assignment {
         reserve(&mut self.pred_row, cols);
         reserve(&mut self.row_col, rows);
         reserve(&mut self.dist, cols);
-        reserve(&mut self.unsettled, cols);
+        reserve(&mut self.open_dist, cols);
+        reserve(&mut self.open_v, cols);
         reserve(&mut self.settled, cols);
         reserve(&mut self.zeros, cols);
         // The warm path's square problem has a row per column.
@@ -258,10 +281,10 @@ impl Assignment {
         reserve(&mut self.row_col, cols);
     }
 
-    /// The bytes [`Assignment::reserve`] reserves (see `memory.rs`): nine vectors of `cols`
+    /// The bytes [`Assignment::reserve`] reserves (see `memory.rs`): ten vectors of `cols`
     /// (the warm path's square problem has a row per column, and `rows ≤ cols`).
     pub(crate) fn reserved_bytes(rows: usize, cols: usize) -> usize {
-        cols.max(rows).saturating_mul(9 * std::mem::size_of::<f64>())
+        cols.max(rows).saturating_mul(10 * std::mem::size_of::<f64>())
     }
 
     /// `u_r` for row `r` after [`Assignment::solve`].
