@@ -1050,9 +1050,11 @@ impl EdgeMaster {
         })
     }
 
-    /// The objective of `phase` at the current basic solution.
+    /// The objective of `phase` at the current basic solution. Item slacks cost nothing, so
+    /// the sum starts after them: `O(R + edges)`, not `O(n)` (at 100,000 kept items the
+    /// slacks made this 4 % of a solve).
     pub fn objective(&self, phase: Phase) -> f64 {
-        (0..self.var_count())
+        (self.n..self.var_count())
             .filter(|&v| self.status[v] != NONE)
             .map(|v| self.cost(v, phase) * self.value[v])
             .sum()
