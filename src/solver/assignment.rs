@@ -49,6 +49,11 @@ pub(crate) struct Assignment {
     open_v: Vec<f64>,
     /// The columns settled in the current search, in order.
     settled: Vec<usize>,
+    /// Each row's class of identical cost rows ([`Assignment::classify_rows`]).
+    row_class: Vec<u32>,
+    /// Per class, the search (`stamp`) that last relaxed one of its rows.
+    class_stamp: Vec<u32>,
+    stamp: u32,
     /// The cost row of every dummy row of the square problem (all zeros).
     zeros: Vec<f64>,
 }
@@ -88,6 +93,7 @@ impl Assignment {
         reset(&mut self.pred_row, cols, NONE);
         reset(&mut self.row_col, all_rows, NONE);
         reset(&mut self.dist, cols, 0.0);
+        self.classify_rows(rows, all_rows, cols, cost);
         // Dummy rows first: they take the columns the warm potentials price lowest.
         for row in (rows..all_rows).chain(0..rows) {
             // Row reduction: the cheapest reduced cost of the new row becomes 0.
@@ -193,44 +199,40 @@ impl Assignment {
     /// Matches `row` along a shortest augmenting path (Dijkstra on reduced costs, which
     /// the potentials keep non-negative), then updates the potentials so that every
     /// matched edge stays tight and every reduced cost stays non-negative.
+    ///
+    /// Every column is relaxed at every step, settled ones included (their `open_v` is
+    /// −∞): one dense pass over contiguous arrays costs less than a gather through a list
+    /// of the open columns (callgrind on 1000×50 real coefficients: the list's loop ran
+    /// about 37 instructions per column, bounds checks on five gathers).
+    ///
+    /// **Identical rows.** Two matched rows with the same costs have the same potential
+    /// (each equals its row's least reduced cost), so once the search has relaxed one of
+    /// them, reaching another (at a distance at least as large) relaxes nothing. The search
+    /// then settles at once every column at the current distance whose row's class was
+    /// relaxed, instead of one pass per column. The dummy rows of the warm start are all
+    /// alike, and phase 1's rows (no scores) are alike across a band: a search that reached
+    /// one dummy row used to walk all of them, a full pass each (1000×50 real coefficients,
+    /// phase 1: 71 such passes in some rows' searches). The settled set, the distances and
+    /// the predecessors are the ones the one-at-a-time search reaches (columns it would not
+    /// have settled are at the final distance, and `augment` moves them by 0).
     fn add_row(&mut self, row: usize, rows: usize, cols: usize, cost: &[f64]) {
-        // Every column is relaxed at every step, settled ones included (their `open_v` is
-        // −∞): one dense pass over contiguous arrays costs less than a gather through a
-        // list of the open columns (callgrind on 1000×50 real coefficients: the list's
-        // loop ran about 37 instructions per column, bounds checks on five gathers).
         self.settled.clear();
         reset(&mut self.open_dist, cols, f64::INFINITY);
         self.open_v.clear();
         self.open_v.extend_from_slice(&self.col_potential[..cols]);
-        let (mut current, mut current_dist) = (row, 0.0);
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.class_stamp.fill(0);
+            self.stamp = 1;
+        }
+        let stamp = self.stamp;
         let zeros = std::mem::take(&mut self.zeros);
+        let cost_row = |r: usize| if r < rows { &cost[r * cols..(r + 1) * cols] } else { &zeros[..cols] };
+        self.class_stamp[self.row_class[row] as usize] = stamp;
+        let base = -self.row_potential[row];
+        let mut pick = relax_and_pick(self.search(cols), cost_row(row), base, row);
         let free_col = loop {
-            let cost_row =
-                if current < rows { &cost[current * cols..(current + 1) * cols] } else { &zeros[..cols] };
-            let base = current_dist - self.row_potential[current];
-            let mut best_col = NONE;
-            let mut best = f64::INFINITY;
-            let mut best_free = false;
-            let columns = cost_row
-                .iter()
-                .zip(&self.open_v)
-                .zip(self.open_dist.iter_mut().zip(&mut self.pred_row[..cols]))
-                .zip(&self.col_row[..cols]);
-            for (c, (((&x, &v), (open, pred)), &owner)) in columns.enumerate() {
-                let d = base + x - v;
-                if d < *open {
-                    *open = d;
-                    *pred = current;
-                }
-                // Among equally near columns a free one ends the search at once (ties are
-                // common: dummy rows see every unpriced column at distance 0).
-                let free = owner == NONE;
-                if *open < best || (*open == best && free && !best_free) {
-                    best = *open;
-                    best_col = c;
-                    best_free = free;
-                }
-            }
+            let (best, best_col) = pick;
             // An open column is always left (a free one: rows ≤ cols). Only distances
             // that overflowed to +∞ leave `best_col` unset: then the first open column.
             let c = if best_col == NONE {
@@ -238,15 +240,19 @@ impl Assignment {
             } else {
                 best_col
             };
-            self.dist[c] = best;
-            self.open_dist[c] = f64::INFINITY;
-            self.open_v[c] = f64::NEG_INFINITY;
-            self.settled.push(c);
-            if self.col_row[c] == NONE {
+            self.settle(c, best);
+            let r = self.col_row[c];
+            if r == NONE {
                 break c;
             }
-            current = self.col_row[c];
-            current_dist = best;
+            let class = self.row_class[r] as usize;
+            pick = if self.class_stamp[class] == stamp {
+                self.settle_relaxed_ties(best, cols)
+            } else {
+                self.class_stamp[class] = stamp;
+                let base = best - self.row_potential[r];
+                relax_and_pick(self.search(cols), cost_row(r), base, r)
+            };
         };
         self.zeros = zeros;
         augment(
@@ -264,6 +270,72 @@ impl Assignment {
         );
     }
 
+    /// The arrays one relaxation pass reads and writes.
+    fn search(&mut self, cols: usize) -> Search<'_> {
+        Search {
+            open_v: &self.open_v[..cols],
+            open_dist: &mut self.open_dist[..cols],
+            pred_row: &mut self.pred_row[..cols],
+            col_row: &self.col_row[..cols],
+        }
+    }
+
+    /// Column `c` is settled at distance `d`.
+    fn settle(&mut self, c: usize, d: f64) {
+        self.dist[c] = d;
+        self.open_dist[c] = f64::INFINITY;
+        self.open_v[c] = f64::NEG_INFINITY;
+        self.settled.push(c);
+    }
+
+    /// Settles every open column at distance `best` whose row's class this search has
+    /// relaxed (see [`Assignment::add_row`]), and picks the nearest of the others (as
+    /// [`relax_and_pick`] does, without relaxing).
+    fn settle_relaxed_ties(&mut self, best: f64, cols: usize) -> (f64, usize) {
+        let stamp = self.stamp;
+        let mut pick = (f64::INFINITY, NONE);
+        let mut pick_free = false;
+        for c in 0..cols {
+            let d = self.open_dist[c];
+            let owner = self.col_row[c];
+            if d == best && owner != NONE && self.class_stamp[self.row_class[owner] as usize] == stamp {
+                self.settle(c, best);
+                continue;
+            }
+            let free = owner == NONE;
+            if d < pick.0 || (d == pick.0 && free && !pick_free) {
+                pick = (d, c);
+                pick_free = free;
+            }
+        }
+        pick
+    }
+
+    /// Each row's class: rows with the same costs (bit for bit) share one, the first such
+    /// row's index; the dummy rows and any real row of zeros share class `rows`. Rows alike
+    /// are neighbours in the slate (slots of a band with one weight), so each row is
+    /// compared with the one before.
+    fn classify_rows(&mut self, rows: usize, all_rows: usize, cols: usize, cost: &[f64]) {
+        self.row_class.clear();
+        let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+        for r in 0..rows {
+            let row = &cost[r * cols..(r + 1) * cols];
+            let class = if row.iter().all(|x| x.to_bits() == 0) {
+                rows
+            } else if r > 0 && same(row, &cost[(r - 1) * cols..r * cols]) {
+                self.row_class[r - 1] as usize
+            } else {
+                r
+            };
+            self.row_class.push(class as u32);
+        }
+        self.row_class.extend(std::iter::repeat_n(rows as u32, all_rows - rows));
+        // Class ids are below `rows + 1`; stamps of an earlier, larger problem may remain.
+        if self.class_stamp.len() < rows + 1 {
+            reset(&mut self.class_stamp, rows + 1, 0);
+        }
+    }
+
     /// Reserves every buffer for `rows × cols` problems.
     pub(crate) fn reserve(&mut self, rows: usize, cols: usize) {
         reserve(&mut self.row_potential, rows);
@@ -274,6 +346,8 @@ impl Assignment {
         reserve(&mut self.dist, cols);
         reserve(&mut self.open_dist, cols);
         reserve(&mut self.open_v, cols);
+        reserve(&mut self.row_class, cols);
+        reserve(&mut self.class_stamp, rows + 1);
         reserve(&mut self.settled, cols);
         reserve(&mut self.zeros, cols);
         // The warm path's square problem has a row per column.
@@ -282,9 +356,12 @@ impl Assignment {
     }
 
     /// The bytes [`Assignment::reserve`] reserves (see `memory.rs`): ten vectors of `cols`
-    /// (the warm path's square problem has a row per column, and `rows ≤ cols`).
+    /// numbers (the warm path's square problem has a row per column, and `rows ≤ cols`),
+    /// and the `u32` row classes (one per row) and class stamps (`rows + 1`).
     pub(crate) fn reserved_bytes(rows: usize, cols: usize) -> usize {
-        cols.max(rows).saturating_mul(10 * std::mem::size_of::<f64>())
+        cols.max(rows).saturating_mul(10 * std::mem::size_of::<f64>()).saturating_add(
+            cols.saturating_add(rows).saturating_add(1).saturating_mul(std::mem::size_of::<u32>()),
+        )
     }
 
     /// `u_r` for row `r` after [`Assignment::solve`].
@@ -296,6 +373,40 @@ impl Assignment {
     pub(crate) fn col_potential(&self, c: usize) -> f64 {
         self.col_potential[c]
     }
+}
+
+/// The column arrays of a search (see [`relax_and_pick`]).
+struct Search<'a> {
+    open_v: &'a [f64],
+    open_dist: &'a mut [f64],
+    pred_row: &'a mut [usize],
+    col_row: &'a [usize],
+}
+
+/// One step of the search: relaxes every open column through `row` (reduced cost
+/// `base + cost − v`, kept where smaller, with `row` as predecessor) and returns the
+/// nearest open column and its distance. Among equally near columns a free one wins, as
+/// it ends the search at once (ties are common: dummy rows see every unpriced column at
+/// distance 0).
+fn relax_and_pick(s: Search<'_>, cost_row: &[f64], base: f64, row: usize) -> (f64, usize) {
+    let mut best_col = NONE;
+    let mut best = f64::INFINITY;
+    let mut best_free = false;
+    let columns = cost_row.iter().zip(s.open_v).zip(s.open_dist.iter_mut().zip(s.pred_row)).zip(s.col_row);
+    for (c, (((&x, &v), (open, pred)), &owner)) in columns.enumerate() {
+        let d = base + x - v;
+        if d < *open {
+            *open = d;
+            *pred = row;
+        }
+        let free = owner == NONE;
+        if *open < best || (*open == best && free && !best_free) {
+            best = *open;
+            best_col = c;
+            best_free = free;
+        }
+    }
+    (best, best_col)
 }
 
 /// The potentials and the matching a search ends by updating (see [`augment`]).
@@ -437,6 +548,36 @@ mod tests {
                     }
                     let mut row_col = vec![0; rows];
                     a.solve_from(rows, cols, &cost, Some(&warm), &mut row_col);
+                    check(&a, rows, cols, &cost, &row_col);
+                }
+            }
+        }
+    }
+
+    /// Rows in runs of identical costs (the slots of a band, as in phase 1), some of them
+    /// all zeros like the dummy rows, few distinct values: the searches settle ties of
+    /// rows already relaxed at once, and stay exact, cold and warm.
+    #[test]
+    fn identical_rows_settle_together_and_stay_exact() {
+        let mut next = stream(0x0DDB_A11C_AFE0_F00D);
+        let mut a = Assignment::default();
+        for rows in 1..=6 {
+            for cols in rows..=8 {
+                for trial in 0..25 {
+                    let bands = 1 + (trial % 3);
+                    let band_cost: Vec<Vec<f64>> = (0..bands)
+                        .map(|b| (0..cols).map(|_| if (b + trial) % 4 == 0 { 0.0 } else { next() }).collect())
+                        .collect();
+                    let cost: Vec<f64> =
+                        (0..rows).flat_map(|r| band_cost[r * bands / rows].clone()).collect();
+                    let mut row_col = vec![0; rows];
+                    if trial % 2 == 0 {
+                        a.solve(rows, cols, &cost, &mut row_col);
+                    } else {
+                        let mut warm = vec![0.0; cols];
+                        a.greedy_potentials(rows, cols, &cost, &mut warm);
+                        a.solve_from(rows, cols, &cost, Some(&warm), &mut row_col);
+                    }
                     check(&a, rows, cols, &cost, &row_col);
                 }
             }

@@ -20,7 +20,7 @@
 //!       8·t·(2K + 8) + 8·m     the kept items' coefficients, scores, band penalties, working set
 //!   and only when some rule has a top(d) or whole-slate profile (the assignment path):
 //!     + 8·m·C                  the assignment's cost matrix
-//!     + 112·C + 57·t           its candidate, potential and warm-start vectors, the item duals set
+//!     + 116·C + 57·t + 4·m     its candidate, potential and warm-start vectors, the item duals set
 //!     + 8·(2t + m)·(K + 1)     the pattern path's penalties per band (`oracle_patterns.rs`)
 //!     + 113·t + 104·m + 8      and its columns, patterns and slot vectors
 //! ```
