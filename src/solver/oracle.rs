@@ -41,6 +41,11 @@ pub(crate) struct Oracle {
     pub(crate) band_of_slot: Vec<usize>,
     /// `q_t` per kept item and band, item-major (`kept × bands`).
     pub(crate) band_penalty: Vec<f64>,
+    /// Per band: its slots' largest and smallest weight and least `β` (`duals_cover`).
+    band_bounds: Vec<(f64, f64, f64)>,
+    /// The rules with a dual as `duals_cover` reads them: (last band covered, or
+    /// `usize::MAX` for an exposure rule; rule; dual).
+    cover_rules: Vec<(usize, usize, f64)>,
     pub(crate) scratch: oracle_assign::Scratch,
     pub(crate) patterns: Patterns,
     /// The best item left out of the ranking (for the last slot), if any.
@@ -101,6 +106,41 @@ impl Oracle {
         self.last.y.clear();
         self.last.y.extend_from_slice(y);
         let kept = model.kept_len();
+        let any_top = self.set_up(model, items, y, with_scores);
+        if duals {
+            if self.item_dual.len() == kept {
+                for &t in &self.dual_set {
+                    self.item_dual[t] = 0.0;
+                }
+            } else {
+                reset(&mut self.item_dual, kept, 0.0);
+            }
+            self.dual_set.clear();
+            reset(&mut self.slot_dual, model.m, 0.0);
+        }
+        reset(&mut self.ranking, model.m, 0);
+        if !any_top {
+            let value = oracle_sort::best_ranking(self, model, items, duals);
+            return Inner { value, assignment: false, warm: false, patterns: false };
+        }
+        // Screening counted the kept items' patterns; only without it are they sorted here.
+        let patterns = match model.kept_patterns() {
+            Some(count) => count,
+            None => self.patterns.count(model),
+        };
+        if patterns <= MAX_PATTERNS_PER_SLOT * model.m {
+            let value = oracle_patterns::best_ranking(self, model, items, duals);
+            return Inner { value, assignment: true, warm: false, patterns: true };
+        }
+        let (value, warm) = oracle_assign::best_ranking(self, model, items, duals);
+        Inner { value, assignment: true, warm, patterns: false }
+    }
+
+    /// Sets up `u` and the bands' penalties (`reduced_value`) for the items of `items` at
+    /// `y`; returns whether some top(d) rule has a non-zero dual (else one band without
+    /// penalties, and the best ranking is a sort).
+    pub(crate) fn set_up(&mut self, model: &Model, items: &[usize], y: &[f64], with_scores: bool) -> bool {
+        let kept = model.kept_len();
         // Only the listed items are set up: the working set is a few thousand items at most
         // while `kept` can be all 100,000 candidates (real-valued coefficients screen out
         // almost none), and this runs for every inner solve.
@@ -137,19 +177,9 @@ impl Oracle {
                 Some(_) => any_top = true,
             }
         }
-        if duals {
-            if self.item_dual.len() == kept {
-                for &t in &self.dual_set {
-                    self.item_dual[t] = 0.0;
-                }
-            } else {
-                reset(&mut self.item_dual, kept, 0.0);
-            }
-            self.dual_set.clear();
-            reset(&mut self.slot_dual, model.m, 0.0);
-        }
-        reset(&mut self.ranking, model.m, 0);
-        if !any_top {
+        if any_top {
+            self.build_bands(model, y, items);
+        } else {
             // One band without penalties, so that `reduced_value` serves both paths.
             self.band_end.clear();
             self.band_end.push(model.m);
@@ -160,21 +190,8 @@ impl Oracle {
             } else {
                 items.iter().for_each(|&t| self.band_penalty[t] = 0.0);
             }
-            let value = oracle_sort::best_ranking(self, model, items, duals);
-            return Inner { value, assignment: false, warm: false, patterns: false };
         }
-        self.build_bands(model, y, items);
-        // Screening counted the kept items' patterns; only without it are they sorted here.
-        let patterns = match model.kept_patterns() {
-            Some(count) => count,
-            None => self.patterns.count(model),
-        };
-        if patterns <= MAX_PATTERNS_PER_SLOT * model.m {
-            let value = oracle_patterns::best_ranking(self, model, items, duals);
-            return Inner { value, assignment: true, warm: false, patterns: true };
-        }
-        let (value, warm) = oracle_assign::best_ranking(self, model, items, duals);
-        Inner { value, assignment: true, warm, patterns: false }
+        any_top
     }
 
     /// Forgets what earlier inner solves learned (see [`oracle_assign::Scratch::forget_warm_start`]),
@@ -196,6 +213,8 @@ impl Oracle {
         reserve(&mut self.item_dual, kept);
         reserve(&mut self.reduced_score, kept);
         reserve(&mut self.band_end, rules + 1);
+        reserve(&mut self.band_bounds, rules + 1);
+        reserve(&mut self.cover_rules, rules);
         reserve(&mut self.last.y, rules);
         reserve(&mut self.band_of_slot, m);
         reserve(&mut self.band_penalty, kept * (rules + 1));
@@ -217,6 +236,135 @@ impl Oracle {
         let last = &self.last;
         let same_y = last.y.len() == y.len() && last.y.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits());
         last.solved && last.every_item && last.with_scores && last.duals && same_y
+    }
+
+    /// Whether the duals of the last solve (over some items, asked with duals, at `y` and
+    /// `with_scores`) are feasible for every kept item outside `working` as well, with
+    /// `α_t = 0`: `c(t, j) ≤ β_j + tolerance` in every slot. Then the last ranking is a best
+    /// ranking over all kept items (its value meets the dual bound), the duals certify it,
+    /// and the record says so (`holds_full_solve`). This is the working set's check without
+    /// a solve over every kept item (`working_set.rs`).
+    ///
+    /// Per band the test is `max_{j ∈ band} (u_t w_j − β_j) ≤ q_t`, and the left side is
+    /// at most `max(u_t w_max, u_t w_min) − β_min` over the band. The bands are taken from
+    /// the last, so that each band's `q` adds the rules whose depth first reaches it, in
+    /// dense passes over the kept items; a band is done when that bound holds for every
+    /// item (the largest bound, in one pass), and only items over it are compared slot by
+    /// slot. (At 100,000 kept items and 11 bands: setting up `u` and every band's `q` per
+    /// item as a solve does, then checking item by item, took 38M instructions; item by
+    /// item over the bands 31M; dense passes with a mask per item 26M.)
+    pub(crate) fn duals_cover(
+        &mut self,
+        model: &Model,
+        working: &[usize],
+        y: &[f64],
+        with_scores: bool,
+        tolerance: f64,
+    ) -> bool {
+        debug_assert!(self.last.solved && self.last.duals && self.last.with_scores == with_scores);
+        debug_assert!(self.last.y.iter().zip(y).all(|(a, b)| a.to_bits() == b.to_bits()));
+        // The bands are the last solve's (the same `y`).
+        let bands = self.band_end.len();
+        self.band_bounds.clear();
+        let mut start = 0;
+        for &end in &self.band_end {
+            let slots = start..end;
+            let w = &model.w[slots.clone()];
+            let w_max = w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let w_min = w.iter().copied().fold(f64::INFINITY, f64::min);
+            let beta_min = self.slot_dual[slots].iter().copied().fold(f64::INFINITY, f64::min);
+            self.band_bounds.push((w_max, w_min, beta_min));
+            start = end;
+        }
+        // Rules with a dual: exposure rules (`u`), and top(d) rules by the last band they
+        // cover (a depth-d rule covers the bands that end at or before d), last band first.
+        self.cover_rules.clear();
+        for (k, rule) in model.rules.iter().enumerate() {
+            if y[k] == 0.0 {
+                continue;
+            }
+            let last_band = match rule.depth {
+                None => usize::MAX,
+                Some(d) => match self.band_end.partition_point(|&end| end <= d) {
+                    0 => continue,
+                    covered => covered - 1,
+                },
+            };
+            self.cover_rules.push((last_band, k, y[k]));
+        }
+        self.cover_rules.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let exposure = self.cover_rules.partition_point(|r| r.0 == usize::MAX);
+        let kept = model.kept_len();
+        debug_assert!(self.reduced_score.len() >= kept && self.band_penalty.len() >= kept);
+        // `u` of every kept item into `reduced_score` and each band's `q` into the first
+        // `kept` entries of `band_penalty`, in dense passes; the solve they came from is
+        // finished and the next one sets both up again.
+        let u = &mut self.reduced_score[..kept];
+        if with_scores {
+            u.copy_from_slice(&model.scores);
+        } else {
+            u.fill(0.0);
+        }
+        for &(_, k, yk) in &self.cover_rules[..exposure] {
+            for (u, &a) in u.iter_mut().zip(&model.coef[k * kept..(k + 1) * kept]) {
+                *u -= yk * a;
+            }
+        }
+        let q = &mut self.band_penalty[..kept];
+        q.fill(0.0);
+        // The working set's items are not checked: a `q` of +∞ keeps their bound at −∞
+        // through every band (the rules add finite numbers to it).
+        for &t in working {
+            q[t] = f64::INFINITY;
+        }
+        let mut next = exposure;
+        for b in (0..bands).rev() {
+            while next < self.cover_rules.len() && self.cover_rules[next].0 == b {
+                let (_, k, yk) = self.cover_rules[next];
+                for (q, &a) in q.iter_mut().zip(&model.coef[k * kept..(k + 1) * kept]) {
+                    *q += yk * a;
+                }
+                next += 1;
+            }
+            let (w_max, w_min, beta_min) = self.band_bounds[b];
+            // `max(u w_max, u w_min) − q` per item; `if a > b { a } else { b }` is the
+            // vector max instruction's own rule, so the loop vectorises.
+            let reach = |u: f64, q: f64| {
+                let (high, low) = (u * w_max, u * w_min);
+                (if high > low { high } else { low }) - q
+            };
+            let mut worst = [f64::NEG_INFINITY; 4];
+            for (u, q) in u.chunks_exact(4).zip(q.chunks_exact(4)) {
+                for lane in 0..4 {
+                    let v = reach(u[lane], q[lane]);
+                    worst[lane] = if v > worst[lane] { v } else { worst[lane] };
+                }
+            }
+            let tail = kept / 4 * 4;
+            let worst = u[tail..]
+                .iter()
+                .zip(&q[tail..])
+                .map(|(&u, &q)| reach(u, q))
+                .chain(worst)
+                .fold(f64::NEG_INFINITY, f64::max);
+            if worst - beta_min <= tolerance {
+                continue;
+            }
+            // Some item's bound is loose: compare those items slot by slot.
+            let start = if b == 0 { 0 } else { self.band_end[b - 1] };
+            let slots = start..self.band_end[b];
+            for t in 0..kept {
+                if !(reach(u[t], q[t]) - beta_min <= tolerance) {
+                    let violated =
+                        slots.clone().any(|j| !(u[t] * model.w[j] - q[t] - self.slot_dual[j] <= tolerance));
+                    if violated {
+                        return false;
+                    }
+                }
+            }
+        }
+        self.last.every_item = true;
+        true
     }
 
     /// Sets `α_t` (the inner assignment's dual of kept item `t`) and remembers `t`, so that

@@ -76,10 +76,14 @@ pub(super) fn init_working_set(ws: &mut Workspace) {
 }
 
 /// Dynamic screening, check: the items left out of the working set could not improve the
-/// inner problem at `ws.check_y`? Solves it over all kept items; if that beats the working
-/// set, the items of the better ranking join the set, `best_bound` (phase 2) becomes the
-/// now valid `g(check_y)`, the full ranking stays in the oracle to be added as a column,
-/// and the answer is no.
+/// inner problem at `ws.check_y`? First the working set's solve, with its duals: when they
+/// are feasible for every item left out too (`Oracle::duals_cover`, `O(t·K)` with a small
+/// constant), the answer is yes and the oracle holds a solve valid over all kept items.
+/// Otherwise it solves over all kept items; if that beats the working set, the items of
+/// the better ranking join the set, `best_bound` (phase 2) becomes the now valid
+/// `g(check_y)`, the full ranking stays in the oracle to be added as a column, and the
+/// answer is no. (The duals' check replaced a solve over every kept item on each call:
+/// at 100,000 kept items with real coefficients that solve was a quarter of the time.)
 pub(super) fn confirm_working_set(
     ws: &mut Workspace,
     with_scores: bool,
@@ -90,14 +94,19 @@ pub(super) fn confirm_working_set(
         return true;
     }
     let y = std::mem::take(&mut ws.check_y);
-    let part = ws.oracle.solve(&ws.model, &ws.working, &y, with_scores, false);
+    let part = ws.oracle.solve(&ws.model, &ws.working, &y, with_scores, true);
+    count_inner(stats, part);
+    let tolerance = 1e-12 * ws.model.scale.max(1.0);
+    if ws.oracle.duals_cover(&ws.model, &ws.working, &y, with_scores, tolerance) {
+        // `finish` reuses this solve for the certificate (`Oracle::holds_full_solve`).
+        ws.check_y = y;
+        return true;
+    }
     // With scores (phase 2), the full solve also keeps its duals: when the check confirms
     // the best `y`, the certificate needs exactly this solve, and `finish` reuses it
     // (`Oracle::holds_full_solve`) instead of running it again over every kept item.
     let full = ws.oracle.solve(&ws.model, &ws.all_kept, &y, with_scores, with_scores);
-    count_inner(stats, part);
     count_inner(stats, full);
-    let tolerance = 1e-12 * ws.model.scale.max(1.0);
     let confirmed = full.value <= part.value + tolerance;
     if !confirmed {
         let joining = ws.oracle.ranking.iter().copied().chain(ws.oracle.runner_up);
@@ -144,6 +153,115 @@ mod tests {
             take((0..kept).filter(|&t| a[t] < 0.0).collect(), m + 1);
         }
         marked
+    }
+
+    /// `c(t, j)` at `y` from the model's numbers, independently of the oracle.
+    fn reduced_value(
+        model: &crate::solver::model::Model,
+        y: &[f64],
+        with_scores: bool,
+        t: usize,
+        j: usize,
+    ) -> f64 {
+        let mut value = if with_scores { model.scores[t] * model.w[j] } else { 0.0 };
+        for (r, rule) in model.rules.iter().enumerate() {
+            let a = model.rule_coef(r)[t];
+            match rule.depth {
+                None => value -= y[r] * a * model.w[j],
+                Some(d) if j < d => value -= y[r] * a,
+                Some(_) => {}
+            }
+        }
+        value
+    }
+
+    /// The check without a full solve is sound: whenever `Oracle::duals_cover` says the
+    /// working set's duals cover the items left out, those duals (with `α = 0` outside) are
+    /// feasible for every kept item and slot, recomputed here from the problem's numbers,
+    /// and the full solve finds nothing better; and a `β` lowered below one item's value
+    /// in any one slot is seen. Both answers occur, with and without scores, over top(d)
+    /// and exposure rules of real coefficients.
+    #[test]
+    fn covering_duals_are_feasible_for_every_kept_item() {
+        let mut rng = SplitMix64::new(0xC0FE_12D5);
+        let (mut covered, mut refused) = (0, 0);
+        for case in 0..40 {
+            let m = 2 + rng.below(10);
+            let n = WORKING_SET_MIN_FACTOR * (m + 1) + 1 + rng.below(1500);
+            let scores: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+            let k = 1 + rng.below(4);
+            let coefficients: Vec<Vec<f64>> =
+                (0..k).map(|_| (0..n).map(|_| rng.normal()).collect()).collect();
+            let depths: Vec<Option<usize>> =
+                (0..k).map(|_| if rng.below(3) == 0 { None } else { Some(1 + rng.below(m)) }).collect();
+            let rules: Vec<Rule<'_>> = coefficients
+                .iter()
+                .zip(&depths)
+                .map(|(c, d)| {
+                    let profile = d.map_or(SlotProfile::Exposure, SlotProfile::Top);
+                    Rule::between(Members::Coefficients(c), profile, Some(-1.0), Some(1.0))
+                })
+                .collect();
+            let problem = Problem::new(&scores, Slots::Count(m)).with_rules(&rules);
+            let mut ws = Workspace::default();
+            ws.model.build(&problem, 1e-9);
+            let kept = ws.model.kept_len();
+            ws.oracle.reserve(m, kept, k, true);
+            init_working_set(&mut ws);
+            assert!(ws.working.len() < kept, "case {case}: the working set holds every item");
+            let tolerance = 1e-12 * ws.model.scale.max(1.0);
+            for trial in 0..6 {
+                let spread = [0.1, 1.0, 5.0][trial % 3];
+                let y: Vec<f64> = (0..k).map(|_| spread * rng.normal()).collect();
+                let with_scores = trial % 2 == 0;
+                let part = ws.oracle.solve(&ws.model, &ws.working, &y, with_scores, true);
+                let covers = ws.oracle.duals_cover(&ws.model, &ws.working, &y, with_scores, tolerance);
+                let (alpha, beta) = (ws.oracle.item_dual.clone(), ws.oracle.slot_dual.clone());
+                if covers {
+                    // Lowered below one item's value in one slot, the duals no longer cover
+                    // it: the check must see that whichever slot of its band it is.
+                    let t = (0..kept).find(|&t| !ws.in_working[t]).expect("an item outside");
+                    let j = rng.below(m);
+                    let value = reduced_value(&ws.model, &y, with_scores, t, j);
+                    ws.oracle.slot_dual[j] = value - 1e-6 * ws.model.scale.max(1.0);
+                    assert!(
+                        !ws.oracle.duals_cover(&ws.model, &ws.working, &y, with_scores, tolerance),
+                        "case {case}/{trial}: item {t} over β in slot {j} passed"
+                    );
+                    ws.oracle.slot_dual.copy_from_slice(&beta);
+                }
+                let in_working = &ws.in_working;
+                let full = ws.oracle.solve(&ws.model, &ws.all_kept, &y, with_scores, false);
+                if !covers {
+                    refused += 1;
+                    continue;
+                }
+                covered += 1;
+                assert!(
+                    full.value <= part.value + tolerance,
+                    "case {case}/{trial}: {} > {}",
+                    full.value,
+                    part.value
+                );
+                let model = &ws.model;
+                for t in 0..kept {
+                    let alpha_t = if in_working[t] { alpha[t] } else { 0.0 };
+                    assert!(in_working[t] || alpha[t] == 0.0, "case {case}/{trial}: α outside the set");
+                    for j in 0..m {
+                        let value = reduced_value(model, &y, with_scores, t, j);
+                        assert!(
+                            value <= alpha_t + beta[j] + 1e-9 * model.scale.max(1.0),
+                            "case {case}/{trial}: item {t} slot {j}: {value} > {alpha_t} + {}",
+                            beta[j]
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            covered > 40 && refused > 10,
+            "covered {covered}, refused {refused}: both answers should occur"
+        );
     }
 
     /// Scores with many ties, and rules whose lists the sorted prefix fills, rules with
