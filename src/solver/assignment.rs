@@ -25,6 +25,7 @@
 //! potentials are a valid start there. Its optimal duals map back exactly: every dummy
 //! row ends with the same potential `δ`, and `(u − δ, v + δ)` satisfies both facts above.
 
+use super::relax::{relax, Step};
 use super::workspace::{reserve, reset};
 
 /// Reusable buffers for [`Assignment::solve`]; they grow to the largest problem seen.
@@ -87,8 +88,8 @@ impl Assignment {
         reset(&mut self.col_potential, cols, 0.0);
         if let Some(w) = warm {
             self.col_potential.copy_from_slice(w);
-            reset(&mut self.zeros, cols, 0.0);
         }
+        reset(&mut self.zeros, cols, 0.0);
         reset(&mut self.col_row, cols, NONE);
         reset(&mut self.pred_row, cols, NONE);
         reset(&mut self.row_col, all_rows, NONE);
@@ -201,9 +202,13 @@ impl Assignment {
     /// matched edge stays tight and every reduced cost stays non-negative.
     ///
     /// Every column is relaxed at every step, settled ones included (their `open_v` is
-    /// −∞): one dense pass over contiguous arrays costs less than a gather through a list
-    /// of the open columns (callgrind on 1000×50 real coefficients: the list's loop ran
-    /// about 37 instructions per column, bounds checks on five gathers).
+    /// −∞), by the vector kernel both assignment paths share (`relax.rs`, AVX2 chosen at
+    /// run time). A gather through a list of the open columns ran about 37 instructions per
+    /// column (callgrind, 1000×50 real coefficients), a scalar dense pass that preferred a
+    /// free column among equally near ones about 26; the kernel takes the first of equally
+    /// near columns, so a free column tied with a matched one can cost one more pass, and
+    /// the search work of 10000×100 K=20 real coefficients fell from 207M to 58M
+    /// instructions per two solves.
     ///
     /// **Identical rows.** Two matched rows with the same costs have the same potential
     /// (each equals its row's least reduced cost), so once the search has relaxed one of
@@ -230,7 +235,7 @@ impl Assignment {
         let cost_row = |r: usize| if r < rows { &cost[r * cols..(r + 1) * cols] } else { &zeros[..cols] };
         self.class_stamp[self.row_class[row] as usize] = stamp;
         let base = -self.row_potential[row];
-        let mut pick = relax_and_pick(self.search(cols), cost_row(row), base, row);
+        let mut pick = self.relax_row(cols, cost_row(row), &zeros, base, row);
         let free_col = loop {
             let (best, best_col) = pick;
             // An open column is always left (a free one: rows ≤ cols). Only distances
@@ -251,7 +256,7 @@ impl Assignment {
             } else {
                 self.class_stamp[class] = stamp;
                 let base = best - self.row_potential[r];
-                relax_and_pick(self.search(cols), cost_row(r), base, r)
+                self.relax_row(cols, cost_row(r), &zeros, base, r)
             };
         };
         self.zeros = zeros;
@@ -270,13 +275,23 @@ impl Assignment {
         );
     }
 
-    /// The arrays one relaxation pass reads and writes.
-    fn search(&mut self, cols: usize) -> Search<'_> {
-        Search {
-            open_v: &self.open_v[..cols],
-            open_dist: &mut self.open_dist[..cols],
-            pred_row: &mut self.pred_row[..cols],
-            col_row: &self.col_row[..cols],
+    /// One step of the search through `row` ([`relax`]; a cost row is `q` with `u = w = 0`):
+    /// the nearest open column and its distance, the first on ties, `NONE` when every open
+    /// distance overflowed to +∞.
+    fn relax_row(
+        &mut self,
+        cols: usize,
+        cost_row: &[f64],
+        zeros: &[f64],
+        base: f64,
+        row: usize,
+    ) -> (f64, usize) {
+        let step = Step { base, w: 0.0, row, q: cost_row, u: &zeros[..cols], v: &self.open_v[..cols] };
+        let (best, c) = relax(&step, &mut self.open_dist[..cols], &mut self.pred_row[..cols]);
+        if best == f64::INFINITY {
+            (best, NONE)
+        } else {
+            (best, c)
         }
     }
 
@@ -289,8 +304,8 @@ impl Assignment {
     }
 
     /// Settles every open column at distance `best` whose row's class this search has
-    /// relaxed (see [`Assignment::add_row`]), and picks the nearest of the others (as
-    /// [`relax_and_pick`] does, without relaxing).
+    /// relaxed (see [`Assignment::add_row`]), and picks the nearest of the others without
+    /// relaxing (a free one among equally near ones, as it ends the search).
     fn settle_relaxed_ties(&mut self, best: f64, cols: usize) -> (f64, usize) {
         let stamp = self.stamp;
         let mut pick = (f64::INFINITY, NONE);
@@ -373,40 +388,6 @@ impl Assignment {
     pub(crate) fn col_potential(&self, c: usize) -> f64 {
         self.col_potential[c]
     }
-}
-
-/// The column arrays of a search (see [`relax_and_pick`]).
-struct Search<'a> {
-    open_v: &'a [f64],
-    open_dist: &'a mut [f64],
-    pred_row: &'a mut [usize],
-    col_row: &'a [usize],
-}
-
-/// One step of the search: relaxes every open column through `row` (reduced cost
-/// `base + cost − v`, kept where smaller, with `row` as predecessor) and returns the
-/// nearest open column and its distance. Among equally near columns a free one wins, as
-/// it ends the search at once (ties are common: dummy rows see every unpriced column at
-/// distance 0).
-fn relax_and_pick(s: Search<'_>, cost_row: &[f64], base: f64, row: usize) -> (f64, usize) {
-    let mut best_col = NONE;
-    let mut best = f64::INFINITY;
-    let mut best_free = false;
-    let columns = cost_row.iter().zip(s.open_v).zip(s.open_dist.iter_mut().zip(s.pred_row)).zip(s.col_row);
-    for (c, (((&x, &v), (open, pred)), &owner)) in columns.enumerate() {
-        let d = base + x - v;
-        if d < *open {
-            *open = d;
-            *pred = row;
-        }
-        let free = owner == NONE;
-        if *open < best || (*open == best && free && !best_free) {
-            best = *open;
-            best_col = c;
-            best_free = free;
-        }
-    }
-    (best, best_col)
 }
 
 /// The potentials and the matching a search ends by updating (see [`augment`]).

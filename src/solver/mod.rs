@@ -28,7 +28,7 @@
 //! |---|---|
 //! | the problem in solver form; static screening (F7) | `model.rs`, `screen.rs` |
 //! | every buffer, sized once; the peak-memory cap | `workspace.rs`, `memory.rs` |
-//! | the inner ranking: sort (F2), assignment over patterns or candidates (F3) | `oracle*.rs`, `assignment.rs` |
+//! | the inner ranking: sort (F2), assignment over patterns or candidates (F3) | `oracle*.rs`, `assignment.rs`, `relax.rs` |
 //! | edge generation: the edge set, its growth, both phases | `edge_generation.rs` |
 //! | the edge master: network simplex with side rows | `edge_master.rs` |
 //! | the flow split into rankings (Birkhoff–von Neumann) | `flow_lottery.rs` |
@@ -64,6 +64,7 @@ mod oracle_assign;
 mod oracle_patterns;
 mod oracle_sort;
 mod pricing;
+mod relax;
 mod screen;
 mod settings;
 mod tuning;
