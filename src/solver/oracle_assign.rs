@@ -20,7 +20,7 @@
 use super::best_items::BestItems;
 use super::model::Model;
 use super::oracle::Oracle;
-use super::tuning::{BAND_FILTER_MIN_SLOTS, WARM_START_MIN_SLOTS};
+use super::tuning::{BAND_FILTER_MIN_SLOTS, SURVIVORS_TAKEN_WHOLE, WARM_START_MIN_SLOTS};
 use super::workspace::{reset, resize};
 
 /// Buffers of the assignment path.
@@ -101,8 +101,16 @@ pub(crate) fn best_ranking(oracle: &mut Oracle, model: &Model, items: &[usize], 
         for b in 0..oracle.band_end.len() {
             let end = oracle.band_end[b];
             band_survivors(oracle, model, items, &mut s, start, end, &mut band_items);
-            for j in start..end {
-                slot_candidates(oracle, model, &band_items, &mut s, j);
+            if band_items.len() <= SURVIVORS_TAKEN_WHOLE * (m + 1) {
+                // Few survivors: every slot's list would be most of them. They hold every
+                // slot's `m + 1` best, so taking them all keeps the union's guarantee.
+                for &t in &band_items {
+                    s.in_union[t] = true;
+                }
+            } else {
+                for j in start..end {
+                    slot_candidates(oracle, model, &band_items, &mut s, j);
+                }
             }
             start = end;
         }

@@ -47,6 +47,17 @@ pub(crate) const WARM_START_MIN_SLOTS: usize = 32;
 /// band, and was worth running only from 8 slots up.)
 pub(crate) const BAND_FILTER_MIN_SLOTS: usize = 2;
 
+/// A band whose survivors (`band_survivors` in `oracle_assign.rs`) number at most this
+/// many times `m + 1` gives them all to the assignment instead of selecting each slot's
+/// `m + 1` best among them: there the selections keep most survivors anyway, and cost more
+/// than the few extra columns (at 1000×50 real coefficients most bands keep 51–66 survivors
+/// for `m + 1 = 51`). (callgrind, `lprank solve --repeat 1`, whole runs: seeds 1–5 of the
+/// four families at 1000×50 K=10, selecting always / factor 1 / 2 / 4: 1,269.9M /
+/// 1,244.1M / 1,232.8M / 1,267.8M instructions; 10000×100 K=20 seed 1, real: 813.9M /
+/// 806.3M / 799.4M / 814.4M, overlapping: 476.8M / 474.5M / 411.8M / 508.3M. The paths
+/// differ a little on ties, so single instances move by more than the method saves.)
+pub(crate) const SURVIVORS_TAKEN_WHOLE: usize = 2;
+
 /// Column pool capacity per master row: the pool holds `COLUMNS_PER_ROW · (R + 1)` rankings
 /// and is purged of non-basic columns when full (`workspace.rs`). (Its memory is in the
 /// formula of `memory.rs`; its speed effect is not yet measured on the grid.)
