@@ -125,16 +125,31 @@ impl<'a> Coefficients<'a> {
     }
 
     /// Appends `a_k[i]` for each item of `items` to `out` (what [`Coefficients::get`] reads,
-    /// with the source chosen once per rule rather than per item).
+    /// with the source chosen once per rule rather than per item). `items` lists distinct
+    /// items in ascending order (the kept items), so as many as there are items is all of
+    /// them in order: then the row is read straight through (with real coefficients
+    /// screening keeps every item, and the gather through the list cost 9M instructions
+    /// per solve at 100,000 items and 10 rules).
     pub(crate) fn gather(&self, k: usize, items: &[usize], out: &mut Vec<f64>) {
+        let n = self.table.n;
+        debug_assert!(items.len() != n || items.iter().enumerate().all(|(p, &i)| p == i));
         match self.table.source[k] {
             Source::Bit { word, mask } => {
-                let row = &self.table.bits[word * self.table.n..(word + 1) * self.table.n];
-                out.extend(items.iter().map(|&i| if row[i] & mask != 0 { 1.0 } else { 0.0 }));
+                let row = &self.table.bits[word * n..(word + 1) * n];
+                let bit = |b: u64| if b & mask != 0 { 1.0 } else { 0.0 };
+                if items.len() == n {
+                    out.extend(row.iter().map(|&b| bit(b)));
+                } else {
+                    out.extend(items.iter().map(|&i| bit(row[i])));
+                }
             }
             Source::Slice => {
                 let row = self.slice(k);
-                out.extend(items.iter().map(|&i| row[i] + 0.0));
+                if items.len() == n {
+                    out.extend(row.iter().map(|&c| c + 0.0));
+                } else {
+                    out.extend(items.iter().map(|&i| row[i] + 0.0));
+                }
             }
         }
     }
@@ -214,6 +229,12 @@ mod tests {
             let want: Vec<u64> =
                 [-1.0].iter().chain(items.iter().map(|&i| &expected[i])).map(|v| v.to_bits()).collect();
             assert_eq!(gathered.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "rule {k}");
+            // Every item, in order: the straight read.
+            let all: Vec<usize> = (0..n).collect();
+            let mut gathered = Vec::new();
+            view.gather(k, &all, &mut gathered);
+            let want: Vec<u64> = expected.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(gathered.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "rule {k}: all");
             let max_abs = expected.iter().fold(0.0f64, |a, c| a.max(c.abs()));
             assert_eq!(view.max_abs(k), max_abs, "rule {k}");
         }
