@@ -24,8 +24,8 @@ use std::cmp::Ordering;
 use super::best_items::BestItems;
 use super::coefficients::Coefficients;
 use super::tuning::{
-    INITIAL_TABLE_SLOTS, MAX_PATTERNS_COMPARED, SCREEN_HEAP_FACTOR, SCREEN_SAMPLE, SCREEN_SAMPLE_MIN_ITEMS,
-    SCREEN_SAMPLE_REPEAT_DIVISOR,
+    INITIAL_TABLE_SLOTS, MAX_PATTERNS_COMPARED, MIN_ITEMS_PER_PATTERN_COMPARED, SCREEN_HEAP_FACTOR,
+    SCREEN_SAMPLE, SCREEN_SAMPLE_MIN_ITEMS, SCREEN_SAMPLE_REPEAT_DIVISOR,
 };
 
 /// Slots of the pattern hash table reserved for `n` items: a power of two at least `2n`, so
@@ -133,7 +133,9 @@ impl Screen {
         kept.clear();
         self.kept_start.push(self.kept_by_group.len());
 
-        if groups > 1 && groups <= MAX_PATTERNS_COMPARED {
+        // Patterns are compared when there are few of them, and items enough per pattern
+        // on average for the comparison (`groups²·K`) to pay (`tuning.rs`).
+        if groups > 1 && groups <= MAX_PATTERNS_COMPARED && groups * MIN_ITEMS_PER_PATTERN_COMPARED <= n {
             self.compare_patterns(coef, favour, groups);
             let mut kept_patterns = 0;
             for q in 0..groups {
@@ -507,7 +509,8 @@ mod tests {
     /// Against the definition, counted by brute force: an item is kept exactly when fewer
     /// than `keep` items dominate it. Groups of every size (so both the heap and the
     /// selection keep a group's best), ties in score, signed zeros, coefficient rules beside
-    /// member lists, and patterns beyond `MAX_PATTERNS_COMPARED` (no cross-pattern counting).
+    /// member lists, and patterns beyond `MAX_PATTERNS_COMPARED` or fewer than
+    /// `MIN_ITEMS_PER_PATTERN_COMPARED` items per pattern (no cross-pattern counting).
     #[test]
     fn keeps_exactly_the_items_with_fewer_than_keep_dominators() {
         use crate::synthetic::SplitMix64;
@@ -548,7 +551,8 @@ mod tests {
                 patterns.dedup();
                 patterns.len()
             };
-            let compared = groups > 1 && groups <= MAX_PATTERNS_COMPARED;
+            let compared =
+                groups > 1 && groups <= MAX_PATTERNS_COMPARED && groups * MIN_ITEMS_PER_PATTERN_COMPARED <= n;
             let dominates = |d: usize, i: usize| {
                 let same = (0..k).all(|r| coef.get(r, d).to_bits() == coef.get(r, i).to_bits());
                 if same {
