@@ -21,7 +21,7 @@
 use super::model::Model;
 use super::oracle_patterns::Patterns;
 use super::tuning::MAX_PATTERNS_PER_SLOT;
-use super::workspace::{reset, resize};
+use super::workspace::{grow, reset, resize};
 use super::{oracle_assign, oracle_patterns, oracle_sort};
 
 /// Buffers of the inner solve, reused across calls.
@@ -184,9 +184,9 @@ impl Oracle {
             self.band_end.clear();
             self.band_end.push(model.m);
             reset(&mut self.band_of_slot, model.m, 0);
-            resize(&mut self.band_penalty, kept);
+            grow(&mut self.band_penalty, kept);
             if every_item {
-                self.band_penalty.fill(0.0);
+                self.band_penalty[..kept].fill(0.0);
             } else {
                 items.iter().for_each(|&t| self.band_penalty[t] = 0.0);
             }
@@ -396,9 +396,9 @@ impl Oracle {
         let kept = model.kept_len();
         // Dense loops when `items` is every kept item, as in `solve`.
         let every_item = items.len() == kept;
-        resize(&mut self.band_penalty, kept * bands);
+        grow(&mut self.band_penalty, kept * bands);
         if every_item {
-            self.band_penalty.fill(0.0);
+            self.band_penalty[..kept * bands].fill(0.0);
         } else {
             for &t in items {
                 self.band_penalty[t * bands..(t + 1) * bands].fill(0.0);
