@@ -39,7 +39,7 @@
 #define LPRANK_KERNELS_PORTABLE 1
 
 /**
- * Kernel tier: AVX2; `lprank_scorer_new` fails on a CPU without it.
+ * Kernel tier: AVX2 with FMA; `lprank_scorer_new` fails on a CPU without them.
  */
 #define LPRANK_KERNELS_AVX2 2
 

@@ -26,7 +26,7 @@ pub const LPRANK_PRECISION_INT8: u32 = 1;
 pub const LPRANK_KERNELS_AUTO: u32 = 0;
 /// Kernel tier: plain portable code, on any CPU.
 pub const LPRANK_KERNELS_PORTABLE: u32 = 1;
-/// Kernel tier: AVX2; `lprank_scorer_new` fails on a CPU without it.
+/// Kernel tier: AVX2 with FMA; `lprank_scorer_new` fails on a CPU without them.
 pub const LPRANK_KERNELS_AVX2: u32 = 2;
 
 /// Score output: the ranking logit `s = Σ_h weight_h · logit_h` (unbounded; rank by it).

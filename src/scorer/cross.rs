@@ -24,16 +24,20 @@
 //! `attention-sharp` variant (scores in the thousands) cannot overflow. It is computed in
 //! base 2: `exp(S[a,b] − m_a) = 2^(s_a k_b − m'_a)` with `s_a = q_a · (log2(e) / τ)` (one
 //! multiply per row; the constant once per candidate) and `m'_a = max_b s_a k_b`, which is
-//! `s_a · max(k)` for `s_a ≥ 0` and `s_a · min(k)` otherwise — exactly one of the computed
-//! products, since rounding is monotone, so every exponent is ≤ 0 and the row's largest term
-//! is exactly 1. S is S's reference value `(q_a k_b) / τ` times log2(e) up to a few ulps
-//! (the product is regrouped): a relative error ρ ≈ 2e-7 of an exponent t shifts its term by
-//! `|t|·ρ·ln 2` relatively, and `|t|·2^t ≤ 0.54` bounds what that moves the softmax
-//! average, so it stays near f32 rounding even for `attention-sharp`; the golden files
-//! confirm it. `2^t` is a vectorisable polynomial (relative error 1.7e-7, `exp2_nonpositive`
-//! in `kernels/portable.rs`): base 2 needs no ln 2 range reduction, so each of the r²
-//! terms costs about 20 vector operations against about 30 for `exp`. The softmax row is a
-//! kernel (`kernels/portable.rs`, `kernels/avx2.rs`, bit-identical).
+//! `s_a · max(k)` for `s_a ≥ 0` and `s_a · min(k)` otherwise (the product rounded to f32).
+//! Each exponent `s_a k_b − m'_a` is one fused multiply-add, rounded once: since
+//! `s_a k_b ≤ s_a · max(k)` exactly (or `min` for `s_a < 0`), it exceeds 0 by at most the
+//! rounding error of `m'_a`, `|m'_a| · 2⁻²⁴`, so the row's largest term is 1 to within that
+//! relative amount and the denominator is at least about 1. S is S's reference value
+//! `(q_a k_b) / τ` times log2(e) up to a few ulps (the product is regrouped): a relative
+//! error ρ ≈ 2e-7 of an exponent t shifts its term by `|t|·ρ·ln 2` relatively, and
+//! `|t|·2^t ≤ 0.54` bounds what that moves the softmax average, so it stays near f32
+//! rounding even for `attention-sharp`; the golden files confirm it. `2^t` is a
+//! vectorisable polynomial (relative error 1.5e-7, `exp2_nonpositive` in
+//! `kernels/portable.rs`): base 2 needs no ln 2 range reduction, so each of the r² terms
+//! costs about 15 vector operations (5 of them fused multiply-adds) against about 25 for
+//! `exp`. The softmax row is a kernel (`kernels/portable.rs`, `kernels/avx2.rs`,
+//! bit-identical).
 
 use super::linear::{take, Linear, Mode, Post, QuantScratch};
 
@@ -126,8 +130,10 @@ mod tests {
     #[test]
     fn fast_exp2_is_accurate_on_its_whole_range() {
         let mut worst = 0f64;
-        for i in 0..=1_260_000 {
-            let x = -(i as f32) * 1e-4;
+        // [−126, 0] in steps of 1e-4, then the small positive exponents a fused exponent can
+        // give (up to ½).
+        let positive = (0..=5_000).map(|i| i as f32 * 1e-4);
+        for x in (0..=1_260_000).map(|i| -(i as f32) * 1e-4).chain(positive) {
             let want = f64::from(x).exp2();
             let got = f64::from(exp2_nonpositive(x));
             worst = worst.max((got - want).abs() / want);

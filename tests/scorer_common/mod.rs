@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use lprank::scorer::{KernelTier, Model, Output, Request, ScorerSettings, ScorerWorkspace};
 
-/// Set to `1` (CI does when the CPU has AVX2) to make a skipped AVX2 tier a failure.
+/// Set to `1` (CI does when the CPU has AVX2 and FMA) to make a skipped AVX2 tier a failure.
 pub const REQUIRE_AVX2: &str = "LPRANK_REQUIRE_AVX2";
 
 /// Whether the AVX2 kernel tier runs on this machine. When it does not, `test` (the

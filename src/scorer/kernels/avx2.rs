@@ -1,6 +1,9 @@
-//! AVX2 kernels behind a capability token; each returns exactly what its portable twin
-//! returns (the tests compare them bit for bit).
+//! AVX2 + FMA kernels behind a capability token; each returns exactly what its portable
+//! twin returns (the tests compare them bit for bit).
 //!
+//! - f32 products: an [`MR_F32`] × [`NR`] tile of sums in twelve registers, one `vfmadd`
+//!   per eight multiply-adds (the portable kernel's `f32::mul_add`, the same single
+//!   rounding), finished in registers by the epilogue.
 //! - int8 products: an [`MR`] × [`NR_I8`] tile of i32 sums in eight registers; per group
 //!   of four `k`, each row's four activation bytes are broadcast and `vpmaddubsw` (unsigned
 //!   × signed bytes, adjacent pairs summed to i16, exact for 7-bit activations) then
@@ -15,32 +18,35 @@
 //!   polynomial `exp` operation for operation; the range of k, the row maxima and the final
 //!   `num / den + v` are vector operations too (exact min/max, per-lane IEEE multiply,
 //!   select and division: the portable scalar results), and a whole block of candidates is
-//!   one call. No FMA is used anywhere: a fused multiply-add rounds once where the portable
-//!   code rounds twice.
+//!   one call. The exponent `s_a k_b − m_a`, the polynomial's Horner steps and the
+//!   numerator's `num + e·v_b` are fused multiply-adds, as in the portable kernel; every
+//!   other operation (the epilogues, the sums of the denominator) is a single IEEE
+//!   operation on both tiers.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
 use super::super::quant::{padded, K_ALIGN};
 use super::{
-    ActivationRows, Dequant, Epilogue, Post, QuantizedRows, ATTN_GROUPS, KC, K_GROUP, MR, NR, NR_I8,
+    ActivationRows, Dequant, Epilogue, Post, QuantizedRows, ATTN_GROUPS, KC, K_GROUP, MR, MR_F32, NR, NR_I8,
     ROW_CHUNK,
 };
 
-/// Proof that the running CPU supports AVX2: only [`Avx2::new`] makes one, and it returns
-/// `None` where the feature is missing (or off x86-64), so holding an `Avx2` makes the
-/// `#[target_feature(enable = "avx2")]` helpers sound to call.
+/// Proof that the running CPU supports AVX2 and FMA: only [`Avx2::new`] makes one, and it
+/// returns `None` where either feature is missing (or off x86-64), so holding an `Avx2`
+/// makes the `#[target_feature(enable = "avx2,fma")]` helpers sound to call.
 #[derive(Clone, Copy, Debug)]
 pub struct Avx2 {
     _private: (),
 }
 
 impl Avx2 {
-    /// `Some` iff the CPU supports AVX2 (detected at run time).
+    /// `Some` iff the CPU supports AVX2 and FMA (detected at run time; every AVX2 CPU made
+    /// so far has FMA too).
     pub fn new() -> Option<Self> {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx2") {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
                 return Some(Self { _private: () });
             }
         }
@@ -56,7 +62,7 @@ impl Avx2 {
         assert!(rows == 0 || src.x.len() >= (rows - 1) * src.stride + src.offset + width);
         assert!(dst.q.len() >= rows * k_pad && dst.scales.len() >= rows && dst.zeros.len() >= rows);
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: AVX2 is present (the token exists); the asserts put every row's `width`
+        // SAFETY: AVX2 and FMA are present (the token exists); the asserts put every row's `width`
         // values within x, its k_pad bytes within q, and its scale and zero point within
         // scales and zeros.
         unsafe {
@@ -105,7 +111,7 @@ impl Avx2 {
         ep.check(rows, out);
         #[cfg(target_arch = "x86_64")]
         {
-            // SAFETY: AVX2 is present (the token exists); the asserts bound every read of x,
+            // SAFETY: AVX2 and FMA are present (the token exists); the asserts bound every read of x,
             // wp and the epilogue's operands and every write of y.
             unsafe { gemm_f32_avx2(x, stride, offset, rows, wp, inp, out, ep, y) }
         }
@@ -136,7 +142,7 @@ impl Avx2 {
         #[cfg(target_arch = "x86_64")]
         {
             let g = GemmI8 { x: x.as_ptr(), k_pad, rows, wp: wp.as_ptr(), out, dq, ep, y: y.as_mut_ptr() };
-            // SAFETY: AVX2 is present (the token exists); the asserts bound every read of x,
+            // SAFETY: AVX2 and FMA are present (the token exists); the asserts bound every read of x,
             // wp, the factors and the epilogue's operands and every write of y.
             unsafe { gemm_u8i8_f32_avx2(&g) }
         }
@@ -160,9 +166,9 @@ struct GemmI8<'a, 'b> {
 }
 
 /// # Safety
-/// The CPU must support AVX2, and `g` must be as [`Avx2::gemm_u8i8_f32`] asserts.
+/// The CPU must support AVX2 and FMA, and `g` must be as [`Avx2::gemm_u8i8_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn gemm_u8i8_f32_avx2(g: &GemmI8<'_, '_>) {
     // SAFETY: the caller's bounds.
     unsafe {
@@ -180,9 +186,9 @@ unsafe fn gemm_u8i8_f32_avx2(g: &GemmI8<'_, '_>) {
 /// at a time, each tile's sums dequantized and finished in registers.
 ///
 /// # Safety
-/// The CPU must support AVX2; `g` is within the bounds [`Avx2::gemm_u8i8_f32`] asserts.
+/// The CPU must support AVX2 and FMA; `g` is within the bounds [`Avx2::gemm_u8i8_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn gemm_u8i8_post<const P: u8>(g: &GemmI8<'_, '_>) {
     let (rows, k_pad, out) = (g.rows, g.k_pad, g.out);
     let groups = k_pad / K_GROUP;
@@ -232,10 +238,10 @@ struct PanelFactors {
 /// portable order), then the epilogue into `y[i·out + o0 ..][..width]`.
 ///
 /// # Safety
-/// The CPU must support AVX2; row `i` of y, of the factors and of the epilogue's operands
+/// The CPU must support AVX2 and FMA; row `i` of y, of the factors and of the epilogue's operands
 /// exists.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn finish_row_i8<const P: u8>(
     acc: &[__m256i; 2],
@@ -263,10 +269,10 @@ unsafe fn finish_row_i8<const P: u8>(
 /// with ones to sum the pairs into i32.
 ///
 /// # Safety
-/// The CPU must support AVX2; `R` rows of `groups · 4` bytes at `x` (stride `k_pad`) and
+/// The CPU must support AVX2 and FMA; `R` rows of `groups · 4` bytes at `x` (stride `k_pad`) and
 /// `groups · 64` bytes at `w` are readable.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn tile_u8i8<const R: usize>(
     x: *const u8,
@@ -294,9 +300,9 @@ unsafe fn tile_u8i8<const R: usize>(
 /// [`Avx2::quantize_rows_u7`]'s loop, compiled with AVX2 so that the row kernel is inlined.
 ///
 /// # Safety
-/// The CPU must support AVX2; the operands are as [`Avx2::quantize_rows_u7`] asserts.
+/// The CPU must support AVX2 and FMA; the operands are as [`Avx2::quantize_rows_u7`] asserts.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn quantize_rows_u7_avx2(src: ActivationRows<'_>, dst: &mut QuantizedRows<'_>) {
     for i in 0..src.rows {
         // SAFETY: the caller's bounds.
@@ -317,7 +323,7 @@ const _: () = assert!(NR == 16 && NR_I8 == 16);
 
 /// `lanes < n` of eight, as a mask (all bits set where true).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 fn lanes_below(n: usize) -> __m256i {
     _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
@@ -328,10 +334,10 @@ fn lanes_below(n: usize) -> __m256i {
 /// [`K_ALIGN`] = 16, so the last step's 16-byte store stays within the row.
 ///
 /// # Safety
-/// The CPU must support AVX2; `n` floats at `x` are readable and `padded(n)` bytes at `q`
+/// The CPU must support AVX2 and FMA; `n` floats at `x` are readable and `padded(n)` bytes at `q`
 /// writable.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn quantize_row_u7_avx2(x: *const f32, n: usize, q: *mut u8) -> (f32, i32) {
     // min and max (both start at 0, as the portable fold does; min/max are exact, so the
@@ -394,7 +400,7 @@ unsafe fn quantize_row_u7_avx2(x: *const f32, n: usize, q: *mut u8) -> (f32, i32
 /// The conversion rounds with the default mode (to nearest, ties to even: the portable
 /// rounding).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 fn u7_bytes16(a: __m256, b: __m256, vinv: __m256, vz: __m256i) -> __m128i {
     let (zero, vhi) = (_mm256_setzero_si256(), _mm256_set1_epi32(127));
@@ -408,25 +414,25 @@ fn u7_bytes16(a: __m256, b: __m256, vinv: __m256, vz: __m256i) -> __m128i {
 }
 
 /// # Safety
-/// The CPU must support AVX2; `proj` and `h` are as [`Avx2::attend_rows`] asserts.
+/// The CPU must support AVX2 and FMA; `proj` and `h` are as [`Avx2::attend_rows`] asserts.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn attend_rows_avx2(proj: &[f32], p: usize, r: usize, rows: usize, tau: f32, h: &mut [f32]) {
     for i in 0..rows {
         let pi = &proj[i * p..i * p + 3 * r];
-        // SAFETY: AVX2 is present; the four slices are r long.
+        // SAFETY: AVX2 and FMA are present; the four slices are r long.
         unsafe { attend_avx2(&pi[..r], &pi[r..2 * r], &pi[2 * r..], tau, &mut h[i * r..(i + 1) * r]) };
     }
 }
 
 /// # Safety
-/// The CPU must support AVX2; `v`, `q`, `k` and `h` have the same length.
+/// The CPU must support AVX2 and FMA; `v`, `q`, `k` and `h` have the same length.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
     let r = k.len();
-    // SAFETY: AVX2 is present; k is r long.
+    // SAFETY: AVX2 and FMA are present; k is r long.
     let (kmin, kmax) = unsafe { k_range_avx2(k) };
     let c = std::f32::consts::LOG2_E / tau;
     let mut a0 = 0;
@@ -483,9 +489,9 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
 /// `G`, which only interleaves independent lanes).
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn softmax_ratios<const G: usize>(
     sa: [__m256; G],
@@ -497,9 +503,9 @@ unsafe fn softmax_ratios<const G: usize>(
     for (&kb, &vb) in k.iter().zip(v) {
         let (kb, vb) = (_mm256_set1_ps(kb), _mm256_set1_ps(vb));
         for g in 0..G {
-            let e = exp2x8_nonpositive(_mm256_sub_ps(_mm256_mul_ps(sa[g], kb), m[g]));
+            let e = exp2x8_nonpositive(_mm256_fmsub_ps(sa[g], kb, m[g]));
             den[g] = _mm256_add_ps(den[g], e);
-            num[g] = _mm256_add_ps(num[g], _mm256_mul_ps(e, vb));
+            num[g] = _mm256_fmadd_ps(e, vb, num[g]);
         }
     }
     std::array::from_fn(|g| _mm256_div_ps(num[g], den[g]))
@@ -510,9 +516,9 @@ unsafe fn softmax_ratios<const G: usize>(
 /// second operand, the running value, when either is NaN).
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn k_range_avx2(k: &[f32]) -> (f32, f32) {
     let (mut lo, mut hi) = (_mm256_set1_ps(f32::INFINITY), _mm256_set1_ps(f32::NEG_INFINITY));
@@ -544,9 +550,9 @@ unsafe fn k_range_avx2(k: &[f32]) -> (f32, f32) {
 /// second, as the portable `if` does).
 ///
 /// # Safety
-/// The CPU must support AVX2; eight f32 at `q` are readable.
+/// The CPU must support AVX2 and FMA; eight f32 at `q` are readable.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn row_setup_x8(q: *const f32, c: f32, kmin: f32, kmax: f32) -> (__m256, __m256) {
     // SAFETY: the caller's bound.
@@ -560,9 +566,9 @@ unsafe fn row_setup_x8(q: *const f32, c: f32, kmin: f32, kmax: f32) -> (__m256, 
 /// [`super::portable::exp2_nonpositive`] on eight lanes, operation for operation.
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn exp2x8_nonpositive(t: __m256) -> __m256 {
     use super::portable::{EXP2_POLY, EXP2_SHIFT};
@@ -571,11 +577,11 @@ unsafe fn exp2x8_nonpositive(t: __m256) -> __m256 {
     let shifted = _mm256_add_ps(t, c(EXP2_SHIFT));
     let f = _mm256_sub_ps(t, _mm256_sub_ps(shifted, c(EXP2_SHIFT)));
     let [p1, p2, p3, p4, p5] = EXP2_POLY;
-    let mut p = _mm256_add_ps(c(p4), _mm256_mul_ps(f, c(p5)));
-    p = _mm256_add_ps(c(p3), _mm256_mul_ps(f, p));
-    p = _mm256_add_ps(c(p2), _mm256_mul_ps(f, p));
-    p = _mm256_add_ps(c(p1), _mm256_mul_ps(f, p));
-    p = _mm256_add_ps(c(1.0), _mm256_mul_ps(f, p));
+    let mut p = _mm256_fmadd_ps(f, c(p5), c(p4));
+    p = _mm256_fmadd_ps(f, p, c(p3));
+    p = _mm256_fmadd_ps(f, p, c(p2));
+    p = _mm256_fmadd_ps(f, p, c(p1));
+    p = _mm256_fmadd_ps(f, p, c(1.0));
     _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32::<23>(_mm256_castps_si256(shifted))))
 }
 
@@ -597,9 +603,9 @@ fn post_kind(ep: &Epilogue<'_>) -> (u8, *const f32) {
 }
 
 /// # Safety
-/// The CPU must support AVX2, and `x`, `wp`, `ep`, `y` must be as [`Avx2::gemm_f32`] asserts.
+/// The CPU must support AVX2 and FMA, and `x`, `wp`, `ep`, `y` must be as [`Avx2::gemm_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm_f32_avx2(
     x: &[f32],
@@ -647,9 +653,9 @@ struct Gemm<'a, 'b> {
 /// `inp = 0` is one empty slice: sums of zero, as in the portable kernel.
 ///
 /// # Safety
-/// The CPU must support AVX2; `g` is within the bounds [`Avx2::gemm_f32`] asserts.
+/// The CPU must support AVX2 and FMA; `g` is within the bounds [`Avx2::gemm_f32`] asserts.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn gemm_f32_post<const P: u8>(g: &Gemm<'_, '_>) {
     let (rows, inp, out) = (g.rows, g.inp, g.out);
     let slices = inp.div_ceil(KC).max(1);
@@ -662,19 +668,9 @@ unsafe fn gemm_f32_post<const P: u8>(g: &Gemm<'_, '_>) {
             // epilogue's operands are within the caller's bounds.
             unsafe {
                 let w = g.wp.add(p * inp * NR);
-                let mut i = 0;
-                while i + MR <= rows {
-                    let acc = tile_f32::<MR>(g.x.add(i * g.stride + g.offset), g.stride, w, inp);
-                    for (r, a) in acc.iter().enumerate() {
-                        finish_row::<P>(&zero, a, g, i + r, o0, width);
-                    }
-                    i += MR;
-                }
-                while i < rows {
-                    let acc = tile_f32::<1>(g.x.add(i * g.stride + g.offset), g.stride, w, inp);
-                    finish_row::<P>(&zero, &acc[0], g, i, o0, width);
-                    i += 1;
-                }
+                row_tiles_f32(g.x.add(g.offset), g.stride, w, inp, 0, rows, |i, a| {
+                    finish_row::<P>(&zero, a, g, i, o0, width)
+                });
             }
             continue;
         }
@@ -687,7 +683,7 @@ unsafe fn gemm_f32_post<const P: u8>(g: &Gemm<'_, '_>) {
                 // SAFETY (the whole block): as above, for the slice's kn columns.
                 unsafe {
                     let w = g.wp.add((p * inp + k0) * NR);
-                    let mut row = |i: usize, a: &[__m256; 2]| {
+                    let row = |i: usize, a: &[__m256; 2]| {
                         let pr = &mut partial[i - c0];
                         let base = if s == 0 { zero } else { *pr };
                         if s + 1 == slices {
@@ -696,21 +692,64 @@ unsafe fn gemm_f32_post<const P: u8>(g: &Gemm<'_, '_>) {
                             *pr = [_mm256_add_ps(base[0], a[0]), _mm256_add_ps(base[1], a[1])];
                         }
                     };
-                    let mut i = c0;
-                    while i + MR <= c1 {
-                        let acc = tile_f32::<MR>(g.x.add(i * g.stride + g.offset + k0), g.stride, w, kn);
-                        for (r, a) in acc.iter().enumerate() {
-                            row(i + r, a);
-                        }
-                        i += MR;
-                    }
-                    while i < c1 {
-                        let acc = tile_f32::<1>(g.x.add(i * g.stride + g.offset + k0), g.stride, w, kn);
-                        row(i, &acc[0]);
-                        i += 1;
-                    }
+                    row_tiles_f32(g.x.add(g.offset + k0), g.stride, w, kn, c0, c1, row);
                 }
             }
+        }
+    }
+}
+
+/// Rows `i0 .. i1` of `x` (stride `stride`) times `kn` values of a panel at `w`, in register
+/// tiles: [`MR_F32`] rows while they last, then one tile of the 1 to 5 rows left; `each(i,
+/// sums)` receives row `i`'s sixteen sums. The tile's height does not change any sum (each
+/// output is its own running sum over `k`), only how many rows share a weight load.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; rows `i0 .. i1` of `kn` floats at `x` and `kn · NR`
+/// floats at `w` are readable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn row_tiles_f32(
+    x: *const f32,
+    stride: usize,
+    w: *const f32,
+    kn: usize,
+    i0: usize,
+    i1: usize,
+    mut each: impl FnMut(usize, &[__m256; 2]),
+) {
+    /// One tile of `R` rows from row `i`, handed to `each` row by row.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn tile<const R: usize>(
+        x: *const f32,
+        stride: usize,
+        w: *const f32,
+        kn: usize,
+        i: usize,
+        each: &mut impl FnMut(usize, &[__m256; 2]),
+    ) {
+        // SAFETY: rows i .. i + R are within the caller's rows.
+        let acc = unsafe { tile_f32::<R>(x.add(i * stride), stride, w, kn) };
+        for (r, a) in acc.iter().enumerate() {
+            each(i + r, a);
+        }
+    }
+    let mut i = i0;
+    // SAFETY (every call): the tiles cover rows i0 .. i1 exactly, within the caller's bounds.
+    unsafe {
+        while i + MR_F32 <= i1 {
+            tile::<MR_F32>(x, stride, w, kn, i, &mut each);
+            i += MR_F32;
+        }
+        match i1 - i {
+            0 => {}
+            1 => tile::<1>(x, stride, w, kn, i, &mut each),
+            2 => tile::<2>(x, stride, w, kn, i, &mut each),
+            3 => tile::<3>(x, stride, w, kn, i, &mut each),
+            4 => tile::<4>(x, stride, w, kn, i, &mut each),
+            _ => tile::<5>(x, stride, w, kn, i, &mut each),
         }
     }
 }
@@ -720,9 +759,9 @@ unsafe fn gemm_f32_post<const P: u8>(g: &Gemm<'_, '_>) {
 /// `y[i·out + o0 ..][..width]`.
 ///
 /// # Safety
-/// The CPU must support AVX2; row `i` of y and of the epilogue's operands exists.
+/// The CPU must support AVX2 and FMA; row `i` of y and of the epilogue's operands exists.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn finish_row<const P: u8>(
     base: &[__m256; 2],
@@ -742,10 +781,10 @@ unsafe fn finish_row<const P: u8>(
 /// GEMMs (f32 and int8) end their tiles here.
 ///
 /// # Safety
-/// The CPU must support AVX2; `1 ≤ width ≤ 16`, `o0 + width ≤ out` and `idx + width ≤
+/// The CPU must support AVX2 and FMA; `1 ≤ width ≤ 16`, `o0 + width ≤ out` and `idx + width ≤
 /// rows·out`; finish8 touches `width` lanes at most.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn finish16<const P: u8>(
     t0: __m256,
@@ -775,9 +814,9 @@ unsafe fn finish16<const P: u8>(
 /// and each stored lane has had [`finish8`]'s operations.
 ///
 /// # Safety
-/// The CPU must support AVX2; `o + n ≤ out` and `idx + n ≤ rows·out`.
+/// The CPU must support AVX2 and FMA; `o + n ≤ out` and `idx + n ≤ rows·out`.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn finish8_masked<const P: u8>(
     t: __m256,
@@ -801,10 +840,10 @@ unsafe fn finish8_masked<const P: u8>(
 /// sigmoid, or multiply and add).
 ///
 /// # Safety
-/// The CPU must support AVX2; `o + 8 ≤ out` and `idx + 8 ≤ rows·out` (y and the epilogue's
+/// The CPU must support AVX2 and FMA; `o + 8 ≤ out` and `idx + 8 ≤ rows·out` (y and the epilogue's
 /// operands, checked by [`Epilogue::check`]).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn finish8<const P: u8>(t: __m256, o: usize, idx: usize, ep: &Epilogue<'_>, y: *mut f32) {
     // SAFETY (every unaligned load and the store): the caller's bounds.
@@ -819,10 +858,10 @@ unsafe fn finish8<const P: u8>(t: __m256, o: usize, idx: usize, ep: &Epilogue<'_
 /// [`finish8_masked`] store.
 ///
 /// # Safety
-/// The CPU must support AVX2, and `load` must be sound at `bias[o]`, `add[o]`, `y[idx]` and
+/// The CPU must support AVX2 and FMA, and `load` must be sound at `bias[o]`, `add[o]`, `y[idx]` and
 /// the post-op's operand at `idx` (the callers' bounds).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn epilogue8<const P: u8>(
     t: __m256,
@@ -857,9 +896,9 @@ unsafe fn epilogue8<const P: u8>(
 /// `x ≥ 0` select (false for NaN, as the portable comparison).
 ///
 /// # Safety
-/// The CPU must support AVX2.
+/// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn gate_sigmoid8(x: __m256) -> __m256 {
     let abs = _mm256_andnot_ps(_mm256_set1_ps(-0.0), x);
@@ -871,14 +910,14 @@ unsafe fn gate_sigmoid8(x: __m256) -> __m256 {
 }
 
 /// The running sums over one k-slice of `R` rows × `NR` outputs: row `r` reads
-/// `x[r·stride .. r·stride + kn]`, the panel slice `w[k·NR + j]`. Multiply, then add: two
-/// roundings, as the portable `acc[j] += xk * wk[j]` (no FMA).
+/// `x[r·stride .. r·stride + kn]`, the panel slice `w[k·NR + j]`. One fused multiply-add
+/// per term, as the portable `acc[j] = xk.mul_add(wk[j], acc[j])`.
 ///
 /// # Safety
-/// The CPU must support AVX2; those `R` rows of `kn` floats and `kn·NR` floats at `w` are
+/// The CPU must support AVX2 and FMA; those `R` rows of `kn` floats and `kn·NR` floats at `w` are
 /// readable.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn tile_f32<const R: usize>(
     x: *const f32,
@@ -894,8 +933,8 @@ unsafe fn tile_f32<const R: usize>(
             let w1 = _mm256_loadu_ps(w.add(k * NR + 8));
             for (r, a) in acc.iter_mut().enumerate() {
                 let b = _mm256_broadcast_ss(&*x.add(r * stride + k));
-                a[0] = _mm256_add_ps(a[0], _mm256_mul_ps(b, w0));
-                a[1] = _mm256_add_ps(a[1], _mm256_mul_ps(b, w1));
+                a[0] = _mm256_fmadd_ps(b, w0, a[0]);
+                a[1] = _mm256_fmadd_ps(b, w1, a[1]);
             }
         }
     }

@@ -177,13 +177,14 @@ pub(crate) fn attend(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
         let (mut den, mut num) = ([0f32; 8], [0f32; 8]);
         for (&kb, &vb) in k.iter().zip(v) {
             for j in 0..8 {
-                let e = exp2_nonpositive(sa[j] * kb - max[j]);
+                let e = exp2_nonpositive(sa[j].mul_add(kb, -max[j]));
                 den[j] += e;
-                num[j] += e * vb;
+                num[j] = e.mul_add(vb, num[j]);
             }
         }
         for j in 0..(r - a0).min(8) {
-            // den ≥ 1 − rounding (the row's maximum term is 2^0): the division is safe.
+            // den ≳ 1 (the row's maximum term is 2^t with 0 ≤ t ≤ |max|·2⁻²⁴, cross.rs): the
+            // division is safe.
             h[a0 + j] = num[j] / den[j] + v[a0 + j];
         }
     }
@@ -216,19 +217,22 @@ pub(crate) fn row_setup(q: &[f32], a0: usize, c: f32, kmin: f32, kmax: f32) -> (
     (sa, max)
 }
 
-/// 1.5 · 2^23 + 127: adding it to `t ∈ [−126, 0]` rounds `t` to an integer `n` and leaves
+/// 1.5 · 2^23 + 127: adding it to `t ∈ [−126, ½]` rounds `t` to an integer `n` and leaves
 /// `n + 127` (the biased exponent of `2^n`) in the low mantissa bits.
 pub(crate) const EXP2_SHIFT: f32 = 12_583_039.0;
 /// `2^f ≈ 1 + f·(P[0] + f·(P[1] + f·(P[2] + f·(P[3] + f·P[4]))))` on `f ∈ [−½, ½]`: a
 /// degree-5 polynomial fitted for least maximum relative error with the constant term fixed
-/// at 1 (so `2^0 = 1` exactly); relative error 9e-8 in exact arithmetic, 1.7e-7 evaluated
-/// in f32 (Horner). (The first coefficient is the fit's, near ln 2 but not ln 2.)
+/// at 1 (so `2^0 = 1` exactly); relative error 9e-8 in exact arithmetic, 1.5e-7 evaluated
+/// in f32 by Horner's rule with fused multiply-adds (1.8e-7 unfused). (The first
+/// coefficient is the fit's, near ln 2 but not ln 2.)
 #[allow(clippy::approx_constant)]
 pub(crate) const EXP2_POLY: [f32; 5] =
     [0.693_147, 0.240_222_42, 0.055_507_34, 0.009_671_509, 0.001_326_469_8];
 
-/// `2^t` for `t ≤ 0` (inputs below −126 give 2^−126, negligible next to the row's maximum
-/// term 1), relative error ≤ 2e-7, branch-free so that the softmax loops vectorise.
+/// `2^t` for `t ≤ ½` (inputs below −126 give 2^−126, negligible next to the row's maximum
+/// term 1), relative error ≤ 2e-7, branch-free so that the softmax loops vectorise. The
+/// callers' exponents are ≤ 0 up to one rounding error of a fused multiply-add (`cross.rs`),
+/// so the small positive side matters too.
 ///
 /// `n = round(t)` from a float add of [`EXP2_SHIFT`] (exact: the sum lies in [2^23, 2^24),
 /// where floats are the integers), `f = t − n ∈ [−½, ½]` (exact), `2^f` by [`EXP2_POLY`],
@@ -242,7 +246,7 @@ pub(crate) fn exp2_nonpositive(t: f32) -> f32 {
     let shifted = t + EXP2_SHIFT;
     let f = t - (shifted - EXP2_SHIFT);
     let [p1, p2, p3, p4, p5] = EXP2_POLY;
-    let p = 1.0 + f * (p1 + f * (p2 + f * (p3 + f * (p4 + f * p5))));
+    let p = f.mul_add(f.mul_add(f.mul_add(f.mul_add(f.mul_add(p5, p4), p3), p2), p1), 1.0);
     p * f32::from_bits(shifted.to_bits() << 23)
 }
 
@@ -313,7 +317,7 @@ pub(crate) fn gemm_f32(
                 let mut acc = [0f32; NR];
                 for (&xk, wk) in xi[k0..k1].iter().zip(panel[k0 * NR..k1 * NR].chunks_exact(NR)) {
                     for j in 0..NR {
-                        acc[j] += xk * wk[j];
+                        acc[j] = xk.mul_add(wk[j], acc[j]);
                     }
                 }
                 for j in 0..NR {
