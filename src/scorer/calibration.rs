@@ -16,6 +16,12 @@
 
 use super::model::ModelError;
 
+/// Up to this many buckets the bucket of a logit is found by counting the boundaries below
+/// it, a branch-free pass that vectorises, instead of a binary search: on feed-dcn's 32
+/// buckets the search's branches, taken at random by the logits, were about 4 % of f32
+/// scoring, and 64 compares cost less than one mispredicted branch.
+const COUNTED_BUCKETS: usize = 64;
+
 /// The fitted calibration map.
 #[derive(Clone, Debug)]
 pub(crate) struct Calibration {
@@ -71,8 +77,13 @@ impl Calibration {
         if s >= t[b] {
             return self.prefix[b];
         }
-        // t_0 < s < t_B: the number of boundaries ≤ s is in 1..=B, so i is in 0..B.
-        let i = t.partition_point(|&ti| ti <= s) - 1;
+        // t_0 < s < t_B, so i (in 0..B) is the number of t_1 … t_{B−1} that are ≤ s (the
+        // boundaries increase strictly).
+        let i = if b <= COUNTED_BUCKETS {
+            t[1..b].iter().filter(|&&ti| ti <= s).count()
+        } else {
+            t.partition_point(|&ti| ti <= s) - 1
+        };
         self.prefix[i] + self.slopes[i] * (s - t[i])
     }
 }
@@ -113,6 +124,46 @@ mod tests {
             (9.0, 2.0),
         ] {
             assert_eq!(c.apply(s), want, "s = {s}");
+        }
+    }
+
+    /// Both ways of finding the bucket (counting up to COUNTED_BUCKETS buckets, a binary
+    /// search past it) against the definition: the largest i with t_i ≤ s. Boundaries of
+    /// uneven widths; logits on, between and just around every boundary.
+    #[test]
+    fn the_bucket_is_the_last_boundary_at_or_below_the_logit_on_both_paths() {
+        for b in [1, 2, 31, COUNTED_BUCKETS, COUNTED_BUCKETS + 1, 200] {
+            let t: Vec<f32> = (0..=b).map(|i| (i * i) as f32 * 0.01 + i as f32 - 3.0).collect();
+            let slopes: Vec<f32> = (0..b).map(|i| (i % 5) as f32 * 0.25).collect();
+            // Each P_{i+1} a little off prefix + slope · width (within the loader's 1e-5), so
+            // that the two buckets meeting at a boundary give different values there and a
+            // wrong bucket shows.
+            let mut prefix = vec![-2.0f32];
+            for i in 0..b {
+                let p = prefix[i] + slopes[i] * (t[i + 1] - t[i]);
+                prefix.push(p + 4e-6 * p.abs().max(1.0));
+            }
+            let c = Calibration::new(t.clone(), slopes.clone(), prefix.clone()).unwrap();
+            let mut logits = vec![t[0] - 1.0, t[b] + 1.0];
+            for &ti in &t {
+                logits.extend([
+                    ti,
+                    f32::from_bits(ti.to_bits() - 1),
+                    f32::from_bits(ti.to_bits() + 1),
+                    ti + 0.5,
+                ]);
+            }
+            for s in logits {
+                let want = if s <= t[0] {
+                    prefix[0]
+                } else if s >= t[b] {
+                    prefix[b]
+                } else {
+                    let i = (0..=b).filter(|&i| t[i] <= s).max().unwrap();
+                    prefix[i] + slopes[i] * (s - t[i])
+                };
+                assert_eq!(c.apply(s).to_bits(), want.to_bits(), "B {b}, s {s}");
+            }
         }
     }
 
