@@ -645,8 +645,8 @@ struct Gemm<'a, 'b> {
 
 /// The product with the epilogue `P` ([`post_kind`] of `g.ep`).
 ///
-/// Panel by panel. With one k-slice (`inp ≤ KC`, every layer of feed-dcn) a tile of rows at a time,
-/// each tile's sums going from the registers through the epilogue into y. With more, chunks
+/// Panel by panel. With one k-slice (`inp ≤ KC`, every layer of feed-dcn) a tile of rows at a
+/// time, each tile's sums going from the registers through the epilogue into y. With more, chunks
 /// of [`ROW_CHUNK`] rows, k-slice by k-slice (a slice of a panel, NR·KC floats, stays in L1
 /// while every row tile of the chunk reads it), the partial sums waiting in `partial`
 /// between slices (y cannot hold them: the residual epilogue reads y's old value).
