@@ -47,6 +47,41 @@ static int rule_field_ids(JNIEnv *env, jclass cls, rule_fields *f) {
            f->has_penalty && f->max && f->min && f->penalty;
 }
 
+/* dev.lprank.Rule and its field IDs, looked up once when the JVM loads this library
+ * (JNI_OnLoad) rather than on every call that passes rules: FindClass and eleven GetFieldID
+ * calls are string lookups, a few microseconds a call. The global reference keeps the
+ * class loaded, which keeps the IDs valid. Should the lookup fail there (Rule ships in the
+ * same jar, so it should not), calls look them up themselves, as before. */
+static jclass cached_rule_class;
+static rule_fields cached_fields;
+static int fields_cached;
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
+    (void)reserved;
+    JNIEnv *env;
+    if ((*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) != JNI_OK) return JNI_VERSION_1_8;
+    jclass local = (*env)->FindClass(env, "dev/lprank/Rule");
+    if (local) {
+        cached_rule_class = (jclass)(*env)->NewGlobalRef(env, local);
+        fields_cached = cached_rule_class && rule_field_ids(env, cached_rule_class, &cached_fields);
+        (*env)->DeleteLocalRef(env, local);
+    }
+    /* A failed lookup leaves an exception pending; clear it so that loading succeeds and the
+     * calls fall back to their own lookup (which reports the error where it happens). */
+    if ((*env)->ExceptionCheck(env)) (*env)->ExceptionClear(env);
+    return JNI_VERSION_1_8;
+}
+
+JNIEXPORT void JNICALL JNI_OnUnload(JavaVM *vm, void *reserved) {
+    (void)reserved;
+    JNIEnv *env;
+    if (cached_rule_class && (*vm)->GetEnv(vm, (void **)&env, JNI_VERSION_1_8) == JNI_OK) {
+        (*env)->DeleteGlobalRef(env, cached_rule_class);
+    }
+    cached_rule_class = NULL;
+    fields_cached = 0;
+}
+
 /* A Java Rule[] as lprank_rule structs, in the two phases a call needs: rule_set_read makes
  * every ordinary JNI call (fields, names, lengths) before the caller enters its critical
  * region, rule_set_pin/rule_set_unpin run inside it, and rule_set_release runs on every
@@ -92,8 +127,12 @@ static int rule_set_read(JNIEnv *env, jobjectArray rules, rule_set *s) {
     if (s->k > (INT32_MAX - 2) / 3 || (*env)->PushLocalFrame(env, 3 * s->k + 2) != 0) return 0;
     s->framed = 1;
     rule_fields f;
-    jclass rule_class = (*env)->FindClass(env, "dev/lprank/Rule");
-    if (!rule_class || !rule_field_ids(env, rule_class, &f)) return 0;
+    if (fields_cached) {
+        f = cached_fields;
+    } else {
+        jclass rule_class = (*env)->FindClass(env, "dev/lprank/Rule");
+        if (!rule_class || !rule_field_ids(env, rule_class, &f)) return 0;
+    }
     for (jsize r = 0; r < s->k; r++) {
         jobject rule = (*env)->GetObjectArrayElement(env, rules, r);
         if (!rule) continue; /* a NULL rule: items NULL with length 0, no bounds → rejected by lprank */
