@@ -318,6 +318,8 @@ unsafe fn quantize_rows_u7_avx2(src: ActivationRows<'_>, dst: &mut QuantizedRows
 
 // The quantizer's 16-byte steps end within a row only while rows are padded to 16 bytes.
 const _: () = assert!(K_ALIGN == 16);
+// `row_tiles_f32` has one arm per remainder of the f32 tile's height, up to 5.
+const _: () = assert!(MR_F32 == 6);
 // Both GEMMs' panels are the sixteen outputs `finish16` finishes.
 const _: () = assert!(NR == 16 && NR_I8 == 16);
 
