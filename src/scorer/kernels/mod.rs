@@ -2,9 +2,9 @@
 //! products (int8 and f32), the int8 activation quantization and the attention rows.
 //!
 //! Two tiers: [`portable`] (plain Rust, every target, the oracle) and [`avx2`] (x86-64 with
-//! AVX2 and FMA, chosen at run time through the [`Avx2`] capability token). The choice is made once,
-//! when a [`super::ScorerWorkspace`] is created, and kept there: no global state, and
-//! [`KernelTier`] forces a tier so tests and benches exercise each of them.
+//! AVX2 and FMA, chosen at run time through the [`Avx2`] capability token). The choice is
+//! made once, when a [`super::ScorerWorkspace`] is created, and kept there: no global state,
+//! and [`KernelTier`] forces a tier so tests and benches exercise each of them.
 //!
 //! ## The f32 matrix product
 //!
@@ -17,7 +17,9 @@
 //! `s ← fma(w_k, x_k, s)` over `k` from `s = 0` (a fused multiply-add: one rounding per
 //! term; `f32::mul_add` in the portable kernel, `vfmadd` in the AVX2 one), restarted every
 //! [`KC`] values of `k` (a k-slice), and the slice sums are added in order into a total that
-//! starts at zero.
+//! starts at zero. The rounding error of such a sum is bounded by about
+//! `(KC + ⌈inp / KC⌉) · ε · Σ_k |w_k x_k|` (ε = 2⁻²⁴), against `inp · ε · Σ|w_k x_k|` for one
+//! running sum over all of `k`.
 //!
 //! **Why fused.** Unfused, each term is a multiply and an add: 16 vector operations per
 //! 64 multiply-adds of the 4 × 16 tile, which kept the loop near the core's dispatch width
@@ -28,9 +30,7 @@
 //! instruction on aarch64 (FMA is part of its base ISA), so there the portable tier is as
 //! fused as the AVX2 one; on x86-64 without FMA it calls libm's correctly rounded `fmaf`,
 //! slower (feed-dcn portable f32: 2.9 → 70 µs per candidate on this machine) but still the
-//! same bits, which is the portable tier's job there: the results never depend on the CPU. The rounding error of such a sum is bounded by about
-//! `(KC + ⌈inp / KC⌉) · ε · Σ_k |w_k x_k|` (ε = 2⁻²⁴), against `inp · ε · Σ|w_k x_k|` for one
-//! running sum over all of `k`.
+//! same bits, which is the portable tier's job there: the results never depend on the CPU.
 //!
 //! ## The int8 matrix product
 //!
@@ -64,9 +64,10 @@ pub(crate) const NR: usize = 16;
 /// Rows per register tile of the f32 micro-kernel: 6 × [`NR`] sums are 12 accumulators,
 /// plus 2 weight vectors and a broadcast, 15 of the 16 ymm registers. Each FMA has 4 cycles
 /// of latency on two pipes, so 8 independent accumulators are the least that keeps both
-/// busy; 12 leave slack, and each weight vector loaded serves 6 candidates. Measured on
-/// feed-dcn, 1,000 candidates, f32: 4 rows 0.863 µs per candidate, 6 rows 0.835 (medians
-/// of 12 interleaved runs).
+/// busy; 12 leave slack, and each weight vector loaded serves 6 candidates. Measured with
+/// fused multiply-adds at 1,000 candidates, f32, 6 rows against 4: time × 0.99 on feed-dcn
+/// and × 0.98 on feed-dcn-large (medians of the ratios of 12 and 5 interleaved runs): a
+/// small gain, within this machine's noise on feed-dcn.
 pub(crate) const MR_F32: usize = 6;
 /// Rows per register tile of the int8 micro-kernel: 4 × [`NR_I8`] i32 sums in 8
 /// accumulators, leaving room for the two weight vectors, the broadcast bytes, the
