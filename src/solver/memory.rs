@@ -141,9 +141,10 @@ pub(crate) fn before_screening(s: &Shape) -> usize {
         bytes::<(usize, f64)>(r),
         bytes::<f64>(4 * k),
         bytes::<f64>(7 * r),
-        // The oracle's slot-sized vectors and band ends, and the working-set check's
-        // bounds per band and rules with a dual.
+        // The oracle's slot-sized vectors (and the sort's hint, `m + 1`) and band ends, and
+        // the working-set check's bounds per band and rules with a dual.
         bytes::<usize>(2 * m),
+        bytes::<usize>(m + 1),
         bytes::<f64>(m),
         bytes::<usize>(k + 1),
         bytes::<(f64, f64, f64)>(k + 1),

@@ -51,6 +51,9 @@ pub(crate) struct Oracle {
     /// The best item left out of the ranking (for the last slot), if any.
     pub runner_up: Option<usize>,
     pub(crate) order: Vec<usize>,
+    /// The last sort's ranking and runner-up: `m + 1` distinct kept items whose current `u`
+    /// bound the `(m + 1)`-th best from below (`oracle_sort.rs`).
+    pub(crate) sort_hint: Vec<usize>,
     /// The kept items whose `item_dual` the last call may have set: the next call clears
     /// those instead of all `kept` entries.
     dual_set: Vec<usize>,
@@ -219,6 +222,7 @@ impl Oracle {
         reserve(&mut self.band_of_slot, m);
         reserve(&mut self.band_penalty, kept * (rules + 1));
         reserve(&mut self.order, kept);
+        reserve(&mut self.sort_hint, m + 1);
         // The most item duals one call sets: a ranking's, or every assignment candidate's.
         let candidates = kept.min(m * (m + 1)).max(m + 1);
         reserve(&mut self.dual_set, if assignment { candidates } else { m });
