@@ -438,8 +438,9 @@ unsafe fn attend_avx2(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) 
     let (kmin, kmax) = unsafe { k_range_avx2(k) };
     let c = std::f32::consts::LOG2_E / tau;
     let mut a0 = 0;
-    // ATTN_GROUPS full groups of eight rows per pass over b while they last (independent
-    // work to overlap the long dependent chain of each 2^t), then one group at a time.
+    // ATTN_GROUPS full groups of eight rows per pass over b while they last (more than one
+    // only pays when each 2^t is a long enough chain: see ATTN_GROUPS), then one group at
+    // a time, the last one partial.
     while a0 + 8 * ATTN_GROUPS <= r {
         // SAFETY: rows a0 .. a0 + 8·ATTN_GROUPS exist in q, v and h.
         unsafe {
