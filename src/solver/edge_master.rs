@@ -1761,7 +1761,26 @@ mod tests {
 
     /// HiGHS on the restricted LP: `min Σ_hard e_r` when `feasibility`, else the phase-2
     /// optimum (`None` when the hard rows cannot be met).
+    ///
+    /// HiGHS 1.16's default (dual) simplex can end with model status Unknown on an
+    /// infeasible, degenerate instance (`highs_reports_a_degenerate_infeasible_master`);
+    /// the primal simplex is then asked the same question before the test gives up.
     fn highs_optimum(inst: &Instance, feasibility: bool) -> Option<f64> {
+        match highs_run(inst, feasibility, None) {
+            Err(ResolutionError::Infeasible) => None,
+            Ok(value) => Some(value),
+            Err(_) => match highs_run(inst, feasibility, Some(PRIMAL_SIMPLEX)) {
+                Ok(value) => Some(value),
+                Err(ResolutionError::Infeasible) => None,
+                Err(e) => panic!("HiGHS, dual and primal simplex: {e}"),
+            },
+        }
+    }
+
+    /// HiGHS's `simplex_strategy` value for the primal simplex.
+    const PRIMAL_SIMPLEX: i32 = 4;
+
+    fn highs_run(inst: &Instance, feasibility: bool, strategy: Option<i32>) -> Result<f64, ResolutionError> {
         let mut vars = ProblemVariables::new();
         let x: Vec<_> = inst.edges.iter().map(|_| vars.add(variable().min(0.0))).collect();
         let mut objective = Expression::from(0.0);
@@ -1802,14 +1821,13 @@ mod tests {
             .set_option("primal_feasibility_tolerance", 1e-10)
             .set_option("dual_feasibility_tolerance", 1e-10)
             .set_threads(1);
+        if let Some(strategy) = strategy {
+            model = model.set_option("simplex_strategy", strategy);
+        }
         for c in constraints {
             model = model.with(c);
         }
-        match model.solve() {
-            Ok(sol) => Some(sol.eval(&objective)),
-            Err(ResolutionError::Infeasible) => None,
-            Err(e) => panic!("HiGHS: {e}"),
-        }
+        model.solve().map(|sol| sol.eval(&objective))
     }
 
     fn load(master: &mut EdgeMaster, inst: &Instance, edges: std::ops::Range<usize>) {
@@ -2108,6 +2126,24 @@ mod tests {
             let scale = inst.edges.iter().map(|e| e.2.abs()).fold(1.0, f64::max) * (1.0 + inst.m as f64);
             proptest::prop_assert!((ours - theirs).abs() <= 1e-9 * scale, "{}: {} vs HiGHS {}", label, ours, theirs);
         }
+    }
+
+    /// A master whose hard rows cannot be met, found by `warm_masters_match_highs`: HiGHS's
+    /// dual simplex ends with status Unknown on its phase-2 LP, and the oracle must still
+    /// give HiGHS's answer (infeasible, through the primal simplex) and its phase-1 optimum.
+    #[test]
+    fn highs_reports_a_degenerate_infeasible_master() {
+        let shape = Shape { n: 81, m: 20, r: 17, rankings: 7, extra: 782, degenerate: true, tight: true };
+        let inst = generate(shape, 8879567822761551254);
+        assert!(highs_run(&inst, false, None).is_err_and(|e| !matches!(e, ResolutionError::Infeasible)));
+        let mut master = EdgeMaster::default();
+        master.reset(inst.n, inst.m, inst.rows.iter().copied());
+        load(&mut master, &inst, 0..inst.edges.len());
+        assert_eq!(solve(&mut master), Ok(Phase::Feasibility));
+        let ours = check(&master, &inst, Phase::Feasibility, "degenerate infeasible");
+        assert_eq!(highs_optimum(&inst, false), None);
+        let theirs = highs_optimum(&inst, true).expect("phase 1 is always feasible");
+        assert!((ours - theirs).abs() <= 1e-9 * (1.0 + ours.abs()), "{ours} vs HiGHS {theirs}");
     }
 
     /// Once reserved for a size, solving within it grows no buffer.

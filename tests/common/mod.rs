@@ -50,14 +50,32 @@ pub fn profile_weights(profile: SlotProfile, w: &[f64]) -> Vec<f64> {
 
 /// The explicit LP (x_ij variables, one violation variable per soft bound) solved by HiGHS.
 /// `Ok(None)` means HiGHS proved it infeasible.
+///
+/// HiGHS 1.16's default (dual) simplex can end with model status Unknown on an infeasible,
+/// degenerate LP (the edge master's tests keep one such instance); the primal simplex is
+/// then asked the same question, and only if it fails too is HiGHS's error returned.
 pub fn highs_objective(data: &ProblemData) -> Result<Option<f64>, String> {
-    let (model, objective) = highs_model(data);
-    match model.solve() {
-        Ok(sol) => Ok(Some(sol.eval(&objective))),
+    let solve = |strategy: Option<i32>| {
+        let (model, objective) = highs_model(data);
+        let model = match strategy {
+            Some(s) => model.set_option("simplex_strategy", s),
+            None => model,
+        };
+        model.solve().map(|sol| sol.eval(&objective))
+    };
+    match solve(None) {
+        Ok(value) => Ok(Some(value)),
         Err(ResolutionError::Infeasible) => Ok(None),
-        Err(e) => Err(format!("HiGHS: {e}")),
+        Err(dual) => match solve(Some(PRIMAL_SIMPLEX)) {
+            Ok(value) => Ok(Some(value)),
+            Err(ResolutionError::Infeasible) => Ok(None),
+            Err(primal) => Err(format!("HiGHS: dual simplex: {dual}; primal simplex: {primal}")),
+        },
     }
 }
+
+/// HiGHS's `simplex_strategy` value for the primal simplex.
+const PRIMAL_SIMPLEX: i32 = 4;
 
 /// The explicit LP for HiGHS as the test oracle uses it, ready to solve, and its objective
 /// expression: feasibility tolerances tightened to 1e-10 (HiGHS's default is 1e-7) so that
