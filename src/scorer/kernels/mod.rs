@@ -28,9 +28,10 @@
 //! (f32, medians of 12 and 5 interleaved runs on one core). Every x86-64 CPU with AVX2 also
 //! has FMA (Haswell, Zen), and the AVX2 tier requires both. `f32::mul_add` is one
 //! instruction on aarch64 (FMA is part of its base ISA), so there the portable tier is as
-//! fused as the AVX2 one; on x86-64 without FMA it calls libm's correctly rounded `fmaf`,
-//! slower (feed-dcn portable f32: 2.9 → 70 µs per candidate on this machine) but still the
-//! same bits, which is the portable tier's job there: the results never depend on the CPU.
+//! fused as the AVX2 one. On x86-64 built without FMA, the portable tier computes the same
+//! correctly rounded result inline in f64 by rounding to odd ([`fused`]), slower than the
+//! unfused kernels were but still the same bits, which is the portable tier's job there:
+//! the results never depend on the CPU.
 //!
 //! ## The int8 matrix product
 //!
@@ -54,6 +55,7 @@
 //! the same IEEE operations ([`portable::finish_run`]).
 
 pub(crate) mod avx2;
+mod fused;
 pub(crate) mod portable;
 
 pub use avx2::Avx2;

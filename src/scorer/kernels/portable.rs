@@ -6,6 +6,7 @@
 //! |q_k| ≤ 128 fits an i32 for any length below 2^17 (127 · 128 · 2^17 < 2^31), and the
 //! scorer's widths are far smaller, so every tier returns bit-identical results.
 
+use super::fused::fma;
 use super::{ActivationRows, Dequant, Epilogue, Post, QuantizedRows, KC, K_GROUP, NR, NR_I8};
 
 /// `q [rows, k_pad]` (row-major, `k_pad` a multiple of [`K_GROUP`]) repacked for
@@ -177,9 +178,9 @@ pub(crate) fn attend(v: &[f32], q: &[f32], k: &[f32], tau: f32, h: &mut [f32]) {
         let (mut den, mut num) = ([0f32; 8], [0f32; 8]);
         for (&kb, &vb) in k.iter().zip(v) {
             for j in 0..8 {
-                let e = exp2_nonpositive(sa[j].mul_add(kb, -max[j]));
+                let e = exp2_nonpositive(fma(sa[j], kb, -max[j]));
                 den[j] += e;
-                num[j] = e.mul_add(vb, num[j]);
+                num[j] = fma(e, vb, num[j]);
             }
         }
         for j in 0..(r - a0).min(8) {
@@ -246,7 +247,7 @@ pub(crate) fn exp2_nonpositive(t: f32) -> f32 {
     let shifted = t + EXP2_SHIFT;
     let f = t - (shifted - EXP2_SHIFT);
     let [p1, p2, p3, p4, p5] = EXP2_POLY;
-    let p = f.mul_add(f.mul_add(f.mul_add(f.mul_add(f.mul_add(p5, p4), p3), p2), p1), 1.0);
+    let p = fma(f, fma(f, fma(f, fma(f, fma(f, p5, p4), p3), p2), p1), 1.0);
     p * f32::from_bits(shifted.to_bits() << 23)
 }
 
@@ -317,7 +318,7 @@ pub(crate) fn gemm_f32(
                 let mut acc = [0f32; NR];
                 for (&xk, wk) in xi[k0..k1].iter().zip(panel[k0 * NR..k1 * NR].chunks_exact(NR)) {
                     for j in 0..NR {
-                        acc[j] = xk.mul_add(wk[j], acc[j]);
+                        acc[j] = fma(xk, wk[j], acc[j]);
                     }
                 }
                 for j in 0..NR {
