@@ -1222,55 +1222,53 @@ impl EdgeMaster {
     /// Prices every non-basic column (in the pricing order), refills the candidate list
     /// with the best [`EDGE_CANDIDATES`] improving ones and returns the best of all.
     fn full_scan(&mut self, phase: Phase, tolerance: f64) -> Option<usize> {
-        let mut best = None;
-        let mut best_value = tolerance;
-        let mut scan_max = f64::NEG_INFINITY;
-        self.candidates.clear();
-        self.candidate_value.clear();
-        // Below it a column cannot join the full candidate list (its weakest value).
-        let mut floor = f64::NEG_INFINITY;
-        let mut consider = |master: &mut Self, v: usize, rc: f64| {
-            master.priced += 1;
-            scan_max = scan_max.max(rc);
-            if rc > tolerance {
-                if rc > floor {
-                    floor = master.keep_candidate(v, rc);
-                }
-                if rc > best_value {
-                    best_value = rc;
-                    best = Some(v);
-                }
-            }
-        };
+        let mut scan = Scan::new(
+            tolerance,
+            std::mem::take(&mut self.candidates),
+            std::mem::take(&mut self.candidate_value),
+        );
         // Item slacks, `s_r` and `e_r`: few, through the general path.
         for u in 0..self.node_item.len() + 2 * self.r {
             let v = self.var_at(u);
             if self.status[v] == NONE {
                 let rc = self.scaled_reduced_cost(v, phase);
-                consider(self, v, rc);
+                scan.consider(v, rc);
             }
         }
         // Edges, most of the columns: the combined potentials of every node brought up to
         // date first, then per edge `c_e + p_j − p_i − λ·D_e` (the same numbers, in the
-        // same order, as `scaled_reduced_cost`).
+        // same order, as `scaled_reduced_cost`), over slices zipped to the edge count so
+        // that the loop indexes only where it must.
         self.refresh_prices();
         let edge_base = self.n + 2 * self.r;
+        let edges = self.edge_count();
         let optimality = phase == Phase::Optimality;
-        for e in 0..self.edge_count() {
-            if self.status[edge_base + e] != NONE {
+        let (combined, lambda) = (&self.combined[..], &self.lambda[..self.r]);
+        let (nz_row, nz_value) = (&self.nz_row[..], &self.nz_value[..]);
+        let columns = self.status[edge_base..edge_base + edges]
+            .iter()
+            .zip(&self.edge_node[..edges])
+            .zip(&self.edge_slot[..edges])
+            .zip(&self.edge_value[..edges])
+            .zip(self.nz_start[..edges + 1].windows(2));
+        for (e, ((((&status, &i), &j), &value), nz)) in columns.enumerate() {
+            if status != NONE {
                 continue;
             }
-            let (i, j) = (self.edge_node[e] as usize, self.edge_slot[e] as usize);
-            let mut rc = if optimality { self.edge_value[e] } else { 0.0 };
-            rc += self.combined[j] - self.combined[i];
-            for k in self.nz_start[e] as usize..self.nz_start[e + 1] as usize {
-                rc -= self.lambda[self.nz_row[k] as usize] * self.nz_value[k];
+            let mut rc = if optimality { value } else { 0.0 };
+            rc += combined[j as usize] - combined[i as usize];
+            let (start, end) = (nz[0] as usize, nz[1] as usize);
+            for (&row, &coef) in nz_row[start..end].iter().zip(&nz_value[start..end]) {
+                rc -= lambda[row as usize] * coef;
             }
-            consider(self, edge_base + e, rc);
+            scan.consider(edge_base + e, rc);
         }
-        self.scan_max = scan_max;
-        self.scan_best = best_value;
-        best
+        self.priced += scan.priced;
+        self.scan_max = scan.scan_max;
+        self.scan_best = scan.best_value;
+        self.candidates = scan.candidates;
+        self.candidate_value = scan.candidate_value;
+        scan.best
     }
 
     /// A bound on how much any column's scaled reduced cost moved between the duals of
@@ -1289,33 +1287,6 @@ impl EdgeMaster {
         let rows: f64 =
             (0..self.r).map(|k| (self.lambda[k] - self.old_lambda[k]).abs() * self.row_scale[k]).sum();
         2.0 * node_drift + rows
-    }
-
-    /// Adds `v` (scaled reduced cost `rc`) to the candidate list, in place of the weakest
-    /// when the list is full and `v` beats it.
-    /// Returns the value a column must beat to join the list from now on (the weakest
-    /// value once it is full).
-    fn keep_candidate(&mut self, v: usize, rc: f64) -> f64 {
-        if self.candidates.len() < EDGE_CANDIDATES {
-            self.candidates.push(v as u32);
-            self.candidate_value.push(rc);
-        } else {
-            let (weakest, &value) = self
-                .candidate_value
-                .iter()
-                .enumerate()
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .unwrap_or((0, &f64::INFINITY));
-            if rc > value {
-                self.candidates[weakest] = v as u32;
-                self.candidate_value[weakest] = rc;
-            }
-        }
-        if self.candidates.len() < EDGE_CANDIDATES {
-            f64::NEG_INFINITY
-        } else {
-            self.candidate_value.iter().copied().fold(f64::INFINITY, f64::min)
-        }
     }
 
     /// One pivot with entering variable `q`; returns the step `θ`.
@@ -1624,6 +1595,82 @@ impl EdgeMaster {
                 self.alpha[self.node_item[node - self.m - 1] as usize] = combined;
             }
         }
+    }
+}
+
+/// The running state of a full pricing scan ([`EdgeMaster::full_scan`]): the best improving
+/// column, the largest reduced cost, and the candidate list being refilled.
+struct Scan {
+    tolerance: f64,
+    best: Option<usize>,
+    best_value: f64,
+    scan_max: f64,
+    /// Below it a column cannot join the full candidate list (its weakest value).
+    floor: f64,
+    /// The position of that weakest value once the list is full.
+    weakest: usize,
+    priced: u64,
+    candidates: Vec<u32>,
+    candidate_value: Vec<f64>,
+}
+
+impl Scan {
+    /// A scan that refills `candidates` and `candidate_value` (cleared here, capacity kept).
+    fn new(tolerance: f64, mut candidates: Vec<u32>, mut candidate_value: Vec<f64>) -> Self {
+        candidates.clear();
+        candidate_value.clear();
+        Scan {
+            tolerance,
+            best: None,
+            best_value: tolerance,
+            scan_max: f64::NEG_INFINITY,
+            floor: f64::NEG_INFINITY,
+            weakest: 0,
+            priced: 0,
+            candidates,
+            candidate_value,
+        }
+    }
+
+    #[inline(always)]
+    fn consider(&mut self, v: usize, rc: f64) {
+        self.priced += 1;
+        self.scan_max = self.scan_max.max(rc);
+        if rc > self.tolerance {
+            if rc > self.floor {
+                self.floor = self.keep_candidate(v, rc);
+            }
+            if rc > self.best_value {
+                self.best_value = rc;
+                self.best = Some(v);
+            }
+        }
+    }
+
+    /// Adds `v` (scaled reduced cost `rc`, above `floor`) to the candidate list, in place
+    /// of the weakest (the first of the least values) when the list is full.
+    /// Returns the value a column must beat to join the list from now on (the weakest
+    /// value once it is full), and keeps the weakest's position for the next call.
+    fn keep_candidate(&mut self, v: usize, rc: f64) -> f64 {
+        if self.candidates.len() < EDGE_CANDIDATES {
+            self.candidates.push(v as u32);
+            self.candidate_value.push(rc);
+            if self.candidates.len() < EDGE_CANDIDATES {
+                return f64::NEG_INFINITY;
+            }
+        } else {
+            self.candidates[self.weakest] = v as u32;
+            self.candidate_value[self.weakest] = rc;
+        }
+        // The values are reduced costs above the tolerance: finite, so `<` orders them.
+        let mut weakest = 0;
+        for (k, &value) in self.candidate_value.iter().enumerate().skip(1) {
+            if value < self.candidate_value[weakest] {
+                weakest = k;
+            }
+        }
+        self.weakest = weakest;
+        self.candidate_value[weakest]
     }
 }
 
