@@ -1227,19 +1227,25 @@ impl EdgeMaster {
             std::mem::take(&mut self.candidates),
             std::mem::take(&mut self.candidate_value),
         );
-        // Item slacks, `s_r` and `e_r`: few, through the general path.
-        for u in 0..self.node_item.len() + 2 * self.r {
-            let v = self.var_at(u);
+        // The combined potentials of every node brought up to date first; then the columns
+        // in the pricing order, each the same number `scaled_reduced_cost` gives. Item
+        // slacks: `−p_i` (no cost, no side part, scale 1).
+        self.refresh_prices();
+        for &item in &self.node_item {
+            let v = item as usize;
+            if self.status[v] == NONE {
+                scan.consider(v, -self.combined[self.item_node[v] as usize]);
+            }
+        }
+        // `s_r` and `e_r`: few, through the general path.
+        for v in self.n..self.n + 2 * self.r {
             if self.status[v] == NONE {
                 let rc = self.scaled_reduced_cost(v, phase);
                 scan.consider(v, rc);
             }
         }
-        // Edges, most of the columns: the combined potentials of every node brought up to
-        // date first, then per edge `c_e + p_j − p_i − λ·D_e` (the same numbers, in the
-        // same order, as `scaled_reduced_cost`), over slices zipped to the edge count so
-        // that the loop indexes only where it must.
-        self.refresh_prices();
+        // Edges, most of the columns: `c_e + p_j − p_i − λ·D_e`, over slices zipped to the
+        // edge count so that the loop indexes only where it must.
         let edge_base = self.n + 2 * self.r;
         let edges = self.edge_count();
         let optimality = phase == Phase::Optimality;
