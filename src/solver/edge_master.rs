@@ -864,10 +864,20 @@ impl EdgeMaster {
                 Var::Edge(e) => (self.cost(arc, phase), Some(e)),
                 _ => (0.0, None),
             };
-            self.pot[v * w] = self.pot[p * w] + sign * c0;
-            for k in 1..w {
-                let d = e.map_or(0.0, |e| self.edge_data[e * w + k]);
-                self.pot[v * w + k] = self.pot[p * w + k] + sign * d;
+            let (parent, child) = parent_and_child(&mut self.pot, w, p, v);
+            child[0] = parent[0] + sign * c0;
+            match e {
+                Some(e) => {
+                    let data = &self.edge_data[e * w + 1..(e + 1) * w];
+                    for ((c, &pp), &d) in child[1..].iter_mut().zip(&parent[1..]).zip(data) {
+                        *c = pp + sign * d;
+                    }
+                }
+                None => {
+                    for (c, &pp) in child[1..].iter_mut().zip(&parent[1..]) {
+                        *c = pp + sign * 0.0;
+                    }
+                }
             }
         }
         self.factor_working_basis()?;
@@ -1024,11 +1034,10 @@ impl EdgeMaster {
         }
         self.bump_stamp();
         reset(&mut self.lambda, r, 0.0);
-        for k in 0..r {
-            let d = self.side_d0[k];
+        for (&d, row) in self.side_d0.iter().zip(self.winv.chunks_exact(r.max(1))) {
             if d != 0.0 {
-                for c in 0..r {
-                    self.lambda[c] += d * self.winv[k * r + c];
+                for (l, &w) in self.lambda.iter_mut().zip(row) {
+                    *l += d * w;
                 }
             }
         }
@@ -1601,6 +1610,17 @@ impl EdgeMaster {
                 self.alpha[self.node_item[node - self.m - 1] as usize] = combined;
             }
         }
+    }
+}
+
+/// Rows `p` (read) and `v` (written) of the `w`-wide potentials, `p ≠ v`.
+fn parent_and_child(pot: &mut [f64], w: usize, p: usize, v: usize) -> (&[f64], &mut [f64]) {
+    if p < v {
+        let (low, high) = pot.split_at_mut(v * w);
+        (&low[p * w..(p + 1) * w], &mut high[..w])
+    } else {
+        let (low, high) = pot.split_at_mut(p * w);
+        (&high[..w], &mut low[v * w..(v + 1) * w])
     }
 }
 
