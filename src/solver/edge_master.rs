@@ -107,7 +107,7 @@
 use super::dense::invert_in_place;
 pub use super::master::Phase;
 use super::tuning::{DEGENERATE_RUN, EDGE_CANDIDATES, EDGE_REFACTOR_EVERY, EDGE_RESCAN_FRACTION};
-use super::workspace::{reserve, reset};
+use super::workspace::{reserve, reset, resize};
 
 /// Relative reduced cost above which a column may enter. The certificate built from the
 /// duals needs them exact to ~1e-10 relative (a prototype at 1e-7 stalled at a gap of 7e-8).
@@ -849,7 +849,10 @@ impl EdgeMaster {
         if self.order.len() != nodes {
             return Err(EdgeTrouble::Singular);
         }
-        reset(&mut self.pot, nodes * w, 0.0);
+        // Every node but the root is in `order`, so the loop below writes its row: only the
+        // root's row (all zeros) needs setting.
+        resize(&mut self.pot, nodes * w);
+        self.pot[root * w..(root + 1) * w].fill(0.0);
         self.depth[root] = 0;
         for idx in 1..self.order.len() {
             let v = self.order[idx] as usize;
