@@ -949,17 +949,23 @@ impl EdgeMaster {
     /// to `y_tree`, recording newly touched nodes. A loop of its own rather than a closure
     /// passed to `walk_path`: the path walks of a pivot's direction are its largest cost,
     /// and the closure was not inlined.
+    ///
+    /// The walk's order is [`EdgeMaster::walk_path`]'s (the deeper end steps; `u`'s end on
+    /// equal depths), with each end's depth counted down instead of read at every step.
     #[inline]
     fn add_path(&mut self, u: usize, t: usize, weight: f64) {
         let (mut a, mut b) = (u, t);
+        let (mut depth_a, mut depth_b) = (self.depth[a], self.depth[b]);
         while a != b {
-            let (node, coef) = if self.depth[a] >= self.depth[b] {
+            let (node, coef) = if depth_a >= depth_b {
                 let arc = (a, self.dir[a]);
                 a = self.parent[a] as usize;
+                depth_a -= 1;
                 arc
             } else {
                 let arc = (b, -self.dir[b]);
                 b = self.parent[b] as usize;
+                depth_b -= 1;
                 arc
             };
             let y = self.y_tree[node];
