@@ -141,10 +141,15 @@ impl Screen {
             for q in 0..groups {
                 let before = kept.len();
                 let own = &self.kept_by_group[self.kept_start[q]..self.kept_start[q + 1]];
+                // Best first, an item has at least the dominators of the one before it (the
+                // same patterns dominate both, its score is no higher, and one more of its
+                // own group ranks before it): from the first dropped item on, every item of
+                // the group is dropped, so the counting stops there.
                 for (better_in_own, &i) in own.iter().enumerate() {
-                    if self.dominator_count(scores, q, i, better_in_own, keep) < keep {
-                        kept.push(i);
+                    if self.dominator_count(scores, q, i, better_in_own, keep) >= keep {
+                        break;
                     }
+                    kept.push(i);
                 }
                 kept_patterns += usize::from(kept.len() > before);
             }
