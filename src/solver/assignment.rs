@@ -485,9 +485,9 @@ mod tests {
                 assert!(a.row_potential(r) + a.col_potential(c) <= cost[r * cols + c] + 1e-12);
             }
         }
-        for c in 0..cols {
+        for (c, &seen) in seen.iter().enumerate().take(cols) {
             assert!(a.col_potential(c) <= 0.0);
-            if !seen[c] {
+            if !seen {
                 assert_eq!(a.col_potential(c), 0.0);
             }
             dual += a.col_potential(c);

@@ -87,7 +87,7 @@ mod tests {
     /// tight (a hint of fresh random values would keep nearly every item and test little).
     #[test]
     fn the_hint_changes_nothing() {
-        let mut rng = SplitMix64::new(0x5EED_0F_50);
+        let mut rng = SplitMix64::new(0x5EED_0F50);
         let models: Vec<Model> = [(60, 8, 3, 1), (200, 20, 5, 2), (31, 30, 2, 3)]
             .iter()
             .map(|&(n, m, k, seed)| {

@@ -490,8 +490,7 @@ mod tests {
             let mut table = ItemCoefficients::default();
             table.build(n, rules);
             let coef = table.view(rules);
-            let mut s = Screen::default();
-            s.pattern_hash = vec![7; n];
+            let mut s = Screen { pattern_hash: vec![7; n], ..Screen::default() };
             assert!(s.group_by_hash(&coef, n, false));
             assert_eq!(s.representative.len(), 1, "one hash, one group");
             assert!(!s.groups_are_exact(&coef));

@@ -247,12 +247,11 @@ mod tests {
                 for t in 0..kept {
                     let alpha_t = if in_working[t] { alpha[t] } else { 0.0 };
                     assert!(in_working[t] || alpha[t] == 0.0, "case {case}/{trial}: α outside the set");
-                    for j in 0..m {
+                    for (j, &beta_j) in beta.iter().enumerate().take(m) {
                         let value = reduced_value(model, &y, with_scores, t, j);
                         assert!(
-                            value <= alpha_t + beta[j] + 1e-9 * model.scale.max(1.0),
-                            "case {case}/{trial}: item {t} slot {j}: {value} > {alpha_t} + {}",
-                            beta[j]
+                            value <= alpha_t + beta_j + 1e-9 * model.scale.max(1.0),
+                            "case {case}/{trial}: item {t} slot {j}: {value} > {alpha_t} + {beta_j}"
                         );
                     }
                 }

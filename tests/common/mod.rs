@@ -2,6 +2,8 @@
 //! generators of small problems of every class. Nothing here calls lprank's solver
 //! internals: the checker rebuilds `x` from the lottery alone.
 #![allow(dead_code)]
+// The explicit LP indexes `x[i][j]` over items and slots as the formulas do.
+#![allow(clippy::needless_range_loop)]
 
 use good_lp::solvers::highs::{highs, HighsProblem};
 use good_lp::{
