@@ -1,7 +1,7 @@
 //! The solver's benchmark grid: every instance family × size, many seeds, HiGHS beside it.
 //!
 //! ```sh
-//! cargo bench --bench grid                          # the whole grid (about 10 minutes)
+//! cargo bench --bench grid                          # the whole grid (about 2 minutes)
 //! cargo bench --bench grid -- 1000x50 partition     # the cells whose name contains every filter
 //! LPRANK_GRID_SEEDS=5 cargo bench --bench grid      # fewer seeds per cell
 //! LPRANK_GRID_HIGHS=0 cargo bench --bench grid      # lprank only
