@@ -305,8 +305,6 @@ fn validate_rule(rule: usize, r: &Rule<'_>, n: usize, seen: &mut Vec<u64>) -> Re
     Ok(())
 }
 
-/// The first position whose item appeared earlier in `items` (all items `< n`): a scan for
-/// short lists, a bitmap (kept in `seen` for reuse) for long ones.
 /// Whether every item is below the next. Without an early exit inside a chunk, so that it
 /// runs as vector code.
 fn strictly_increasing(items: &[usize]) -> bool {
@@ -318,6 +316,8 @@ fn strictly_increasing(items: &[usize]) -> bool {
         .all(|(a, b)| a.iter().zip(b).fold(true, |ok, (x, y)| ok & (x < y)))
 }
 
+/// The first position whose item appeared earlier in `items` (all items `< n`): a scan for
+/// short lists, a bitmap (kept in `seen` for reuse) for long ones.
 fn first_repeat(items: &[usize], n: usize, seen: &mut Vec<u64>) -> Option<(usize, usize)> {
     if items.len() <= 32 {
         return items.iter().enumerate().find(|(p, i)| items[..*p].contains(i)).map(|(p, &i)| (p, i));
