@@ -877,6 +877,8 @@ impl EdgeMaster {
                     }
                 }
                 None => {
+                    // `+ sign · 0` is not a no-op: it turns a parent's −0.0 into +0.0 when
+                    // `sign` is positive, as the side part `D = 0` of a non-edge arc does.
                     for (c, &pp) in child[1..].iter_mut().zip(&parent[1..]) {
                         *c = pp + sign * 0.0;
                     }
