@@ -1714,6 +1714,7 @@ impl Scan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solver::highs_retry::optimum_or_infeasible;
     use crate::synthetic::SplitMix64;
     use good_lp::solvers::highs::highs;
     use good_lp::{variable, Expression, ProblemVariables, ResolutionError, Solution as _, SolverModel};
@@ -1844,25 +1845,12 @@ mod tests {
     }
 
     /// HiGHS on the restricted LP: `min Σ_hard e_r` when `feasibility`, else the phase-2
-    /// optimum (`None` when the hard rows cannot be met).
-    ///
-    /// HiGHS 1.16's default (dual) simplex can end with model status Unknown on an
-    /// infeasible, degenerate instance (`highs_reports_a_degenerate_infeasible_master`);
-    /// the primal simplex is then asked the same question before the test gives up.
+    /// optimum (`None` when the hard rows cannot be met), with the primal simplex asked
+    /// again when the default run fails (`highs_retry.rs`).
     fn highs_optimum(inst: &Instance, feasibility: bool) -> Option<f64> {
-        match highs_run(inst, feasibility, None) {
-            Err(ResolutionError::Infeasible) => None,
-            Ok(value) => Some(value),
-            Err(_) => match highs_run(inst, feasibility, Some(PRIMAL_SIMPLEX)) {
-                Ok(value) => Some(value),
-                Err(ResolutionError::Infeasible) => None,
-                Err(e) => panic!("HiGHS, dual and primal simplex: {e}"),
-            },
-        }
+        optimum_or_infeasible(|strategy| highs_run(inst, feasibility, strategy))
+            .unwrap_or_else(|e| panic!("{e}"))
     }
-
-    /// HiGHS's `simplex_strategy` value for the primal simplex.
-    const PRIMAL_SIMPLEX: i32 = 4;
 
     fn highs_run(inst: &Instance, feasibility: bool, strategy: Option<i32>) -> Result<f64, ResolutionError> {
         let mut vars = ProblemVariables::new();

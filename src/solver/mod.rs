@@ -53,6 +53,8 @@ mod edge_generation;
 pub mod edge_master;
 mod feasibility;
 mod flow_lottery;
+#[cfg(test)]
+pub(crate) mod highs_retry;
 mod line_search;
 mod lottery;
 mod master;

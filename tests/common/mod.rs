@@ -6,10 +6,12 @@
 #![allow(clippy::needless_range_loop)]
 
 use good_lp::solvers::highs::{highs, HighsProblem};
-use good_lp::{
-    variable, Expression, ProblemVariables, ResolutionError, Solution as _, SolverModel, Variable,
-};
+use good_lp::{variable, Expression, ProblemVariables, Solution as _, SolverModel, Variable};
 use lprank::json::{MembersData, ProblemData, RuleData};
+
+#[path = "../../src/solver/highs_retry.rs"]
+mod highs_retry;
+use highs_retry::optimum_or_infeasible;
 use lprank::synthetic::SplitMix64;
 use lprank::{default_position_weight, SlotProfile, Solution, Status};
 
@@ -50,34 +52,19 @@ pub fn profile_weights(profile: SlotProfile, w: &[f64]) -> Vec<f64> {
     }
 }
 
-/// The explicit LP (x_ij variables, one violation variable per soft bound) solved by HiGHS.
+/// The explicit LP (x_ij variables, one violation variable per soft bound) solved by HiGHS,
+/// asked again with the primal simplex when the default run fails (see `highs_retry`).
 /// `Ok(None)` means HiGHS proved it infeasible.
-///
-/// HiGHS 1.16's default (dual) simplex can end with model status Unknown on an infeasible,
-/// degenerate LP (the edge master's tests keep one such instance); the primal simplex is
-/// then asked the same question, and only if it fails too is HiGHS's error returned.
 pub fn highs_objective(data: &ProblemData) -> Result<Option<f64>, String> {
-    let solve = |strategy: Option<i32>| {
+    optimum_or_infeasible(|strategy| {
         let (model, objective) = highs_model(data);
         let model = match strategy {
             Some(s) => model.set_option("simplex_strategy", s),
             None => model,
         };
         model.solve().map(|sol| sol.eval(&objective))
-    };
-    match solve(None) {
-        Ok(value) => Ok(Some(value)),
-        Err(ResolutionError::Infeasible) => Ok(None),
-        Err(dual) => match solve(Some(PRIMAL_SIMPLEX)) {
-            Ok(value) => Ok(Some(value)),
-            Err(ResolutionError::Infeasible) => Ok(None),
-            Err(primal) => Err(format!("HiGHS: dual simplex: {dual}; primal simplex: {primal}")),
-        },
-    }
+    })
 }
-
-/// HiGHS's `simplex_strategy` value for the primal simplex.
-const PRIMAL_SIMPLEX: i32 = 4;
 
 /// The explicit LP for HiGHS as the test oracle uses it, ready to solve, and its objective
 /// expression: feasibility tolerances tightened to 1e-10 (HiGHS's default is 1e-7) so that
