@@ -12,12 +12,19 @@
 //! loop stops when `g(λ_E) − obj_E` is within the gap: `(α, β, λ_E)` from the oracle is
 //! then the certificate. Otherwise some edge of the oracle's ranking `σ` is not in `E` (if
 //! all were, the master's duals would price `σ` at most `obj_E`), so every open round adds
-//! at least one edge and the loop is finite. Besides `σ`'s edges it adds the edges of
-//! `σ`'s items (and the runner-up) that are tight under the oracle's duals
-//! (`c_λ(t, j) = α_t + β_j`) within `TIGHT_EDGE_WINDOW` slots of where `σ` put them: the
-//! alternatives the next master can recombine. A master
-//! over whole rankings cannot recombine pieces of different rankings, which is why it
-//! needs several times more oracle calls (docs/design.md §2.12).
+//! at least one edge and the loop is finite. The master recombines the edges of different
+//! rankings; a master over whole rankings cannot, which is why it needs several times
+//! more oracle calls (docs/design.md §2.12).
+//!
+//! Only `σ`'s own edges are added. Adding as well the edges of `σ`'s items (and of the
+//! best item left out) that are tight under the oracle's duals (`c_λ(t, j) = α_t + β_j`)
+//! within one slot of where `σ` put them saved one or two oracle calls per solve but cost
+//! more master pivots than that saved: `cargo bench --bench grid`, three interleaved runs
+//! each, median p50s without/with those edges 0.80–0.97 on every cell with top(d) rules
+//! but 200×20 real (1.07), with medians of 10–13 inner solves at K = 10 instead of 8–11
+//! (callgrind over seeds 1–4 of the five families at 1000×50 K=10: 916.7 M instructions
+//! against 962.3 M, and 1,019.3 M with a window of two slots; the best left-out item's
+//! edge alone changed nothing: 10,116 pivots against 10,117).
 //!
 //! Phase 1 is the same loop without scores and with only the hard rows' elastic
 //! violations priced: it ends with a flow meeting the hard rules, or with duals `λ` whose
@@ -31,7 +38,7 @@ use super::master::Phase;
 use super::model::Model;
 use super::oracle::Oracle;
 use super::pricing::count_inner;
-use super::tuning::{EDGES_PER_NODE, MAX_STALLS, TIGHT_EDGE_WINDOW};
+use super::tuning::{EDGES_PER_NODE, MAX_STALLS};
 use super::working_set::confirm_working_set;
 use super::workspace::{reserve, reset, Workspace};
 use super::{check_termination, LoopState, Settings, Solver, Verdict};
@@ -61,7 +68,7 @@ impl Solver {
         let first = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
         count_inner(stats, first);
         state.best_bound = first.value;
-        let mut status = match grow(ws, state, false) {
+        let mut status = match grow(ws, state) {
             Verdict::Stop(status) => status,
             Verdict::Continue => loop {
                 if let Verdict::Stop(status) = check_termination(&settings, stats, state.start) {
@@ -106,8 +113,8 @@ impl Solver {
 /// Adds the oracle's edges to the master (see [`EdgeSet::grow`]). A call that adds none
 /// while the gap is open can only be rounding: after [`MAX_STALLS`] in a row the loop
 /// stops with the certified gap it has.
-fn grow(ws: &mut Workspace, state: &mut LoopState, with_duals: bool) -> Verdict {
-    match ws.edge_set.grow(&ws.model, &ws.rows, &mut ws.edge_master, &ws.oracle, with_duals) {
+fn grow(ws: &mut Workspace, state: &mut LoopState) -> Verdict {
+    match ws.edge_set.grow(&ws.model, &ws.rows, &mut ws.edge_master, &ws.oracle) {
         Err(trouble) => {
             state.message = Some(trouble.message());
             Verdict::Stop(trouble.status())
@@ -150,17 +157,15 @@ fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats
     // What the rules' tolerances could explain: the ray proves infeasibility only beyond
     // it (the same test `verify` applies to the ray).
     let tolerated: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| y.abs() * r.tol).sum();
-    let mut with_duals = true;
     if bound + inner.value < -tolerated.max(state.hard_tol) {
         ws.check_y.clone_from(&ws.y);
         if confirm_working_set(ws, false, stats, None) {
             ws.best_y.copy_from_slice(&ws.y);
             return Verdict::Stop(Status::Infeasible);
         }
-        // The check grew the working set and left the full ranking (without duals).
-        with_duals = false;
+        // The check grew the working set and left the full ranking: its edges are added.
     }
-    grow(ws, state, with_duals)
+    grow(ws, state)
 }
 
 /// Phase 2: evaluate `g` at the master's duals; stop when the best bound meets the
@@ -185,10 +190,9 @@ fn optimality_step(
         if confirm_working_set(ws, true, stats, Some(&mut state.best_bound)) {
             return Verdict::Stop(Status::Optimal);
         }
-        // The check grew the working set and left the full ranking (without duals).
-        return grow(ws, state, false);
+        // The check grew the working set and left the full ranking: its edges are added.
     }
-    grow(ws, state, true)
+    grow(ws, state)
 }
 
 /// The edges generated so far, in the order the master numbers them.
@@ -302,37 +306,17 @@ impl EdgeSet {
         Ok(true)
     }
 
-    /// Adds the oracle's ranking's edges and, when it solved with duals, the edges of its
-    /// items (and of the runner-up, at the last slot) that are tight under them within
-    /// [`TIGHT_EDGE_WINDOW`] slots of where the ranking put them. Returns how many were new.
+    /// Adds the oracle's ranking's edges. Returns how many were new.
     pub(crate) fn grow(
         &mut self,
         model: &Model,
         rows: &[(usize, f64)],
         master: &mut EdgeMaster,
         oracle: &Oracle,
-        with_duals: bool,
     ) -> Result<usize, GrowTrouble> {
         let before = self.len();
         for (j, &t) in oracle.ranking.iter().enumerate() {
             self.add(model, rows, master, t, j)?;
-        }
-        if with_duals {
-            // Tight to within rounding of the reduced values' size.
-            let tolerance = 1e-9 * model.scale.max(f64::MIN_POSITIVE);
-            let window = TIGHT_EDGE_WINDOW;
-            let items =
-                oracle.ranking.iter().copied().enumerate().chain(oracle.runner_up.map(|t| (model.m - 1, t)));
-            for (at, t) in items {
-                let alpha = oracle.item_dual[t];
-                for j in at.saturating_sub(window)..(at.saturating_add(window).saturating_add(1)).min(model.m)
-                {
-                    let slack = alpha + oracle.slot_dual[j] - oracle.reduced_value(model, t, j);
-                    if slack <= tolerance {
-                        self.add(model, rows, master, t, j)?;
-                    }
-                }
-            }
         }
         Ok(self.len() - before)
     }

@@ -14,10 +14,10 @@
 //! Two masters, by what the rules ask (`run`):
 //! - **Edge generation** when some rule counts leading slots (docs/design.md §2.12): the
 //!   master is the slate LP itself over the (item, slot) edges generated so far, solved by
-//!   a network simplex with side rows; each oracle ranking adds its edges and the edges
-//!   tight next to them. The master recombines pieces of different rankings, so it closes
-//!   in about ten oracle calls where a master over whole rankings needed 50–100. Its flow
-//!   is split into rankings and the lottery is a basic solution over them.
+//!   a network simplex with side rows; each oracle ranking adds its edges. The master
+//!   recombines pieces of different rankings, so it closes in about ten oracle calls where
+//!   a master over whole rankings needed 50–100. Its flow is split into rankings and the
+//!   lottery is a basic solution over them.
 //! - **The ranking loop** when every rule weighs exposure (the oracle is a sort, far
 //!   cheaper than a master pivot): the master is the best lottery over the rankings found
 //!   so far, priced at smoothed duals with a capped line search (F4, F5).

@@ -126,20 +126,11 @@ pub(crate) const INITIAL_TABLE_SLOTS: usize = 1024;
 /// instructions, 11,804 against 11,519 pivots: no gain, so the shorter drift bound stays.)
 pub(crate) const EDGE_REFACTOR_EVERY: u32 = 100;
 
-/// Edge generation (`edge_generation.rs`) adds, besides the oracle's ranking, the edges
-/// tight under the oracle's duals within this many slots of where the ranking put each
-/// item. (`lprank solve`, 1000×50 K=10, one seed per family, inner solves / edges / master
-/// pivots: no tight edges 12–17 / 354–374 / 789–970; window 1: 9–13 / 454–638 / 851–1305;
-/// window 3: 10–14 / 461–1007 / 1041–1356; every slot: 9–12 / 474–1720 / 859–2597. With
-/// the final edge master, `lprank solve --repeat 11` twice per window on the same five
-/// instances, p50 windows 0 / 1 / 2: 5.1–9.8 / 4.4–10.2 / 4.4–10.9 ms, within the noise of
-/// a loaded machine: fewer edges make cheaper pivots, more make fewer oracle calls.)
-pub(crate) const TIGHT_EDGE_WINDOW: usize = 1;
-
 /// The edge pool holds at most this many edges per slot and rule row (and never more
 /// than every (item, slot) pair): the bound that sizes its memory. (1000×50 K=10 used 7–34
-/// per slot with every tight edge added, 9–13 with `TIGHT_EDGE_WINDOW = 1`.) A solve that
-/// fills it stops with `IterationLimit`.
+/// per slot when the edges tight under the oracle's duals were added too, 9–13 with those
+/// within one slot, about 6–8 with the rankings' edges alone, as now.) A solve that fills it
+/// stops with `IterationLimit`.
 pub(crate) const EDGES_PER_NODE: usize = 64;
 
 /// Improving columns the edge master keeps from a full pricing scan and re-prices first at
