@@ -390,8 +390,8 @@ impl Screen {
         // The table indexes by the low bits, and FNV's low bits see only the low bits of
         // what it hashed: for coefficients like 0.0 and 1.0 (whose low 52 bits are zero)
         // every pattern got the same low bits, and probes walked ~4.5 slots per item on a
-        // partition of 100,000 items into 10 groups (then hashed here as membership words
-        // too). A finaliser mixes the high bits down.
+        // partition of 100,000 items into 10 groups (when membership words were hashed
+        // here too). A finaliser mixes the high bits down.
         for h in &mut self.pattern_hash {
             *h = mix(*h);
         }
@@ -587,8 +587,8 @@ mod tests {
 
     /// One-word patterns group by the word itself: equal words share a group, different
     /// words never do, groups are numbered by first appearance with that item as their
-    /// representative. Thousands of distinct words make the table double several times; words that differ
-    /// only in their low or high bits probe past each other.
+    /// representative. Thousands of distinct words make the table double several times;
+    /// words that differ only in their low or high bits probe past each other.
     #[test]
     fn one_word_patterns_group_by_the_word() {
         use crate::synthetic::SplitMix64;
