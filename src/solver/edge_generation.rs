@@ -151,7 +151,8 @@ fn feasibility_step(ws: &mut Workspace, state: &mut LoopState, stats: &mut Stats
         &mut ws.lambda,
         &mut ws.y,
     );
-    let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, false, true);
+    // No duals: the working set's check and the ray's certificate solve again with them.
+    let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, false, false);
     count_inner(stats, inner);
     let bound: f64 = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum();
     // What the rules' tolerances could explain: the ray proves infeasibility only beyond
@@ -178,6 +179,8 @@ fn optimality_step(
 ) -> Verdict {
     rule_duals(&ws.model, &ws.rows, ws.edge_master.row_duals(), Phase::Optimality, &mut ws.lambda, &mut ws.y);
     let objective = ws.edge_master.objective(Phase::Optimality);
+    // With duals: when this call closes the gap over every kept item, the certificate
+    // reuses them (`Oracle::holds_full_solve`) instead of solving again.
     let inner = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, true);
     count_inner(stats, inner);
     let g = ws.model.rules.iter().zip(&ws.y).map(|(r, &y)| r.priced_bound(y)).sum::<f64>() + inner.value;
