@@ -16,6 +16,11 @@
 //! rankings; a master over whole rankings cannot, which is why it needs several times
 //! more oracle calls (docs/design.md §2.12).
 //!
+//! The master starts from a ranking built slot by slot to keep the rules
+//! (`start_ranking.rs`), not from the sorted ranking of the first oracle call, which breaks
+//! most of them: its edges alone are the first `E`, and the sorted ranking gives only the
+//! first bound `g(0)`.
+//!
 //! Only `σ`'s own edges are added. Adding as well the edges of `σ`'s items (and of the
 //! best item left out) that are tight under the oracle's duals (`c_λ(t, j) = α_t + β_j`)
 //! within one slot of where `σ` put them saved one or two oracle calls per solve but cost
@@ -63,30 +68,35 @@ impl Solver {
         ws.edge_set.clear(kept, m, ws.rows.len());
         state.phase =
             if ws.model.rules.iter().any(|r| r.is_hard()) { Phase::Feasibility } else { Phase::Optimality };
-        // The unconstrained best ranking: the first edges (a full ranking, which the edge
-        // master starts from), and g(0) the first bound.
+        // The first basis: a ranking built to keep the rules (`start_ranking.rs`).
+        ws.start_ranking.build(&ws.model, &ws.working);
+        for (j, &t) in ws.start_ranking.ranking.iter().enumerate() {
+            if let Err(trouble) = ws.edge_set.add(&ws.model, &ws.rows, &mut ws.edge_master, t, j) {
+                state.message = Some(trouble.message());
+                return trouble.status();
+            }
+        }
+        // The unconstrained best ranking gives g(0), the first bound. Its edges are not
+        // added: it breaks most rules, and the master did better without them (module doc).
         let first = ws.oracle.solve(&ws.model, &ws.working, &ws.y, true, false);
         count_inner(stats, first);
         state.best_bound = first.value;
-        let mut status = match grow(ws, state) {
-            Verdict::Stop(status) => status,
-            Verdict::Continue => loop {
-                if let Verdict::Stop(status) = check_termination(&settings, stats, state.start) {
-                    break status;
-                }
-                stats.iterations += 1;
-                if let Err(trouble) = ws.edge_master.optimize(state.phase, settings.max_master_pivots) {
-                    state.message = Some(trouble.message());
-                    break trouble.status();
-                }
-                let verdict = match state.phase {
-                    Phase::Feasibility => feasibility_step(ws, state, stats),
-                    Phase::Optimality => optimality_step(ws, &settings, state, stats),
-                };
-                if let Verdict::Stop(status) = verdict {
-                    break status;
-                }
-            },
+        let mut status = loop {
+            if let Verdict::Stop(status) = check_termination(&settings, stats, state.start) {
+                break status;
+            }
+            stats.iterations += 1;
+            if let Err(trouble) = ws.edge_master.optimize(state.phase, settings.max_master_pivots) {
+                state.message = Some(trouble.message());
+                break trouble.status();
+            }
+            let verdict = match state.phase {
+                Phase::Feasibility => feasibility_step(ws, state, stats),
+                Phase::Optimality => optimality_step(ws, &settings, state, stats),
+            };
+            if let Verdict::Stop(status) = verdict {
+                break status;
+            }
         };
         stats.edges = ws.edge_set.len();
         // A flow that meets the hard rules (phase 2 reached, whatever stopped the loop: the

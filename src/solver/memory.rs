@@ -48,6 +48,7 @@ use super::flow_lottery::FlowLottery;
 use super::model::ModelRule;
 use super::oracle_patterns::Patterns;
 use super::screen::Screen;
+use super::start_ranking::StartRanking;
 use super::tuning::COLUMNS_PER_ROW;
 use crate::problem::{Problem, ProblemError, Rule, SlotProfile, Slots};
 use crate::solution::RuleOutcome;
@@ -187,6 +188,7 @@ pub(crate) fn after_screening(s: &Shape, kept: usize) -> usize {
     let edge_generation = total(&[
         EdgeMaster::reserved_bytes(kept, m, s.rows, edges),
         EdgeSet::reserved_bytes(kept, m, s.rows, edges),
+        StartRanking::reserved_bytes(kept, m, k),
         FlowLottery::reserved_bytes(kept, m, edges, s.pool()),
     ]);
     total(&[model, working, oracle, scratch, edge_generation])

@@ -30,6 +30,7 @@
 //! | every buffer, sized once; the peak-memory cap | `workspace.rs`, `memory.rs` |
 //! | the inner ranking: sort (F2), assignment over patterns or candidates (F3) | `oracle*.rs`, `assignment.rs`, `relax.rs` |
 //! | edge generation: the edge set, its growth, both phases | `edge_generation.rs` |
+//! | the edge master's first basis: a ranking built to keep the rules | `start_ranking.rs` |
 //! | the edge master: network simplex with side rows | `edge_master.rs` |
 //! | the flow split into rankings (Birkhoff–von Neumann) | `flow_lottery.rs` |
 //! | the master LP over ranking columns (F5): the final lottery, and the ranking loop | `master.rs` |
@@ -69,6 +70,7 @@ mod pricing;
 mod relax;
 mod screen;
 mod settings;
+mod start_ranking;
 mod tuning;
 mod working_set;
 mod workspace;

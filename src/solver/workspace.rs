@@ -13,6 +13,7 @@ use super::master::Master;
 use super::memory::Shape;
 use super::model::Model;
 use super::oracle::Oracle;
+use super::start_ranking::StartRanking;
 use crate::solution::Solution;
 
 use super::tuning::COLUMNS_PER_ROW;
@@ -57,6 +58,8 @@ pub(super) struct Workspace {
     /// The slate LP over the generated edges, the edges, and the flow's decomposition.
     pub(super) edge_master: EdgeMaster,
     pub(super) edge_set: EdgeSet,
+    /// The edge master's first ranking.
+    pub(super) start_ranking: StartRanking,
     pub(super) flow_lottery: FlowLottery,
     /// `(rule, sign)` of each master row: `+1` for `V ≤ max`, `-1` for `−V ≤ −min`.
     pub(super) rows: Vec<(usize, f64)>,
@@ -113,6 +116,7 @@ impl Workspace {
             let edges = EdgeSet::capacity(kept, m, rows);
             self.edge_master.reserve(kept, m, rows, edges);
             self.edge_set.reserve(kept, m, rows, edges);
+            self.start_ranking.reserve(kept, m, rules);
             self.flow_lottery.reserve(kept, m, edges, columns);
         }
         reserve(&mut self.rows, rows);
